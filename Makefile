@@ -1,0 +1,35 @@
+# Lightning Cluster Operator. `make demo` shows it working; `make test` proves it.
+SHELL := /bin/bash
+MVN ?= mvn -B
+CRD := lightningclusters.lightning.operator.dev-v1.yml
+TOOLS_DIR ?= $(HOME)/.cache/lightning-operator/tools
+
+.PHONY: help tools build test manifests install run fmt clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+tools: ## Build kube-apiserver, kubectl, kube-controller-manager and etcd from source (cached)
+	scripts/tools.sh all
+
+build: ## Compile, format and package (no tests)
+	$(MVN) -q -DskipTests install
+
+test: tools ## Build the tools if missing, then run every unit and integration test
+	$(MVN) install
+
+manifests: ## Regenerate crds/ from the API classes
+	$(MVN) -q -DskipTests -pl operator -am process-classes
+	cp operator/target/classes/META-INF/fabric8/$(CRD) crds/$(CRD)
+
+install: ## Install the CRD into the cluster of the current kubeconfig
+	kubectl apply --server-side -f crds/$(CRD)
+
+run: build ## Run the operator against the current kubeconfig
+	java -jar operator/target/lightning-operator-*-SNAPSHOT.jar
+
+fmt: ## Format the Java sources
+	$(MVN) -q spotless:apply
+
+clean: ## Remove build output
+	$(MVN) -q clean

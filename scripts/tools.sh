@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Builds the real control-plane binaries the tests and the demo need, from source
+# through the Go module proxy, at the versions pinned in scripts/versions.env.
+# Binaries are cached outside the checkout, keyed by version, so a fresh clone
+# reuses them. Layout follows what io.fabric8:kube-api-test expects:
+#   $LNC_TOOLS_DIR/k8s/<k8s version>-linux-amd64/{kube-apiserver,kubectl,etcd}
+# Usage: scripts/tools.sh [k8s|etcd|all]   (prints the tools directory at the end)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+TOOLS_DIR="${LNC_TOOLS_DIR:-$HOME/.cache/lightning-operator/tools}"
+WORK_DIR="$TOOLS_DIR/src"
+K8S_DIR="$TOOLS_DIR/k8s/${KUBERNETES_VERSION}-linux-amd64"
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+export GOPATH="${GOPATH:-$HOME/go}"
+mkdir -p "$WORK_DIR" "$K8S_DIR"
+
+log() { printf '[tools] %s\n' "$*" >&2; }
+
+build_kubernetes() {
+  if [[ -x "$K8S_DIR/kube-apiserver" && -x "$K8S_DIR/kubectl" && -x "$K8S_DIR/kube-controller-manager" ]]; then
+    log "kubernetes v$KUBERNETES_VERSION cached"; return
+  fi
+  local v="v$KUBERNETES_VERSION" minor
+  minor="$(cut -d. -f2 <<<"$KUBERNETES_VERSION")"
+  local mod="$WORK_DIR/k8s-$KUBERNETES_VERSION"
+  mkdir -p "$mod"
+  log "building kube-apiserver, kubectl, kube-controller-manager $v (cold: several minutes)"
+  local gomod
+  gomod="$(cd "$mod" && go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
+  # k8s.io/kubernetes replaces its staging modules with ./staging/..., absent from
+  # the module zip; point each one at its published v0.<minor>.<patch> instead.
+  local staging
+  staging="$(grep -E '^\s+k8s.io/[a-z0-9-]+ v0\.0\.0$' "$gomod" | awk '{print $1}' | sort -u)"
+  {
+    echo "module local/k8sbin"
+    echo
+    echo "go 1.24.0"
+    echo
+    echo "godebug default=go1.24"
+    echo
+    for m in $staging; do echo "replace $m => $m v0.${KUBERNETES_VERSION#1.}"; done
+  } >"$mod/go.mod"
+  cat >"$mod/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubectl/pkg/cmd"
+)
+GO
+  (cd "$mod" && go get "k8s.io/kubernetes@$v" >/dev/null)
+  local ld=""
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  done
+  (cd "$mod" && go build -p 2 -trimpath -ldflags "-s -w $ld" -o "$K8S_DIR/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl)
+}
+
+build_etcd() {
+  if [[ -x "$K8S_DIR/etcd" && -f "$K8S_DIR/etcd.version" && "$(cat "$K8S_DIR/etcd.version")" == "$ETCD_VERSION" ]]; then
+    log "etcd v$ETCD_VERSION cached"; return
+  fi
+  local mod="$WORK_DIR/etcd-$ETCD_VERSION"
+  mkdir -p "$mod"
+  log "building etcd v$ETCD_VERSION"
+  printf 'module local/etcdbin\n\ngo 1.24.0\n' >"$mod/go.mod"
+  (cd "$mod" && go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" >/dev/null)
+  (cd "$mod" && go build -p 2 -trimpath -ldflags "-s -w" -o "$K8S_DIR/etcd" go.etcd.io/etcd/server/v3)
+  echo "$ETCD_VERSION" >"$K8S_DIR/etcd.version"
+}
+
+what="${1:-all}"
+start=$(date +%s)
+case "$what" in
+  k8s) build_kubernetes ;;
+  etcd) build_etcd ;;
+  all) build_kubernetes; build_etcd ;;
+  *) echo "unknown target $what (k8s|etcd|all)" >&2; exit 2 ;;
+esac
+log "done in $(( $(date +%s) - start ))s"
+echo "$TOOLS_DIR"

@@ -1,0 +1,101 @@
+package dev.operator.lightning.harness;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real kube-apiserver with its own etcd, from the binaries scripts/tools.sh built. Configured in
+ * code (offline: nothing is downloaded), because kube-api-test's environment variables are not
+ * usable in its 7.x line.
+ */
+public final class ControlPlane implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+  private static ControlPlane shared;
+
+  private final KubeAPIServer server;
+  private final Path workDir;
+  private final String kubeconfigYaml;
+
+  private ControlPlane(Tools tools) {
+    tools.binary("kube-apiserver");
+    tools.binary("etcd");
+    tools.binary("kubectl");
+    try {
+      // kube-api-test keeps certificates and etcd data under its test dir; the binaries are
+      // reached through a symlink so each control plane has its own scratch space.
+      workDir = Files.createTempDirectory("lnc-control-plane");
+      Files.createDirectories(workDir.resolve("k8s"));
+      Files.createSymbolicLink(
+          workDir.resolve("k8s").resolve(tools.kubernetesBinDir().getFileName()),
+          tools.kubernetesBinDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    server =
+        new KubeAPIServer(
+            KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withTestDir(workDir.toString())
+                .withApiServerVersion(tools.kubernetesVersion())
+                .withOfflineMode(true)
+                .withStartupTimeout(120_000)
+                .build());
+    long start = System.nanoTime();
+    server.start();
+    kubeconfigYaml = server.getKubeConfigYaml();
+    log.info(
+        "kube-apiserver {} ready in {} ms",
+        tools.kubernetesVersion(),
+        (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /** Starts a new control plane; the caller closes it. */
+  public static ControlPlane start() {
+    return new ControlPlane(Tools.locate());
+  }
+
+  /** One control plane for the whole test JVM, stopped when the JVM exits. */
+  public static synchronized ControlPlane shared() {
+    if (shared == null) {
+      shared = start();
+      Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "control-plane-stop"));
+    }
+    return shared;
+  }
+
+  public String kubeconfigYaml() {
+    return kubeconfigYaml;
+  }
+
+  public Config config() {
+    return Config.fromKubeconfig(kubeconfigYaml);
+  }
+
+  /** A new client; the caller closes it. */
+  public KubernetesClient newClient() {
+    return new KubernetesClientBuilder().withConfig(config()).build();
+  }
+
+  /** Writes the kubeconfig to a file, for kubectl and for the operator's main(). */
+  public Path writeKubeconfig(Path file) {
+    try {
+      Files.writeString(file, kubeconfigYaml);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop();
+  }
+}

@@ -1,0 +1,97 @@
+package dev.operator.lightning.harness;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Where scripts/tools.sh put the binaries built from source, and which versions were pinned.
+ * scripts/versions.env is the single source of the versions.
+ */
+public final class Tools {
+  private final Path repoRoot;
+  private final Path toolsDir;
+  private final Map<String, String> versions;
+
+  private Tools(Path repoRoot, Path toolsDir, Map<String, String> versions) {
+    this.repoRoot = repoRoot;
+    this.toolsDir = toolsDir;
+    this.versions = versions;
+  }
+
+  /** Finds the repository (system property lnc.repoRoot, else the working directory upwards). */
+  public static Tools locate() {
+    Path root = findRepoRoot();
+    String dir = System.getenv("LNC_TOOLS_DIR");
+    Path tools =
+        dir != null && !dir.isBlank()
+            ? Path.of(dir)
+            : Path.of(System.getProperty("user.home"), ".cache", "lightning-operator", "tools");
+    return new Tools(root, tools, readVersions(root.resolve("scripts/versions.env")));
+  }
+
+  private static Path findRepoRoot() {
+    String prop = System.getProperty("lnc.repoRoot");
+    Path start = prop != null ? Path.of(prop) : Path.of("").toAbsolutePath();
+    for (Path p = start.toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.exists(p.resolve("scripts/versions.env"))) {
+        return p;
+      }
+    }
+    throw new IllegalStateException(
+        "cannot find scripts/versions.env above " + start + "; run from the repository");
+  }
+
+  private static Map<String, String> readVersions(Path file) {
+    try {
+      Map<String, String> out = new HashMap<>();
+      for (String line : Files.readAllLines(file)) {
+        String l = line.strip();
+        if (!l.isEmpty() && !l.startsWith("#") && l.contains("=")) {
+          out.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1));
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public Path repoRoot() {
+    return repoRoot;
+  }
+
+  public Path toolsDir() {
+    return toolsDir;
+  }
+
+  public String version(String key) {
+    String v = versions.get(key);
+    if (v == null) {
+      throw new IllegalStateException("scripts/versions.env has no " + key);
+    }
+    return v;
+  }
+
+  public String kubernetesVersion() {
+    return version("KUBERNETES_VERSION");
+  }
+
+  /** Directory holding kube-apiserver, kubectl, kube-controller-manager and etcd. */
+  public Path kubernetesBinDir() {
+    return toolsDir.resolve("k8s").resolve(kubernetesVersion() + "-linux-amd64");
+  }
+
+  /** A built binary, or a message saying how to build it. */
+  public Path binary(String name) {
+    Path p = kubernetesBinDir().resolve(name);
+    if (!Files.isExecutable(p)) {
+      throw new IllegalStateException(
+          name + " not found at " + p + ": run `make tools` (scripts/tools.sh) first");
+    }
+    return p;
+  }
+}
