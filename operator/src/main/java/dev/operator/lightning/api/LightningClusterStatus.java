@@ -1,0 +1,68 @@
+package dev.operator.lightning.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** What the operator observed, written only when it changed. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class LightningClusterStatus {
+  @JsonPropertyDescription("metadata.generation of the spec this status describes.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "Provisioning (objects created, members not ready yet), Running (every member ready),"
+          + " Degraded (serving with fewer ready members than desired, or blocked by a problem"
+          + " named in phaseReason), or Failed (nothing can serve until the reason is fixed).")
+  public String phase;
+
+  @JsonPropertyDescription("Human-readable reason for the phase.")
+  public String phaseReason;
+
+  @JsonPropertyDescription(
+      "Ready, EtcdAvailable, MembersReady and Degraded, each with a reason and message.")
+  public List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("The elected leader, once one is known.")
+  public LeaderStatus leader;
+
+  @JsonPropertyDescription("One entry per LND member pod.")
+  public List<MemberStatus> members = new ArrayList<>();
+
+  @JsonPropertyDescription("Number of member pods that are Ready.")
+  public Integer readyMembers;
+
+  @JsonPropertyDescription("Ready members over desired members, e.g. 2/3.")
+  public String ready;
+
+  @JsonPropertyDescription("The etcd key prefix the members campaign under.")
+  public String electionPrefix;
+
+  @JsonPropertyDescription("The etcd client endpoint the members use.")
+  public String etcdEndpoint;
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof LightningClusterStatus other)) {
+      return false;
+    }
+    return Objects.equals(observedGeneration, other.observedGeneration)
+        && Objects.equals(phase, other.phase)
+        && Objects.equals(phaseReason, other.phaseReason)
+        && Objects.equals(conditions, other.conditions)
+        && Objects.equals(leader, other.leader)
+        && Objects.equals(members, other.members)
+        && Objects.equals(readyMembers, other.readyMembers)
+        && Objects.equals(ready, other.ready)
+        && Objects.equals(electionPrefix, other.electionPrefix)
+        && Objects.equals(etcdEndpoint, other.etcdEndpoint);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(observedGeneration, phase, readyMembers, ready);
+  }
+}

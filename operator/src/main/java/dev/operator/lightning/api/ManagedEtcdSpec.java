@@ -1,0 +1,40 @@
+package dev.operator.lightning.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+
+/** An etcd StatefulSet owned by the cluster, with TLS between every party. */
+public class ManagedEtcdSpec {
+  public static final String DEFAULT_IMAGE = "quay.io/coreos/etcd:v3.6.16";
+
+  @Default("3")
+  @ValidationRule(
+      value = "self == 1 || self == 3 || self == 5",
+      message = "etcd.managed.replicas must be 1, 3 or 5: an odd member count keeps a quorum")
+  @JsonPropertyDescription("Number of etcd members: 1, 3 or 5. Default 3.")
+  public Integer replicas = 3;
+
+  @Size(min = 1)
+  @Default(DEFAULT_IMAGE)
+  @JsonPropertyDescription("etcd container image (etcd 3.6 or later).")
+  public String image = DEFAULT_IMAGE;
+
+  @JsonPropertyDescription("Persistent storage of each etcd member.")
+  public StorageSpec storage;
+
+  @Min(1)
+  @Max(8)
+  @Default("4")
+  @JsonPropertyDescription(
+      "etcd backend quota in GiB (--quota-backend-bytes). At the quota etcd turns read-only"
+          + " (NOSPACE). 1 to 8, default 4; keep it below the volume size.")
+  public Integer backendQuotaGiB = 4;
+
+  @JsonPropertyDescription("Compute resources of each etcd member.")
+  public ResourceRequirements resources;
+}

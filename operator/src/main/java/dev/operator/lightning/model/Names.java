@@ -1,0 +1,79 @@
+package dev.operator.lightning.model;
+
+/** Names of every object a cluster owns, derived from the cluster's name alone. */
+public record Names(String cluster, String namespace) {
+  /** Cluster DNS suffix assumed for fully-qualified names in certificates. */
+  public static final String CLUSTER_DOMAIN = "cluster.local";
+
+  public String memberPod(int ordinal) {
+    return cluster + "-" + ordinal;
+  }
+
+  /** The leader Service (no selector; the operator writes its EndpointSlice). */
+  public String leaderService() {
+    return cluster;
+  }
+
+  public String leaderEndpointSlice() {
+    return cluster + "-leader";
+  }
+
+  /** Headless Service over every member pod, giving each a stable DNS name. */
+  public String membersService() {
+    return cluster + "-members";
+  }
+
+  public String memberDisruptionBudget() {
+    return cluster + "-members";
+  }
+
+  public String lndConfigSecret() {
+    return cluster + "-lnd-config";
+  }
+
+  public String lndTlsSecret() {
+    return cluster + "-lnd-tls";
+  }
+
+  public String generatedWalletSecret() {
+    return cluster + "-wallet";
+  }
+
+  public String caSecret() {
+    return cluster + "-ca";
+  }
+
+  public String etcd() {
+    return cluster + "-etcd";
+  }
+
+  /** Headless peer Service of the etcd StatefulSet. */
+  public String etcdPeerService() {
+    return etcd();
+  }
+
+  public String etcdClientService() {
+    return cluster + "-etcd-client";
+  }
+
+  public String etcdPod(int ordinal) {
+    return etcd() + "-" + ordinal;
+  }
+
+  public String etcdServerTlsSecret() {
+    return cluster + "-etcd-server-tls";
+  }
+
+  public String etcdPeerTlsSecret() {
+    return cluster + "-etcd-peer-tls";
+  }
+
+  public String etcdClientTlsSecret() {
+    return cluster + "-etcd-client-tls";
+  }
+
+  /** name.namespace.svc, the form pods use to reach a Service. */
+  public String serviceHost(String service) {
+    return service + "." + namespace + ".svc";
+  }
+}

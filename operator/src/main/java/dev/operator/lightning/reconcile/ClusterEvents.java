@@ -1,0 +1,81 @@
+package dev.operator.lightning.reconcile;
+
+import dev.operator.lightning.api.LightningCluster;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Kubernetes Events on a LightningCluster, shown by {@code kubectl describe lnc}. */
+final class ClusterEvents {
+  static final String COMPONENT = "lightning-operator";
+  private static final Logger log = LoggerFactory.getLogger(ClusterEvents.class);
+
+  private final KubernetesClient client;
+  private final Clock clock;
+
+  ClusterEvents(KubernetesClient client, Clock clock) {
+    this.client = client;
+    this.clock = clock;
+  }
+
+  void normal(LightningCluster cluster, String reason, String message) {
+    emit(cluster, "Normal", reason, message);
+  }
+
+  void warning(LightningCluster cluster, String reason, String message) {
+    emit(cluster, "Warning", reason, message);
+  }
+
+  private void emit(LightningCluster cluster, String type, String reason, String message) {
+    String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
+    log.info(
+        "{}/{} {} {}: {}",
+        cluster.getMetadata().getNamespace(),
+        cluster.getMetadata().getName(),
+        type,
+        reason,
+        message);
+    try {
+      client
+          .v1()
+          .events()
+          .inNamespace(cluster.getMetadata().getNamespace())
+          .resource(
+              new EventBuilder()
+                  .withNewMetadata()
+                  .withGenerateName(cluster.getMetadata().getName() + ".")
+                  .withNamespace(cluster.getMetadata().getNamespace())
+                  .endMetadata()
+                  .withNewInvolvedObject()
+                  .withApiVersion(cluster.getApiVersion())
+                  .withKind(cluster.getKind())
+                  .withName(cluster.getMetadata().getName())
+                  .withNamespace(cluster.getMetadata().getNamespace())
+                  .withUid(cluster.getMetadata().getUid())
+                  .endInvolvedObject()
+                  .withType(type)
+                  .withReason(reason)
+                  .withMessage(message)
+                  .withCount(1)
+                  .withFirstTimestamp(now)
+                  .withLastTimestamp(now)
+                  .withNewSource()
+                  .withComponent(COMPONENT)
+                  .endSource()
+                  .withReportingComponent(COMPONENT)
+                  .build())
+          .create();
+    } catch (KubernetesClientException e) {
+      // An event that cannot be written must not fail the reconcile it describes.
+      log.warn(
+          "cannot record event {} on {}: {}",
+          reason,
+          cluster.getMetadata().getName(),
+          e.getMessage());
+    }
+  }
+}

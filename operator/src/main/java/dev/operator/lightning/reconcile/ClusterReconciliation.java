@@ -1,0 +1,266 @@
+package dev.operator.lightning.reconcile;
+
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.LightningClusterStatus;
+import dev.operator.lightning.api.MemberStatus;
+import dev.operator.lightning.lnd.LndStateClient;
+import dev.operator.lightning.model.DesiredHash;
+import dev.operator.lightning.model.EffectiveSpec;
+import dev.operator.lightning.model.EtcdClientServiceBuilder;
+import dev.operator.lightning.model.EtcdDisruptionBudgetBuilder;
+import dev.operator.lightning.model.EtcdPeerServiceBuilder;
+import dev.operator.lightning.model.EtcdStatefulSetBuilder;
+import dev.operator.lightning.model.Labels;
+import dev.operator.lightning.model.LeaderEndpointSliceBuilder;
+import dev.operator.lightning.model.LeaderServiceBuilder;
+import dev.operator.lightning.model.LndConfig;
+import dev.operator.lightning.model.MemberDisruptionBudgetBuilder;
+import dev.operator.lightning.model.MemberPaths;
+import dev.operator.lightning.model.MemberPodBuilder;
+import dev.operator.lightning.model.MembersServiceBuilder;
+import dev.operator.lightning.model.Names;
+import dev.operator.lightning.model.Owned;
+import dev.operator.lightning.model.SecretBuilders;
+import dev.operator.lightning.pki.CertificateAuthority;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One pass over one cluster: observe, decide, act. Every write is conditional on a difference, so a
+ * pass over an unchanged cluster performs no write at all.
+ */
+public final class ClusterReconciliation {
+  /** How often LND states are re-read when nothing else wakes the reconciler. */
+  public static final Duration RESYNC_PERIOD = Duration.ofSeconds(10);
+
+  private final KubernetesClient client;
+  private final Clock clock;
+  private final ObjectApplier applier;
+  private final OwnedSecrets ownedSecrets;
+  private final ReferenceResolver references;
+  private final ClusterEvents events;
+  private final Map<String, LndStateClient> stateClients = new ConcurrentHashMap<>();
+
+  public ClusterReconciliation(KubernetesClient client, Clock clock) {
+    this.client = client;
+    this.clock = clock;
+    this.applier = new ObjectApplier(client);
+    this.ownedSecrets = new OwnedSecrets(client, applier);
+    this.references = new ReferenceResolver(client);
+    this.events = new ClusterEvents(client, clock);
+  }
+
+  public Duration reconcile(LightningCluster cluster) {
+    EffectiveSpec spec = EffectiveSpec.of(cluster);
+    List<Problem> problems = new ArrayList<>();
+
+    ReferenceResolver.Result refs = references.resolve(spec);
+    problems.addAll(refs.problems());
+    OwnedSecrets.Result secrets = ownedSecrets.ensure(cluster, spec);
+    problems.addAll(secrets.problems());
+
+    Integer etcdReady = null;
+    if (spec.isManagedEtcd()) {
+      apply(cluster, EtcdPeerServiceBuilder.build(cluster, spec), problems);
+      apply(cluster, EtcdClientServiceBuilder.build(cluster, spec), problems);
+      apply(cluster, EtcdDisruptionBudgetBuilder.build(cluster, spec), problems);
+      apply(cluster, EtcdStatefulSetBuilder.build(cluster, spec), problems);
+      StatefulSet sts =
+          client
+              .apps()
+              .statefulSets()
+              .inNamespace(spec.names().namespace())
+              .withName(spec.names().etcd())
+              .get();
+      etcdReady =
+          sts != null && sts.getStatus() != null && sts.getStatus().getReadyReplicas() != null
+              ? sts.getStatus().getReadyReplicas()
+              : 0;
+    }
+    apply(cluster, MembersServiceBuilder.build(cluster, spec), problems);
+    apply(cluster, LeaderServiceBuilder.build(cluster, spec), problems);
+    apply(cluster, MemberDisruptionBudgetBuilder.build(cluster, spec), problems);
+
+    // Members need lnd.conf, which needs the user's credentials and the CA; without them the
+    // existing members are left running as they are.
+    if (refs.ok() && secrets.ca() != null) {
+      String lndConf = LndConfig.render(spec, refs.credentials());
+      apply(cluster, SecretBuilders.lndConfig(cluster, spec, lndConf), problems);
+      // Keyed with the CA key so that the hash on the pods reveals nothing about lnd.conf.
+      String configHash = DesiredHash.of(secrets.ca().keyPem() + "\n" + lndConf);
+      boolean clientCert =
+          spec.isManagedEtcd() || refs.credentials().externalEtcdClientCertificate();
+      reconcileMembers(cluster, spec, configHash, clientCert, problems);
+    }
+
+    List<Pod> pods = memberPods(spec.names());
+    List<Pod> ready = pods.stream().filter(ClusterReconciliation::isReady).toList();
+    apply(cluster, LeaderEndpointSliceBuilder.build(cluster, spec, ready), problems);
+
+    List<MemberStatus> members = observeMembers(spec, pods, secrets.ca());
+    Observation observation =
+        new Observation(
+            Optional.ofNullable(cluster.getMetadata().getGeneration()).orElse(0L),
+            spec.replicas(),
+            members,
+            etcdReady,
+            spec.isManagedEtcd() ? spec.managedEtcd().replicas() : 0,
+            problems,
+            spec.electionPrefix(),
+            spec.etcdEndpoint());
+    StatusAggregator.Decision decision =
+        StatusAggregator.decide(observation, cluster.getStatus(), clock.instant());
+    if (!decision.status().equals(cluster.getStatus())) {
+      writeStatus(cluster, decision.status());
+    }
+    for (StatusAggregator.Transition t : decision.transitions()) {
+      if (t.warning()) {
+        events.warning(cluster, t.condition().getReason(), t.condition().getMessage());
+      } else if (cluster.getStatus() != null) {
+        events.normal(cluster, t.condition().getReason(), t.condition().getMessage());
+      }
+    }
+    return RESYNC_PERIOD;
+  }
+
+  private void reconcileMembers(
+      LightningCluster cluster,
+      EffectiveSpec spec,
+      String configHash,
+      boolean clientCert,
+      List<Problem> problems) {
+    Names n = spec.names();
+    Map<String, Pod> live = new HashMap<>();
+    memberPods(n).forEach(p -> live.put(p.getMetadata().getName(), p));
+    List<Pod> outdated = new ArrayList<>();
+    boolean allOthersSettled = true;
+    for (int i = 0; i < spec.replicas(); i++) {
+      Pod desired = MemberPodBuilder.build(cluster, spec, i, configHash, clientCert);
+      Pod current = live.remove(n.memberPod(i));
+      if (current == null) {
+        ObjectApplier.Outcome o = applier.createIfAbsent(cluster, desired);
+        if (o.problem() != null) {
+          problems.add(o.problem());
+        } else if (o.written()) {
+          events.normal(cluster, "MemberCreated", "created member pod " + n.memberPod(i));
+        }
+        allOthersSettled = false;
+      } else if (current.getMetadata().getDeletionTimestamp() != null) {
+        allOthersSettled = false;
+      } else if (!DesiredHash.read(desired).equals(DesiredHash.read(current))) {
+        outdated.add(current);
+      } else if (!isReady(current)) {
+        allOthersSettled = false;
+      }
+    }
+    // Members beyond spec.replicas: scale down, highest ordinal first.
+    live.values().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .filter(p -> Owned.isOwnedBy(p, cluster))
+        .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getName()).reversed())
+        .forEach(
+            p -> {
+              client.resource(p).delete();
+              events.normal(
+                  cluster,
+                  "MemberRemoved",
+                  "removed member pod " + p.getMetadata().getName() + " (scale down)");
+            });
+    // Replace one outdated member at a time, and only while the rest are ready, so a spec
+    // change never takes more than one member away.
+    if (!outdated.isEmpty() && (allOthersSettled || outdated.size() == spec.replicas())) {
+      Pod victim =
+          outdated.stream()
+              .min(
+                  Comparator.comparing((Pod p) -> isReady(p))
+                      .thenComparing(p -> p.getMetadata().getName()))
+              .orElseThrow();
+      client.resource(victim).delete();
+      events.normal(
+          cluster,
+          "MemberReplaced",
+          "deleted member pod " + victim.getMetadata().getName() + " to apply the changed spec");
+    }
+  }
+
+  private List<Pod> memberPods(Names n) {
+    return client
+        .pods()
+        .inNamespace(n.namespace())
+        .withLabels(Labels.selector(n.cluster(), Labels.COMPONENT_LND))
+        .list()
+        .getItems()
+        .stream()
+        .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+        .toList();
+  }
+
+  private List<MemberStatus> observeMembers(
+      EffectiveSpec spec, List<Pod> pods, CertificateAuthority ca) {
+    LndStateClient lnd =
+        ca == null
+            ? null
+            : stateClients.computeIfAbsent(
+                ca.certificatePem(), k -> new LndStateClient(ca.certificate()));
+    Names n = spec.names();
+    List<MemberStatus> out = new ArrayList<>();
+    for (Pod p : pods) {
+      String ip = p.getStatus() != null ? p.getStatus().getPodIP() : null;
+      String state = null;
+      if (lnd != null && ip != null) {
+        String host = p.getMetadata().getName() + "." + n.serviceHost(n.membersService());
+        state = lnd.state(ip, MemberPaths.REST_PORT, host).orElse(null);
+      }
+      out.add(new MemberStatus(p.getMetadata().getName(), isReady(p), state, null));
+    }
+    return out;
+  }
+
+  static boolean isReady(Pod p) {
+    return p.getStatus() != null
+        && p.getStatus().getConditions() != null
+        && p.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private void apply(LightningCluster cluster, HasMetadata desired, List<Problem> problems) {
+    ObjectApplier.Outcome o = applier.apply(cluster, desired);
+    if (o.problem() != null) {
+      problems.add(o.problem());
+    }
+  }
+
+  private void writeStatus(LightningCluster cluster, LightningClusterStatus status) {
+    LightningCluster patch = new LightningCluster();
+    patch.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(cluster.getMetadata().getName())
+            .withNamespace(cluster.getMetadata().getNamespace())
+            .build());
+    patch.setStatus(status);
+    client
+        .resource(patch)
+        .subresource("status")
+        .patch(
+            new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                .withFieldManager(ObjectApplier.FIELD_MANAGER)
+                .withForce(true)
+                .build());
+    cluster.setStatus(status);
+  }
+}

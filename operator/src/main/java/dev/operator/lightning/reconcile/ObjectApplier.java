@@ -1,0 +1,85 @@
+package dev.operator.lightning.reconcile;
+
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.model.DesiredHash;
+import dev.operator.lightning.model.Owned;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.Objects;
+
+/**
+ * Writes a desired object only when the live one differs. Never touches an object another owner
+ * controls: that would harm someone else's cluster.
+ */
+final class ObjectApplier {
+  static final String FIELD_MANAGER = "lightning-operator";
+
+  private final KubernetesClient client;
+
+  ObjectApplier(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** What apply did; a problem means nothing was written. */
+  record Outcome(boolean written, Problem problem) {
+    static final Outcome UNCHANGED = new Outcome(false, null);
+    static final Outcome WRITTEN = new Outcome(true, null);
+  }
+
+  Outcome apply(LightningCluster owner, HasMetadata desired) {
+    HasMetadata live = client.resource(desired).get();
+    if (live != null && !Owned.isOwnedBy(live, owner)) {
+      return new Outcome(false, conflict(live));
+    }
+    if (live != null && same(live, desired)) {
+      return Outcome.UNCHANGED;
+    }
+    try {
+      client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+      return Outcome.WRITTEN;
+    } catch (KubernetesClientException e) {
+      return new Outcome(
+          false,
+          new Problem(
+              Problem.UPDATE_REJECTED,
+              "the API server rejected "
+                  + describe(desired)
+                  + ": "
+                  + e.getStatus().getMessage()
+                  + "; revert the spec change or delete the object so it can be recreated"));
+    }
+  }
+
+  /** Creates the object only if it does not exist; never updates it (generated material). */
+  Outcome createIfAbsent(LightningCluster owner, HasMetadata desired) {
+    HasMetadata live = client.resource(desired).get();
+    if (live != null) {
+      return Owned.isOwnedBy(live, owner) ? Outcome.UNCHANGED : new Outcome(false, conflict(live));
+    }
+    client.resource(desired).create();
+    return Outcome.WRITTEN;
+  }
+
+  private static boolean same(HasMetadata live, HasMetadata desired) {
+    if (desired instanceof Secret d && live instanceof Secret l) {
+      // Secrets carry no hash annotation: a hash of credentials would leak their guessability.
+      return Objects.equals(d.getData(), l.getData());
+    }
+    String want = DesiredHash.read(desired);
+    return want != null && want.equals(DesiredHash.read(live));
+  }
+
+  static Problem conflict(HasMetadata live) {
+    return new Problem(
+        Problem.OBJECT_CONFLICT,
+        describe(live)
+            + " already exists and is not owned by this LightningCluster; it was left untouched."
+            + " Rename the cluster or remove that object");
+  }
+
+  static String describe(HasMetadata o) {
+    return o.getKind() + " " + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+  }
+}

@@ -1,0 +1,25 @@
+package dev.operator.lightning.reconcile;
+
+import dev.operator.lightning.api.MemberStatus;
+import java.util.List;
+
+/**
+ * Facts gathered in one reconcile, the only input (with the previous status and the time) of the
+ * status decision.
+ *
+ * @param etcdReadyMembers ready managed etcd members; null for an external etcd
+ */
+record Observation(
+    long generation,
+    int desiredMembers,
+    List<MemberStatus> members,
+    Integer etcdReadyMembers,
+    int etcdDesiredMembers,
+    List<Problem> problems,
+    String electionPrefix,
+    String etcdEndpoint) {
+
+  int readyMembers() {
+    return (int) members.stream().filter(m -> Boolean.TRUE.equals(m.ready)).count();
+  }
+}

@@ -1,0 +1,13 @@
+package dev.operator.lightning.reconcile;
+
+/**
+ * Something the user must fix, reported as the Degraded condition and a Warning event. The message
+ * says what was expected, what was found and what to do; it never holds a secret value.
+ */
+public record Problem(String reason, String message) {
+  public static final String SECRET_NOT_FOUND = "SecretNotFound";
+  public static final String SECRET_KEY_MISSING = "SecretKeyMissing";
+  public static final String OBJECT_CONFLICT = "ObjectConflict";
+  public static final String UPDATE_REJECTED = "UpdateRejected";
+  public static final String INVALID_SECRET = "InvalidSecret";
+}

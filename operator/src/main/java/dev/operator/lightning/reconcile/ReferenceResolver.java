@@ -1,0 +1,161 @@
+package dev.operator.lightning.reconcile;
+
+import dev.operator.lightning.api.BitcoindSpec;
+import dev.operator.lightning.api.ChainBackend;
+import dev.operator.lightning.api.ExternalEtcdSpec;
+import dev.operator.lightning.model.EffectiveSpec;
+import dev.operator.lightning.model.LndConfig;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the user's Secrets the spec points at. The schema cannot see them, so a missing Secret or
+ * key becomes a Problem here instead of a pod that fails to start.
+ */
+final class ReferenceResolver {
+  private final KubernetesClient client;
+
+  ReferenceResolver(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** Credentials found, or the problems that prevent rendering lnd.conf. */
+  record Result(LndConfig.Credentials credentials, List<Problem> problems) {
+    boolean ok() {
+      return problems.isEmpty();
+    }
+  }
+
+  Result resolve(EffectiveSpec spec) {
+    List<Problem> problems = new ArrayList<>();
+    String ns = spec.names().namespace();
+    if (!spec.walletGenerated()) {
+      values(
+          ns,
+          spec.walletSecretName(),
+          "spec.wallet.passwordSecretRef",
+          problems,
+          spec.walletSecretKey());
+    }
+    String rpcUser = null;
+    String rpcPass = null;
+    if (spec.chain().backend == ChainBackend.bitcoind) {
+      Map<String, String> v =
+          values(
+              ns,
+              spec.chain().bitcoind.rpcCredentialsSecretRef.name,
+              "spec.chain.bitcoind.rpcCredentialsSecretRef",
+              problems,
+              BitcoindSpec.RPC_USER_KEY,
+              BitcoindSpec.RPC_PASS_KEY);
+      rpcUser = v.get(BitcoindSpec.RPC_USER_KEY);
+      rpcPass = v.get(BitcoindSpec.RPC_PASS_KEY);
+    }
+    String etcdUser = null;
+    String etcdPass = null;
+    boolean clientCert = false;
+    ExternalEtcdSpec ext = spec.externalEtcd();
+    if (ext != null) {
+      if (ext.credentialsSecretRef != null) {
+        Map<String, String> v =
+            values(
+                ns,
+                ext.credentialsSecretRef.name,
+                "spec.etcd.external.credentialsSecretRef",
+                problems,
+                ExternalEtcdSpec.USERNAME_KEY,
+                ExternalEtcdSpec.PASSWORD_KEY);
+        etcdUser = v.get(ExternalEtcdSpec.USERNAME_KEY);
+        etcdPass = v.get(ExternalEtcdSpec.PASSWORD_KEY);
+      }
+      if (ext.tlsSecretRef != null) {
+        String field = "spec.etcd.external.tlsSecretRef";
+        Map<String, String> v = values(ns, ext.tlsSecretRef.name, field, problems, "ca.crt");
+        boolean crt = v.containsKey("tls.crt");
+        boolean key = v.containsKey("tls.key");
+        if (crt != key) {
+          problems.add(
+              new Problem(
+                  Problem.SECRET_KEY_MISSING,
+                  "Secret "
+                      + ns
+                      + "/"
+                      + ext.tlsSecretRef.name
+                      + " ("
+                      + field
+                      + ") has only one of tls.crt and tls.key; add both for client"
+                      + " certificate authentication, or neither"));
+        }
+        clientCert = crt && key;
+      }
+    }
+    return new Result(
+        new LndConfig.Credentials(rpcUser, rpcPass, etcdUser, etcdPass, clientCert), problems);
+  }
+
+  /**
+   * Decoded values of the Secret's keys; records a problem for a missing Secret or for each
+   * required key that is absent or empty. Returns every non-empty key found.
+   */
+  private Map<String, String> values(
+      String ns, String name, String field, List<Problem> problems, String... required) {
+    Secret s = client.secrets().inNamespace(ns).withName(name).get();
+    if (s == null) {
+      problems.add(
+          new Problem(
+              Problem.SECRET_NOT_FOUND,
+              "Secret "
+                  + ns
+                  + "/"
+                  + name
+                  + " referenced by "
+                  + field
+                  + " not found; create it with the key(s) "
+                  + String.join(", ", required)));
+      return Map.of();
+    }
+    Map<String, String> out = new java.util.HashMap<>();
+    if (s.getData() != null) {
+      s.getData()
+          .forEach(
+              (k, v) -> {
+                if (v != null && !v.isEmpty()) {
+                  out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8));
+                }
+              });
+    }
+    if (s.getStringData() != null) {
+      s.getStringData()
+          .forEach(
+              (k, v) -> {
+                if (v != null && !v.isEmpty()) out.put(k, v);
+              });
+    }
+    List<String> missing = new ArrayList<>();
+    for (String k : required) {
+      if (!out.containsKey(k) || out.get(k).isBlank()) {
+        missing.add(k);
+      }
+    }
+    if (!missing.isEmpty()) {
+      problems.add(
+          new Problem(
+              Problem.SECRET_KEY_MISSING,
+              "Secret "
+                  + ns
+                  + "/"
+                  + name
+                  + " referenced by "
+                  + field
+                  + " has no non-empty key(s) "
+                  + String.join(", ", missing)
+                  + "; add them"));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,174 @@
+package dev.operator.lightning.reconcile;
+
+import dev.operator.lightning.api.LightningClusterStatus;
+import dev.operator.lightning.model.EtcdDisruptionBudgetBuilder;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * Decides the status from an observation. Pure: the same observation, previous status and time give
+ * the same answer, and a condition whose status, reason and message did not change keeps its
+ * lastTransitionTime, so an unchanged cluster yields an equal status and no write.
+ */
+final class StatusAggregator {
+  static final String READY = "Ready";
+  static final String ETCD_AVAILABLE = "EtcdAvailable";
+  static final String MEMBERS_READY = "MembersReady";
+  static final String DEGRADED = "Degraded";
+
+  static final String PHASE_PROVISIONING = "Provisioning";
+  static final String PHASE_RUNNING = "Running";
+  static final String PHASE_DEGRADED = "Degraded";
+  static final String PHASE_FAILED = "Failed";
+
+  private StatusAggregator() {}
+
+  /** A condition that changed status or reason, for the event stream. */
+  record Transition(Condition condition) {
+    /** Warnings are for conditions in their unhealthy state. */
+    boolean warning() {
+      boolean bad =
+          DEGRADED.equals(condition.getType())
+              ? "True".equals(condition.getStatus())
+              : "False".equals(condition.getStatus());
+      return bad;
+    }
+  }
+
+  record Decision(LightningClusterStatus status, List<Transition> transitions) {}
+
+  static Decision decide(Observation o, LightningClusterStatus previous, Instant now) {
+    int ready = o.readyMembers();
+    List<Condition> next = new ArrayList<>();
+
+    if (o.etcdReadyMembers() == null) {
+      next.add(
+          condition(
+              ETCD_AVAILABLE,
+              "Unknown",
+              "External",
+              "external etcd at " + o.etcdEndpoint() + " is not probed by the operator"));
+    } else {
+      int quorum = EtcdDisruptionBudgetBuilder.quorum(o.etcdDesiredMembers());
+      boolean up = o.etcdReadyMembers() >= quorum;
+      next.add(
+          condition(
+              ETCD_AVAILABLE,
+              up ? "True" : "False",
+              up ? "QuorumReady" : "QuorumNotReady",
+              o.etcdReadyMembers()
+                  + "/"
+                  + o.etcdDesiredMembers()
+                  + " etcd members ready, quorum is "
+                  + quorum));
+    }
+
+    boolean allReady = ready >= o.desiredMembers();
+    next.add(
+        condition(
+            MEMBERS_READY,
+            allReady ? "True" : "False",
+            allReady ? "AllMembersReady" : "MembersNotReady",
+            ready + "/" + o.desiredMembers() + " LND members ready"));
+
+    List<Problem> problems = o.problems();
+    if (!problems.isEmpty()) {
+      next.add(
+          condition(
+              DEGRADED,
+              "True",
+              problems.get(0).reason(),
+              problems.stream().map(Problem::message).collect(Collectors.joining("; "))));
+    } else if (ready > 0 && !allReady) {
+      next.add(
+          condition(
+              DEGRADED,
+              "True",
+              "MembersUnavailable",
+              (o.desiredMembers() - ready) + " of " + o.desiredMembers() + " members not ready"));
+    } else {
+      next.add(condition(DEGRADED, "False", "AsExpected", "no problem observed"));
+    }
+
+    boolean serving = ready > 0;
+    next.add(
+        condition(
+            READY,
+            serving ? "True" : "False",
+            serving ? "MemberActive" : "NoActiveMember",
+            serving
+                ? ready + " member(s) active and routed by the leader Service"
+                : "no LND member is active yet"));
+
+    String phase;
+    String reason;
+    if (!problems.isEmpty()) {
+      phase = serving ? PHASE_DEGRADED : PHASE_FAILED;
+      reason = problems.get(0).message();
+    } else if (allReady) {
+      phase = PHASE_RUNNING;
+      reason = "all " + o.desiredMembers() + " members ready";
+    } else if (serving) {
+      phase = PHASE_DEGRADED;
+      reason = ready + "/" + o.desiredMembers() + " members ready";
+    } else {
+      phase = PHASE_PROVISIONING;
+      reason = "waiting for etcd and the first LND member to become active";
+    }
+
+    LightningClusterStatus s = new LightningClusterStatus();
+    s.observedGeneration = o.generation();
+    s.phase = phase;
+    s.phaseReason = reason;
+    s.members = o.members();
+    s.readyMembers = ready;
+    s.ready = ready + "/" + o.desiredMembers();
+    s.electionPrefix = o.electionPrefix();
+    s.etcdEndpoint = o.etcdEndpoint();
+    if (previous != null) {
+      s.leader = previous.leader;
+    }
+
+    List<Transition> transitions = new ArrayList<>();
+    String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
+    for (Condition c : next) {
+      c.setObservedGeneration(o.generation());
+      Condition old = find(previous, c.getType());
+      boolean sameState =
+          old != null
+              && Objects.equals(old.getStatus(), c.getStatus())
+              && Objects.equals(old.getReason(), c.getReason());
+      c.setLastTransitionTime(sameState ? old.getLastTransitionTime() : time);
+      if (!sameState) {
+        transitions.add(new Transition(c));
+      }
+    }
+    s.conditions = next;
+    return new Decision(s, transitions);
+  }
+
+  private static Condition find(LightningClusterStatus status, String type) {
+    if (status == null || status.conditions == null) {
+      return null;
+    }
+    return status.conditions.stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static Condition condition(String type, String status, String reason, String message) {
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withReason(reason)
+        .withMessage(message)
+        .build();
+  }
+}

@@ -1,0 +1,48 @@
+package dev.operator.lightning.it;
+
+import dev.operator.lightning.api.ChainBackend;
+import dev.operator.lightning.api.ChainSpec;
+import dev.operator.lightning.api.EtcdSpec;
+import dev.operator.lightning.api.ExternalEtcdSpec;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.LightningClusterSpec;
+import dev.operator.lightning.api.ManagedEtcdSpec;
+import dev.operator.lightning.api.Network;
+import dev.operator.lightning.api.SecretRef;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+
+/** LightningClusters for tests. */
+public final class Clusters {
+  private Clusters() {}
+
+  public static LightningCluster managed(String namespace, String name) {
+    LightningClusterSpec spec = new LightningClusterSpec();
+    spec.network = Network.regtest;
+    spec.chain = new ChainSpec();
+    spec.chain.backend = ChainBackend.nochainbackend;
+    spec.etcd = new EtcdSpec();
+    spec.etcd.managed = new ManagedEtcdSpec();
+    return cluster(namespace, name, spec);
+  }
+
+  public static LightningCluster external(String namespace, String name, String tlsSecret) {
+    LightningClusterSpec spec = new LightningClusterSpec();
+    spec.network = Network.regtest;
+    spec.chain = new ChainSpec();
+    spec.chain.backend = ChainBackend.nochainbackend;
+    spec.etcd = new EtcdSpec();
+    spec.etcd.external = new ExternalEtcdSpec();
+    spec.etcd.external.endpoint = "shared-etcd.infra.svc:2379";
+    spec.etcd.external.namespace = "lnd-" + name;
+    spec.etcd.external.tlsSecretRef = tlsSecret != null ? new SecretRef(tlsSecret) : null;
+    return cluster(namespace, name, spec);
+  }
+
+  private static LightningCluster cluster(
+      String namespace, String name, LightningClusterSpec spec) {
+    LightningCluster c = new LightningCluster();
+    c.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    c.setSpec(spec);
+    return c;
+  }
+}

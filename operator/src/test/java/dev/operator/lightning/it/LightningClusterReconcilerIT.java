@@ -1,0 +1,338 @@
+package dev.operator.lightning.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.operator.lightning.Main;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.LightningClusterStatus;
+import dev.operator.lightning.api.SecretKeyRef;
+import dev.operator.lightning.api.WalletSpec;
+import dev.operator.lightning.harness.KubeletStatus;
+import dev.operator.lightning.model.Labels;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The operator running against a real kube-apiserver: what it creates and what it reports. */
+class LightningClusterReconcilerIT {
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
+  private static KubernetesClient client;
+  private static Operator operator;
+
+  @BeforeAll
+  static void startOperator() {
+    client = ApiServerSupport.client();
+    operator = Main.start(client, Set.of());
+  }
+
+  @AfterAll
+  static void stopOperator() {
+    if (operator != null) {
+      operator.stop();
+    }
+  }
+
+  @Test
+  void managedEtcdClusterGetsEveryObjectOwnedByIt() {
+    String ns = ApiServerSupport.newNamespace("managed");
+    LightningCluster lc = client.resource(Clusters.managed(ns, "alpha")).create();
+
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              assertThat(names(client.pods().inNamespace(ns).list().getItems()))
+                  .containsExactlyInAnyOrder("alpha-0", "alpha-1", "alpha-2");
+              assertThat(names(client.services().inNamespace(ns).list().getItems()))
+                  .containsExactlyInAnyOrder(
+                      "alpha", "alpha-members", "alpha-etcd", "alpha-etcd-client");
+              assertThat(names(client.apps().statefulSets().inNamespace(ns).list().getItems()))
+                  .containsExactly("alpha-etcd");
+              assertThat(
+                      names(
+                          client
+                              .policy()
+                              .v1()
+                              .podDisruptionBudget()
+                              .inNamespace(ns)
+                              .list()
+                              .getItems()))
+                  .containsExactlyInAnyOrder("alpha-etcd", "alpha-members");
+              assertThat(
+                      names(
+                          client
+                              .discovery()
+                              .v1()
+                              .endpointSlices()
+                              .inNamespace(ns)
+                              .list()
+                              .getItems()))
+                  .contains("alpha-leader");
+              assertThat(names(client.secrets().inNamespace(ns).list().getItems()))
+                  .containsExactlyInAnyOrder(
+                      "alpha-ca",
+                      "alpha-lnd-tls",
+                      "alpha-etcd-server-tls",
+                      "alpha-etcd-peer-tls",
+                      "alpha-etcd-client-tls",
+                      "alpha-wallet",
+                      "alpha-lnd-config");
+            });
+
+    String uid = client.resource(lc).get().getMetadata().getUid();
+    List<HasMetadata> owned =
+        List.of(
+                client.pods().inNamespace(ns).list().getItems(),
+                client.services().inNamespace(ns).list().getItems(),
+                client.apps().statefulSets().inNamespace(ns).list().getItems(),
+                client.policy().v1().podDisruptionBudget().inNamespace(ns).list().getItems(),
+                client.secrets().inNamespace(ns).list().getItems(),
+                client.discovery().v1().endpointSlices().inNamespace(ns).list().getItems())
+            .stream()
+            .flatMap(l -> l.stream().map(o -> (HasMetadata) o))
+            .toList();
+    // 3 pods, 4 Services, 1 StatefulSet, 2 PDBs, 7 Secrets, 1 EndpointSlice.
+    assertThat(names(owned)).hasSize(18);
+    for (HasMetadata o : owned) {
+      assertThat(o.getMetadata().getOwnerReferences())
+          .as("owner of %s %s", o.getKind(), o.getMetadata().getName())
+          .anySatisfy(
+              r -> {
+                assertThat(r.getUid()).isEqualTo(uid);
+                assertThat(r.getController()).isTrue();
+              });
+    }
+
+    Pod member = client.pods().inNamespace(ns).withName("alpha-1").get();
+    assertThat(member.getSpec().getContainers().get(0).getArgs())
+        .contains("--cluster.id=alpha-1", "--configfile=/etc/lnd/lnd.conf");
+    Service leader = client.services().inNamespace(ns).withName("alpha").get();
+    assertThat(leader.getSpec().getSelector()).as("leader Service has no selector").isNullOrEmpty();
+    assertThat(leader.getSpec().getPorts())
+        .extracting(p -> p.getPort())
+        .containsExactlyInAnyOrder(10009, 8080, 9735);
+    Service etcdPeers = client.services().inNamespace(ns).withName("alpha-etcd").get();
+    assertThat(etcdPeers.getSpec().getPublishNotReadyAddresses()).isTrue();
+    StatefulSet etcd = client.apps().statefulSets().inNamespace(ns).withName("alpha-etcd").get();
+    assertThat(etcd.getSpec().getReplicas()).isEqualTo(3);
+    assertThat(etcd.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .contains(
+            "--max-txn-ops=16384", "--max-request-bytes=104857600", "--client-cert-auth=true");
+    PodDisruptionBudget etcdPdb =
+        client.policy().v1().podDisruptionBudget().inNamespace(ns).withName("alpha-etcd").get();
+    assertThat(etcdPdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(2);
+
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              LightningClusterStatus s = client.resource(lc).get().getStatus();
+              assertThat(s).isNotNull();
+              assertThat(s.phase).isEqualTo("Provisioning");
+              assertThat(s.ready).isEqualTo("0/3");
+              assertThat(condition(s, "EtcdAvailable").getReason()).isEqualTo("QuorumNotReady");
+              assertThat(s.electionPrefix).isEqualTo("/lightning-operator/" + ns + "/alpha/leader");
+            });
+  }
+
+  @Test
+  void readyMembersAreRoutedAndReportedAndDeletedMembersComeBack() {
+    String ns = ApiServerSupport.newNamespace("status");
+    LightningCluster lc = client.resource(Clusters.managed(ns, "beta")).create();
+    await()
+        .atMost(DEADLINE)
+        .until(() -> client.pods().inNamespace(ns).list().getItems().size() == 3);
+    await()
+        .atMost(DEADLINE)
+        .until(
+            () -> client.apps().statefulSets().inNamespace(ns).withName("beta-etcd").get() != null);
+
+    KubeletStatus.setStatefulSetReady(
+        client, client.apps().statefulSets().inNamespace(ns).withName("beta-etcd").get(), 3);
+    KubeletStatus.setPod(
+        client, client.pods().inNamespace(ns).withName("beta-0").get(), "10.9.0.10", true);
+    KubeletStatus.setPod(
+        client, client.pods().inNamespace(ns).withName("beta-1").get(), "10.9.0.11", false);
+
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              EndpointSlice slice =
+                  client
+                      .discovery()
+                      .v1()
+                      .endpointSlices()
+                      .inNamespace(ns)
+                      .withName("beta-leader")
+                      .get();
+              assertThat(slice.getEndpoints())
+                  .extracting(e -> e.getAddresses().get(0))
+                  .containsExactly("10.9.0.10");
+              assertThat(slice.getMetadata().getLabels())
+                  .containsEntry("kubernetes.io/service-name", "beta");
+              LightningClusterStatus s = client.resource(lc).get().getStatus();
+              assertThat(s.readyMembers).isEqualTo(1);
+              assertThat(s.ready).isEqualTo("1/3");
+              assertThat(s.phase).isEqualTo("Degraded");
+              assertThat(condition(s, "EtcdAvailable").getStatus()).isEqualTo("True");
+              assertThat(condition(s, "Ready").getStatus()).isEqualTo("True");
+              assertThat(condition(s, "MembersReady").getStatus()).isEqualTo("False");
+              assertThat(s.members)
+                  .extracting(m -> m.pod + "=" + m.ready)
+                  .containsExactly("beta-0=true", "beta-1=false", "beta-2=false");
+            });
+
+    for (String p : List.of("beta-1", "beta-2")) {
+      KubeletStatus.setPod(
+          client, client.pods().inNamespace(ns).withName(p).get(), "10.9.0.2" + p.charAt(5), true);
+    }
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              LightningClusterStatus s = client.resource(lc).get().getStatus();
+              assertThat(s.phase).isEqualTo("Running");
+              assertThat(condition(s, "MembersReady").getStatus()).isEqualTo("True");
+              assertThat(condition(s, "Degraded").getStatus()).isEqualTo("False");
+            });
+
+    String oldUid = client.pods().inNamespace(ns).withName("beta-2").get().getMetadata().getUid();
+    client.pods().inNamespace(ns).withName("beta-2").withGracePeriod(0).delete();
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              Pod again = client.pods().inNamespace(ns).withName("beta-2").get();
+              assertThat(again).as("member pod beta-2 recreated").isNotNull();
+              assertThat(again.getMetadata().getUid()).isNotEqualTo(oldUid);
+            });
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> assertThat(client.resource(lc).get().getStatus().ready).isEqualTo("2/3"));
+  }
+
+  @Test
+  void missingWalletSecretDegradesOnlyThatClusterAndRecoversOnceCreated() {
+    String ns = ApiServerSupport.newNamespace("badref");
+    LightningCluster healthy = client.resource(Clusters.managed(ns, "good")).create();
+    LightningCluster broken = Clusters.managed(ns, "bad");
+    broken.getSpec().wallet = new WalletSpec();
+    broken.getSpec().wallet.passwordSecretRef = new SecretKeyRef("bad-wallet", "pw");
+    LightningCluster bad = client.resource(broken).create();
+
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              LightningClusterStatus s = client.resource(bad).get().getStatus();
+              assertThat(s).isNotNull();
+              Condition degraded = condition(s, "Degraded");
+              assertThat(degraded.getStatus()).isEqualTo("True");
+              assertThat(degraded.getReason()).isEqualTo("SecretNotFound");
+              assertThat(degraded.getMessage())
+                  .contains("bad-wallet", "spec.wallet.passwordSecretRef");
+              assertThat(s.phase).isEqualTo("Failed");
+              assertThat(warningEvents(ns, "bad")).contains("SecretNotFound");
+            });
+    assertThat(client.pods().inNamespace(ns).withLabel(Labels.CLUSTER, "bad").list().getItems())
+        .as("no member starts without its wallet password")
+        .isEmpty();
+    assertThat(client.pods().inNamespace(ns).withLabel(Labels.CLUSTER, "good").list().getItems())
+        .hasSize(3);
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        condition(client.resource(healthy).get().getStatus(), "Degraded")
+                            .getStatus())
+                    .isEqualTo("False"));
+
+    // A Secret without the expected key is named as such.
+    client.resource(secret(ns, "bad-wallet", Map.of("other", "x"))).create();
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              Condition d = condition(client.resource(bad).get().getStatus(), "Degraded");
+              assertThat(d.getReason()).isEqualTo("SecretKeyMissing");
+              assertThat(d.getMessage()).contains("pw");
+            });
+
+    client.resource(secret(ns, "bad-wallet", Map.of("pw", "correct horse battery"))).update();
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              assertThat(condition(client.resource(bad).get().getStatus(), "Degraded").getStatus())
+                  .isEqualTo("False");
+              assertThat(
+                      client
+                          .pods()
+                          .inNamespace(ns)
+                          .withLabel(Labels.CLUSTER, "bad")
+                          .list()
+                          .getItems())
+                  .hasSize(3);
+            });
+  }
+
+  static Secret secret(String ns, String name, Map<String, String> values) {
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(ns)
+        .endMetadata()
+        .withData(
+            values.entrySet().stream()
+                .collect(
+                    Collectors.toMap(
+                        Map.Entry::getKey,
+                        e ->
+                            Base64.getEncoder()
+                                .encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8)))))
+        .build();
+  }
+
+  static List<String> warningEvents(String ns, String cluster) {
+    return client.v1().events().inNamespace(ns).list().getItems().stream()
+        .filter(e -> cluster.equals(e.getInvolvedObject().getName()))
+        .filter(e -> "Warning".equals(e.getType()))
+        .map(Event::getReason)
+        .toList();
+  }
+
+  static Condition condition(LightningClusterStatus s, String type) {
+    assertThat(s).as("status written").isNotNull();
+    return s.conditions.stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no condition " + type + " in " + s.conditions));
+  }
+
+  static List<String> names(List<? extends HasMetadata> objects) {
+    return objects.stream().map(o -> o.getMetadata().getName()).toList();
+  }
+}
