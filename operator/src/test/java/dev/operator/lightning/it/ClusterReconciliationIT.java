@@ -1,0 +1,201 @@
+package dev.operator.lightning.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.operator.lightning.api.BitcoindSpec;
+import dev.operator.lightning.api.ChainBackend;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.SecretKeyRef;
+import dev.operator.lightning.api.SecretRef;
+import dev.operator.lightning.api.WalletSpec;
+import dev.operator.lightning.model.SecretBuilders;
+import dev.operator.lightning.reconcile.ClusterReconciliation;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Calls one reconcile pass directly against the real kube-apiserver, with no operator running, so
+ * the writes of each pass can be counted exactly.
+ */
+class ClusterReconciliationIT {
+  private final KubernetesClient client = ApiServerSupport.client();
+
+  @Test
+  void secondPassOverAnUnchangedManagedClusterWritesNothing() {
+    String ns = ApiServerSupport.newNamespace("idem");
+    client.resource(Clusters.managed(ns, "gamma")).create();
+    WriteCounter counter = new WriteCounter();
+    ClusterReconciliation reconciliation =
+        new ClusterReconciliation(counter.client, Clock.systemUTC());
+
+    reconciliation.reconcile(fresh(ns, "gamma"));
+    assertThat(counter.writes).as("first pass creates the objects").hasSizeGreaterThan(15);
+
+    counter.writes.clear();
+    reconciliation.reconcile(fresh(ns, "gamma"));
+    assertThat(counter.writes).as("writes of the second pass").isEmpty();
+
+    // A real change is written, and only that change.
+    LightningCluster changed = fresh(ns, "gamma");
+    changed.getSpec().service = new dev.operator.lightning.api.ServiceSpec();
+    changed.getSpec().service.type = dev.operator.lightning.api.ServiceType.LoadBalancer;
+    client.resource(changed).update();
+    counter.writes.clear();
+    reconciliation.reconcile(fresh(ns, "gamma"));
+    assertThat(counter.writes)
+        .as("writes after changing the Service type")
+        .anyMatch(w -> w.endsWith("/services/gamma"))
+        .noneMatch(w -> w.contains("/pods"))
+        .noneMatch(w -> w.contains("/statefulsets"));
+    assertThat(client.services().inNamespace(ns).withName("gamma").get().getSpec().getType())
+        .isEqualTo("LoadBalancer");
+  }
+
+  @Test
+  void externalEtcdClusterUsesTheGivenEndpointAndNoManagedEtcd() {
+    String ns = ApiServerSupport.newNamespace("ext");
+    client
+        .resource(
+            LightningClusterReconcilerIT.secret(
+                ns,
+                "etcd-tls",
+                Map.of(
+                    "ca.crt", "-----BEGIN CERTIFICATE-----\nx\n", "tls.crt", "c", "tls.key", "k")))
+        .create();
+    client
+        .resource(
+            LightningClusterReconcilerIT.secret(
+                ns, "etcd-user", Map.of("username", "lnd-delta", "password", "etcd-s3cret-pw")))
+        .create();
+    LightningCluster lc = Clusters.external(ns, "delta", "etcd-tls");
+    lc.getSpec().etcd.external.credentialsSecretRef = new SecretRef("etcd-user");
+    client.resource(lc).create();
+    WriteCounter counter = new WriteCounter();
+    ClusterReconciliation reconciliation =
+        new ClusterReconciliation(counter.client, Clock.systemUTC());
+    reconciliation.reconcile(fresh(ns, "delta"));
+
+    assertThat(client.apps().statefulSets().inNamespace(ns).list().getItems()).isEmpty();
+    assertThat(
+            LightningClusterReconcilerIT.names(client.services().inNamespace(ns).list().getItems()))
+        .containsExactlyInAnyOrder("delta", "delta-members");
+    assertThat(
+            LightningClusterReconcilerIT.names(client.secrets().inNamespace(ns).list().getItems()))
+        .containsExactlyInAnyOrder(
+            "etcd-tls",
+            "etcd-user",
+            "delta-ca",
+            "delta-lnd-tls",
+            "delta-wallet",
+            "delta-lnd-config");
+    String conf = secretValue(ns, "delta-lnd-config", SecretBuilders.LND_CONF_KEY);
+    assertThat(conf)
+        .contains(
+            "db.etcd.host=shared-etcd.infra.svc:2379",
+            "db.etcd.namespace=lnd-delta",
+            "db.etcd.user=lnd-delta",
+            "db.etcd.cert_file=/var/run/lightning/etcd-client/tls.crt",
+            "cluster.etcd-election-prefix=/lightning-operator/" + ns + "/delta/leader")
+        .doesNotContain("insecure_skip_verify");
+    Pod pod = client.pods().inNamespace(ns).withName("delta-0").get();
+    assertThat(pod.getSpec().getVolumes())
+        .filteredOn(v -> v.getSecret() != null)
+        .extracting(v -> v.getSecret().getSecretName())
+        .contains("etcd-tls");
+    assertThat(
+            client.resource(fresh(ns, "delta")).get().getStatus().conditions.stream()
+                .filter(c -> c.getType().equals("EtcdAvailable"))
+                .findFirst()
+                .orElseThrow()
+                .getStatus())
+        .isEqualTo("Unknown");
+
+    counter.writes.clear();
+    reconciliation.reconcile(fresh(ns, "delta"));
+    assertThat(counter.writes).as("writes of the second pass").isEmpty();
+  }
+
+  @Test
+  void noSecretValueAppearsInPodSpecsStatusOrEvents() {
+    String ns = ApiServerSupport.newNamespace("hygiene");
+    String walletPassword = "wallet-pw-7f3a9c-not-for-eyes";
+    String rpcPassword = "rpc-pw-91c2e4-not-for-eyes";
+    client
+        .resource(
+            LightningClusterReconcilerIT.secret(ns, "wallet", Map.of("password", walletPassword)))
+        .create();
+    client
+        .resource(
+            LightningClusterReconcilerIT.secret(
+                ns, "bitcoind-rpc", Map.of("rpcuser", "lnd", "rpcpass", rpcPassword)))
+        .create();
+    LightningCluster lc = Clusters.managed(ns, "eps");
+    lc.getSpec().network = dev.operator.lightning.api.Network.signet;
+    lc.getSpec().chain.backend = ChainBackend.bitcoind;
+    lc.getSpec().chain.bitcoind = new BitcoindSpec();
+    lc.getSpec().chain.bitcoind.rpcHost = "bitcoind.chain.svc:38332";
+    lc.getSpec().chain.bitcoind.rpcCredentialsSecretRef = new SecretRef("bitcoind-rpc");
+    lc.getSpec().chain.bitcoind.zmqPubRawBlock = "tcp://bitcoind.chain.svc:28332";
+    lc.getSpec().chain.bitcoind.zmqPubRawTx = "tcp://bitcoind.chain.svc:28333";
+    lc.getSpec().wallet = new WalletSpec();
+    lc.getSpec().wallet.passwordSecretRef = new SecretKeyRef("wallet", null);
+    client.resource(lc).create();
+    new ClusterReconciliation(client, Clock.systemUTC()).reconcile(fresh(ns, "eps"));
+
+    List<String> secretValues = new ArrayList<>(List.of(walletPassword, rpcPassword));
+    for (var s : client.secrets().inNamespace(ns).list().getItems()) {
+      if (s.getMetadata().getName().startsWith("eps-")) {
+        s.getData().values().forEach(v -> secretValues.add(decode(v)));
+      }
+    }
+    List<Pod> pods = client.pods().inNamespace(ns).list().getItems();
+    assertThat(pods).hasSize(3);
+    List<String> visible = new ArrayList<>();
+    for (Pod p : pods) {
+      for (Container c : p.getSpec().getContainers()) {
+        visible.addAll(c.getArgs());
+        visible.addAll(c.getCommand());
+        c.getEnv().stream().map(EnvVar::getValue).filter(v -> v != null).forEach(visible::add);
+      }
+      visible.add(Serialization.asJson(p.getMetadata().getAnnotations()));
+    }
+    visible.add(Serialization.asJson(client.resource(fresh(ns, "eps")).get().getStatus()));
+    client
+        .v1()
+        .events()
+        .inNamespace(ns)
+        .list()
+        .getItems()
+        .forEach(e -> visible.add(e.getMessage()));
+    String all = String.join("\n", visible);
+    for (String secret : secretValues) {
+      assertThat(all)
+          .as("a secret value is visible outside Secrets")
+          .doesNotContain(secret.strip());
+    }
+    assertThat(secretValue(ns, "eps-lnd-config", SecretBuilders.LND_CONF_KEY))
+        .contains("bitcoind.rpcpass=" + rpcPassword, "wallet-unlock-password-file=");
+  }
+
+  private LightningCluster fresh(String ns, String name) {
+    return client.resources(LightningCluster.class).inNamespace(ns).withName(name).get();
+  }
+
+  private String secretValue(String ns, String name, String key) {
+    return decode(client.secrets().inNamespace(ns).withName(name).get().getData().get(key));
+  }
+
+  private static String decode(String b64) {
+    return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+  }
+}
