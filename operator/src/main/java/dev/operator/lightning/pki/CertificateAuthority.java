@@ -96,7 +96,7 @@ public final class CertificateAuthority {
               ? conv.getKeyPair(pair).getPrivate()
               : conv.getPrivateKey((PrivateKeyInfo) k);
       return new CertificateAuthority(cert, key);
-    } catch (IOException | GeneralSecurityException | ClassCastException e) {
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
       throw new IllegalArgumentException(
           "the CA Secret does not hold a PEM certificate and key", e);
     }
@@ -142,7 +142,7 @@ public final class CertificateAuthority {
       }
       b.addExtension(
           Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
-      return new Issued(pem(sign(b, key)), pem(key));
+      return new Issued(pem(sign(b, key)), pem(kp.getPrivate()));
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot issue " + request.secretName(), e);
     }

@@ -1,0 +1,84 @@
+package dev.operator.lightning.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.operator.lightning.api.BitcoindSpec;
+import dev.operator.lightning.api.ChainBackend;
+import dev.operator.lightning.api.ElectionSpec;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.LndSpec;
+import dev.operator.lightning.api.Network;
+import dev.operator.lightning.api.SecretRef;
+import dev.operator.lightning.it.Clusters;
+import org.junit.jupiter.api.Test;
+
+class LndConfigTest {
+  @Test
+  void managedEtcdClusterGetsTheClusteringOptionsLndReads() {
+    LightningCluster lc = Clusters.managed("ns1", "c1");
+    String conf = LndConfig.render(EffectiveSpec.of(lc), LndConfig.Credentials.NONE);
+    assertThat(conf)
+        .contains(
+            "[db]\ndb.backend=etcd\n",
+            "db.etcd.host=c1-etcd-client.ns1.svc:2379",
+            // LND's ini names are cert_file/key_file (kvdb/etcd/config.go), not certfile/keyfile.
+            "db.etcd.cert_file=/var/run/lightning/etcd-client/tls.crt",
+            "db.etcd.key_file=/var/run/lightning/etcd-client/tls.key",
+            "cluster.enable-leader-election=true",
+            "cluster.leader-elector=etcd",
+            "cluster.etcd-election-prefix=/lightning-operator/ns1/c1/leader",
+            "cluster.leader-session-ttl=30",
+            "wallet-unlock-password-file=/var/run/lightning/wallet/password",
+            "wallet-unlock-allow-create=true",
+            "bitcoin.regtest=true",
+            "bitcoin.node=nochainbackend",
+            "restlisten=0.0.0.0:8080")
+        .doesNotContain("insecure_skip_verify", "disabletls", "db.etcd.namespace", "cluster.id");
+  }
+
+  @Test
+  void bitcoindCredentialsAndUserSettingsAreRendered() {
+    LightningCluster lc = Clusters.managed("ns1", "c1");
+    lc.getSpec().network = Network.mainnet;
+    lc.getSpec().chain.backend = ChainBackend.bitcoind;
+    lc.getSpec().chain.bitcoind = new BitcoindSpec();
+    lc.getSpec().chain.bitcoind.rpcHost = "btc:8332";
+    lc.getSpec().chain.bitcoind.rpcCredentialsSecretRef = new SecretRef("rpc");
+    lc.getSpec().chain.bitcoind.zmqPubRawBlock = "tcp://btc:28332";
+    lc.getSpec().chain.bitcoind.zmqPubRawTx = "tcp://btc:28333";
+    lc.getSpec().election = new ElectionSpec();
+    lc.getSpec().election.keyPrefix = "/custom";
+    lc.getSpec().election.leaderSessionTtlSeconds = 90;
+    lc.getSpec().lnd = new LndSpec();
+    lc.getSpec().lnd.config = "alias=my-node\n";
+    String conf =
+        LndConfig.render(
+            EffectiveSpec.of(lc), new LndConfig.Credentials("u", "p", null, null, false));
+    assertThat(conf)
+        .contains(
+            "bitcoin.mainnet=true",
+            "bitcoind.rpchost=btc:8332",
+            "bitcoind.rpcuser=u",
+            "bitcoind.rpcpass=p",
+            "bitcoind.zmqpubrawtx=tcp://btc:28333",
+            "cluster.etcd-election-prefix=/custom",
+            "cluster.leader-session-ttl=90")
+        .endsWith("[Application Options]\nalias=my-node\n");
+  }
+
+  @Test
+  void externalEtcdWithoutTlsDisablesItAndUsesTheNamespace() {
+    LightningCluster lc = Clusters.external("ns1", "c2", null);
+    String conf =
+        LndConfig.render(
+            EffectiveSpec.of(lc), new LndConfig.Credentials(null, null, "lnd", "pw", false));
+    assertThat(conf)
+        .contains(
+            "db.etcd.host=shared-etcd.infra.svc:2379",
+            "db.etcd.disabletls=true",
+            "db.etcd.namespace=lnd-c2",
+            "db.etcd.user=lnd",
+            "db.etcd.pass=pw")
+        .doesNotContain("cert_file");
+  }
+}

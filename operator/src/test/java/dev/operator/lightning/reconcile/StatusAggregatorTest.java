@@ -1,0 +1,109 @@
+package dev.operator.lightning.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.operator.lightning.api.LightningClusterStatus;
+import dev.operator.lightning.api.MemberStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class StatusAggregatorTest {
+  private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
+  private static final Instant T1 = Instant.parse("2026-11-27T10:05:00Z");
+
+  static Observation obs(int ready, int desired, Integer etcdReady, List<Problem> problems) {
+    List<MemberStatus> members =
+        java.util.stream.IntStream.range(0, desired)
+            .mapToObj(i -> new MemberStatus("c-" + i, i < ready, null, null))
+            .toList();
+    return new Observation(4, desired, members, etcdReady, 3, problems, "/p", "e:2379");
+  }
+
+  static Stream<Arguments> situations() {
+    Problem missing = new Problem(Problem.SECRET_NOT_FOUND, "Secret ns/w not found");
+    return Stream.of(
+        // ready, etcd ready, problems -> phase, Ready, MembersReady, Degraded reason, EtcdAvailable
+        Arguments.of(0, 0, List.of(), "Provisioning", "False", "False", "AsExpected", "False"),
+        Arguments.of(3, 3, List.of(), "Running", "True", "True", "AsExpected", "True"),
+        Arguments.of(1, 2, List.of(), "Degraded", "True", "False", "MembersUnavailable", "True"),
+        Arguments.of(0, 3, List.of(missing), "Failed", "False", "False", "SecretNotFound", "True"),
+        Arguments.of(3, 3, List.of(missing), "Degraded", "True", "True", "SecretNotFound", "True"),
+        Arguments.of(3, 1, List.of(), "Running", "True", "True", "AsExpected", "False"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("situations")
+  void decidesPhaseAndConditions(
+      int ready,
+      int etcdReady,
+      List<Problem> problems,
+      String phase,
+      String readyCond,
+      String membersReady,
+      String degradedReason,
+      String etcdAvailable) {
+    LightningClusterStatus s =
+        StatusAggregator.decide(obs(ready, 3, etcdReady, problems), null, T0).status();
+    assertThat(s.phase).isEqualTo(phase);
+    assertThat(cond(s, "Ready").getStatus()).isEqualTo(readyCond);
+    assertThat(cond(s, "MembersReady").getStatus()).isEqualTo(membersReady);
+    assertThat(cond(s, "Degraded").getReason()).isEqualTo(degradedReason);
+    assertThat(cond(s, "EtcdAvailable").getStatus()).isEqualTo(etcdAvailable);
+    assertThat(s.ready).isEqualTo(ready + "/3");
+    assertThat(s.observedGeneration).isEqualTo(4);
+    assertThat(s.conditions).allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(4));
+  }
+
+  @Test
+  void unchangedObservationGivesAnEqualStatusKeepingTransitionTimes() {
+    Observation o = obs(2, 3, 3, List.of());
+    StatusAggregator.Decision first = StatusAggregator.decide(o, null, T0);
+    StatusAggregator.Decision second = StatusAggregator.decide(o, first.status(), T1);
+    assertThat(second.status()).isEqualTo(first.status());
+    assertThat(second.transitions()).isEmpty();
+    assertThat(cond(second.status(), "Ready").getLastTransitionTime())
+        .isEqualTo("2026-11-27T10:00:00Z");
+  }
+
+  @Test
+  void aChangedConditionGetsANewTransitionTimeAndAnEvent() {
+    StatusAggregator.Decision first = StatusAggregator.decide(obs(2, 3, 3, List.of()), null, T0);
+    StatusAggregator.Decision second =
+        StatusAggregator.decide(obs(3, 3, 3, List.of()), first.status(), T1);
+    assertThat(cond(second.status(), "MembersReady").getLastTransitionTime())
+        .isEqualTo("2026-11-27T10:05:00Z");
+    assertThat(cond(second.status(), "EtcdAvailable").getLastTransitionTime())
+        .isEqualTo("2026-11-27T10:00:00Z");
+    assertThat(second.transitions())
+        .extracting(t -> t.condition().getType())
+        .containsExactlyInAnyOrder("MembersReady", "Degraded");
+    assertThat(second.transitions()).noneMatch(StatusAggregator.Transition::warning);
+  }
+
+  @Test
+  void externalEtcdIsReportedAsNotProbedRatherThanHealthy() {
+    Observation o =
+        new Observation(
+            1,
+            1,
+            List.of(new MemberStatus("c-0", true, null, null)),
+            null,
+            0,
+            List.of(),
+            "/p",
+            "etcd.shared:2379");
+    Condition c = cond(StatusAggregator.decide(o, null, T0).status(), "EtcdAvailable");
+    assertThat(c.getStatus()).isEqualTo("Unknown");
+    assertThat(c.getMessage()).contains("etcd.shared:2379");
+  }
+
+  private static Condition cond(LightningClusterStatus s, String type) {
+    return s.conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+  }
+}
