@@ -259,8 +259,15 @@ class LightningClusterReconcilerIT {
     assertThat(client.pods().inNamespace(ns).withLabel(Labels.CLUSTER, "bad").list().getItems())
         .as("no member starts without its wallet password")
         .isEmpty();
-    assertThat(client.pods().inNamespace(ns).withLabel(Labels.CLUSTER, "good").list().getItems())
-        .hasSize(3);
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client.pods().inNamespace(ns).withLabel(Labels.CLUSTER, "good").list()
+                            .getItems())
+                    .as("the healthy cluster's members")
+                    .hasSize(3));
     await()
         .atMost(DEADLINE)
         .untilAsserted(
