@@ -264,7 +264,11 @@ class LightningClusterReconcilerIT {
         .untilAsserted(
             () ->
                 assertThat(
-                        client.pods().inNamespace(ns).withLabel(Labels.CLUSTER, "good").list()
+                        client
+                            .pods()
+                            .inNamespace(ns)
+                            .withLabel(Labels.CLUSTER, "good")
+                            .list()
                             .getItems())
                     .as("the healthy cluster's members")
                     .hasSize(3));
