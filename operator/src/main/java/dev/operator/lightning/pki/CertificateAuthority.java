@@ -61,16 +61,8 @@ public final class CertificateAuthority {
   public static CertificateAuthority generate(String commonName) {
     try {
       KeyPair kp = newKeyPair();
-      Instant now = Instant.now();
-      X500Name name = new X500Name("CN=" + commonName + ",O=lightning-operator");
-      JcaX509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
-              name,
-              serial(),
-              Date.from(now.minus(Duration.ofMinutes(5))),
-              Date.from(now.plus(CA_VALIDITY)),
-              name,
-              kp.getPublic());
+      X500Name name = subject(commonName);
+      JcaX509v3CertificateBuilder b = builder(name, name, kp, CA_VALIDITY);
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
       b.addExtension(
@@ -105,15 +97,9 @@ public final class CertificateAuthority {
   public Issued issue(CertificateRequest request) {
     try {
       KeyPair kp = newKeyPair();
-      Instant now = Instant.now();
+      X500Name issuer = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
       JcaX509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
-              certificate,
-              serial(),
-              Date.from(now.minus(Duration.ofMinutes(5))),
-              Date.from(now.plus(LEAF_VALIDITY)),
-              new X500Name("CN=" + request.commonName() + ",O=lightning-operator"),
-              kp.getPublic());
+          builder(issuer, subject(request.commonName()), kp, LEAF_VALIDITY);
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       b.addExtension(
@@ -158,6 +144,23 @@ public final class CertificateAuthority {
 
   public X509Certificate certificate() {
     return certificate;
+  }
+
+  /** Valid from a few minutes ago, so a peer whose clock runs slightly behind accepts it. */
+  private static JcaX509v3CertificateBuilder builder(
+      X500Name issuer, X500Name subject, KeyPair kp, Duration validity) {
+    Instant now = Instant.now();
+    return new JcaX509v3CertificateBuilder(
+        issuer,
+        serial(),
+        Date.from(now.minus(Duration.ofMinutes(5))),
+        Date.from(now.plus(validity)),
+        subject,
+        kp.getPublic());
+  }
+
+  private static X500Name subject(String commonName) {
+    return new X500Name("CN=" + commonName + ",O=lightning-operator");
   }
 
   private static KeyPair newKeyPair() throws GeneralSecurityException {

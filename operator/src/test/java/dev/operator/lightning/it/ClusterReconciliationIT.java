@@ -2,8 +2,6 @@ package dev.operator.lightning.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.operator.lightning.api.BitcoindSpec;
-import dev.operator.lightning.api.ChainBackend;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.SecretKeyRef;
 import dev.operator.lightning.api.SecretRef;
@@ -141,12 +139,7 @@ class ClusterReconciliationIT {
         .create();
     LightningCluster lc = Clusters.managed(ns, "eps");
     lc.getSpec().network = dev.operator.lightning.api.Network.signet;
-    lc.getSpec().chain.backend = ChainBackend.bitcoind;
-    lc.getSpec().chain.bitcoind = new BitcoindSpec();
-    lc.getSpec().chain.bitcoind.rpcHost = "bitcoind.chain.svc:38332";
-    lc.getSpec().chain.bitcoind.rpcCredentialsSecretRef = new SecretRef("bitcoind-rpc");
-    lc.getSpec().chain.bitcoind.zmqPubRawBlock = "tcp://bitcoind.chain.svc:28332";
-    lc.getSpec().chain.bitcoind.zmqPubRawTx = "tcp://bitcoind.chain.svc:28333";
+    Clusters.withBitcoind(lc, "bitcoind-rpc");
     lc.getSpec().wallet = new WalletSpec();
     lc.getSpec().wallet.passwordSecretRef = new SecretKeyRef("wallet", null);
     client.resource(lc).create();

@@ -1,5 +1,6 @@
 package dev.operator.lightning.it;
 
+import dev.operator.lightning.api.BitcoindSpec;
 import dev.operator.lightning.api.ChainBackend;
 import dev.operator.lightning.api.ChainSpec;
 import dev.operator.lightning.api.EtcdSpec;
@@ -36,6 +37,17 @@ public final class Clusters {
     spec.etcd.external.namespace = "lnd-" + name;
     spec.etcd.external.tlsSecretRef = tlsSecret != null ? new SecretRef(tlsSecret) : null;
     return cluster(namespace, name, spec);
+  }
+
+  /** Switches the cluster to a bitcoind backend whose credentials are in the named Secret. */
+  public static LightningCluster withBitcoind(LightningCluster lc, String credentialsSecret) {
+    lc.getSpec().chain.backend = ChainBackend.bitcoind;
+    lc.getSpec().chain.bitcoind = new BitcoindSpec();
+    lc.getSpec().chain.bitcoind.rpcHost = "bitcoind.chain.svc:8332";
+    lc.getSpec().chain.bitcoind.rpcCredentialsSecretRef = new SecretRef(credentialsSecret);
+    lc.getSpec().chain.bitcoind.zmqPubRawBlock = "tcp://bitcoind.chain.svc:28332";
+    lc.getSpec().chain.bitcoind.zmqPubRawTx = "tcp://bitcoind.chain.svc:28333";
+    return lc;
   }
 
   private static LightningCluster cluster(

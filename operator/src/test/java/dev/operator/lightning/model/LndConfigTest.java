@@ -2,13 +2,10 @@ package dev.operator.lightning.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.operator.lightning.api.BitcoindSpec;
-import dev.operator.lightning.api.ChainBackend;
 import dev.operator.lightning.api.ElectionSpec;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LndSpec;
 import dev.operator.lightning.api.Network;
-import dev.operator.lightning.api.SecretRef;
 import dev.operator.lightning.it.Clusters;
 import org.junit.jupiter.api.Test;
 
@@ -40,12 +37,7 @@ class LndConfigTest {
   void bitcoindCredentialsAndUserSettingsAreRendered() {
     LightningCluster lc = Clusters.managed("ns1", "c1");
     lc.getSpec().network = Network.mainnet;
-    lc.getSpec().chain.backend = ChainBackend.bitcoind;
-    lc.getSpec().chain.bitcoind = new BitcoindSpec();
-    lc.getSpec().chain.bitcoind.rpcHost = "btc:8332";
-    lc.getSpec().chain.bitcoind.rpcCredentialsSecretRef = new SecretRef("rpc");
-    lc.getSpec().chain.bitcoind.zmqPubRawBlock = "tcp://btc:28332";
-    lc.getSpec().chain.bitcoind.zmqPubRawTx = "tcp://btc:28333";
+    Clusters.withBitcoind(lc, "rpc");
     lc.getSpec().election = new ElectionSpec();
     lc.getSpec().election.keyPrefix = "/custom";
     lc.getSpec().election.leaderSessionTtlSeconds = 90;
@@ -57,10 +49,10 @@ class LndConfigTest {
     assertThat(conf)
         .contains(
             "bitcoin.mainnet=true",
-            "bitcoind.rpchost=btc:8332",
+            "bitcoind.rpchost=bitcoind.chain.svc:8332",
             "bitcoind.rpcuser=u",
             "bitcoind.rpcpass=p",
-            "bitcoind.zmqpubrawtx=tcp://btc:28333",
+            "bitcoind.zmqpubrawtx=tcp://bitcoind.chain.svc:28333",
             "cluster.etcd-election-prefix=/custom",
             "cluster.leader-session-ttl=90")
         .endsWith("[Application Options]\nalias=my-node\n");
