@@ -180,6 +180,45 @@ class ClusterReconciliationIT {
         .contains("bitcoind.rpcpass=" + rpcPassword, "wallet-unlock-password-file=");
   }
 
+  @Test
+  void aNameClashWithAnotherClustersObjectIsReportedAndThatObjectLeftAlone() {
+    String ns = ApiServerSupport.newNamespace("clash");
+    ClusterReconciliation reconciliation = new ClusterReconciliation(client, Clock.systemUTC());
+    client.resource(Clusters.managed(ns, "zeta")).create();
+    reconciliation.reconcile(fresh(ns, "zeta"));
+    var peers = client.services().inNamespace(ns).withName("zeta-etcd").get();
+
+    // Cluster "zeta-etcd" wants its leader Service named "zeta-etcd": zeta's etcd peer Service.
+    client.resource(Clusters.managed(ns, "zeta-etcd")).create();
+    reconciliation.reconcile(fresh(ns, "zeta-etcd"));
+
+    var after = client.services().inNamespace(ns).withName("zeta-etcd").get();
+    assertThat(after.getMetadata().getResourceVersion())
+        .as("the other cluster's Service was not written")
+        .isEqualTo(peers.getMetadata().getResourceVersion());
+    assertThat(after.getMetadata().getOwnerReferences())
+        .extracting(r -> r.getName())
+        .containsExactly("zeta");
+    var status = fresh(ns, "zeta-etcd").getStatus();
+    var degraded =
+        status.conditions.stream()
+            .filter(c -> c.getType().equals("Degraded"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(degraded.getStatus()).isEqualTo("True");
+    assertThat(degraded.getReason()).isEqualTo("ObjectConflict");
+    assertThat(degraded.getMessage()).contains("Service " + ns + "/zeta-etcd", "not owned");
+    reconciliation.reconcile(fresh(ns, "zeta"));
+    assertThat(
+            fresh(ns, "zeta").getStatus().conditions.stream()
+                .filter(c -> c.getType().equals("Degraded"))
+                .findFirst()
+                .orElseThrow()
+                .getStatus())
+        .as("the first cluster is unaffected")
+        .isEqualTo("False");
+  }
+
   private LightningCluster fresh(String ns, String name) {
     return client.resources(LightningCluster.class).inNamespace(ns).withName(name).get();
   }
