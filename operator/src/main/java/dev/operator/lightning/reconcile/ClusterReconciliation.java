@@ -54,6 +54,7 @@ public final class ClusterReconciliation {
   private final ReferenceResolver references;
   private final ClusterEvents events;
   private final Map<String, LndStateClient> stateClients = new ConcurrentHashMap<>();
+  private final Map<String, LightningClusterStatus> lastWritten = new ConcurrentHashMap<>();
 
   public ClusterReconciliation(KubernetesClient client, Clock clock) {
     this.client = client;
@@ -122,15 +123,21 @@ public final class ClusterReconciliation {
             problems,
             spec.electionPrefix(),
             spec.etcdEndpoint());
+    // The status this operator last wrote is fresher than an informer cache that has not caught
+    // up yet; deciding against the stale one would write twice and repeat events.
+    LightningClusterStatus previous =
+        lastWritten.getOrDefault(cluster.getMetadata().getUid(), cluster.getStatus());
     StatusAggregator.Decision decision =
-        StatusAggregator.decide(observation, cluster.getStatus(), clock.instant());
-    if (!decision.status().equals(cluster.getStatus())) {
+        StatusAggregator.decide(observation, previous, clock.instant());
+    if (!decision.status().equals(previous)) {
       writeStatus(cluster, decision.status());
+      lastWritten.put(cluster.getMetadata().getUid(), decision.status());
     }
     for (StatusAggregator.Transition t : decision.transitions()) {
       if (t.warning()) {
         events.warning(cluster, t.condition().getReason(), t.condition().getMessage());
-      } else if (cluster.getStatus() != null) {
+      } else if (previous != null) {
+        // A new cluster's first healthy conditions are not news; later recoveries are.
         events.normal(cluster, t.condition().getReason(), t.condition().getMessage());
       }
     }
@@ -261,6 +268,5 @@ public final class ClusterReconciliation {
                 .withFieldManager(ObjectApplier.FIELD_MANAGER)
                 .withForce(true)
                 .build());
-    cluster.setStatus(status);
   }
 }
