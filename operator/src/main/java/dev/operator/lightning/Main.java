@@ -1,46 +1,176 @@
 package dev.operator.lightning;
 
+import com.sun.net.httpserver.HttpServer;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.election.ElectionObserver;
+import dev.operator.lightning.metrics.OperatorMetrics;
 import dev.operator.lightning.reconcile.ClusterReconciliation;
 import dev.operator.lightning.reconcile.LightningClusterReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Starts the operator against the current kubeconfig (or the in-cluster service account).
- * WATCH_NAMESPACES (comma-separated) limits it to some namespaces; empty watches all.
+ *
+ * <p>Environment: WATCH_NAMESPACES (comma-separated; empty watches all), LEADER_ELECTION_NAMESPACE
+ * (enables leader election among operator replicas through a Lease named lightning-operator in that
+ * namespace), POD_NAME (identity in that election), METRICS_PORT (default 8080; /metrics,
+ * /healthz).
  */
 public final class Main {
+  public static final String LEASE_NAME = "lightning-operator";
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   private Main() {}
 
+  /** How to run one operator instance. */
+  public record Settings(
+      Set<String> namespaces, String leaseNamespace, String identity, int metricsPort) {
+    public static Settings forTests() {
+      return new Settings(Set.of(), null, null, -1);
+    }
+  }
+
+  /** A running operator and what it owns; close() stops all of it. */
+  public record Running(
+      Operator operator,
+      ElectionObserver observer,
+      PrometheusMeterRegistry registry,
+      HttpServer http,
+      ScheduledExecutorService sweeper)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      operator.stop();
+      sweeper.shutdownNow();
+      observer.close();
+      if (http != null) {
+        http.stop(0);
+      }
+    }
+  }
+
   public static void main(String[] args) {
     KubernetesClient client = new KubernetesClientBuilder().build();
-    Operator operator = start(client, watchNamespaces(System.getenv("WATCH_NAMESPACES")));
-    Runtime.getRuntime().addShutdownHook(new Thread(operator::stop, "operator-stop"));
+    String ns = System.getenv("LEADER_ELECTION_NAMESPACE");
+    Running running =
+        start(
+            client,
+            new Settings(
+                watchNamespaces(System.getenv("WATCH_NAMESPACES")),
+                ns == null || ns.isBlank() ? null : ns,
+                System.getenv("POD_NAME"),
+                Integer.parseInt(System.getenv().getOrDefault("METRICS_PORT", "8080"))));
+    Runtime.getRuntime().addShutdownHook(new Thread(running::close, "operator-stop"));
     log.info("lightning operator started against {}", client.getMasterUrl());
   }
 
-  /** Builds, registers and starts the operator; the caller stops it. */
-  public static Operator start(KubernetesClient client, Set<String> namespaces) {
+  /** Builds, registers and starts the operator; the caller closes it. */
+  public static Running start(KubernetesClient client, Settings settings) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    OperatorMetrics metrics = new OperatorMetrics(registry);
+    SimpleInboundEventSource<LightningCluster> electionEvents =
+        new SimpleInboundEventSource<>("election");
+    ElectionObserver observer =
+        new ElectionObserver(
+            key -> {
+              int slash = key.indexOf('/');
+              electionEvents.propagateEvent(
+                  new ResourceID(key.substring(slash + 1), key.substring(0, slash)));
+            },
+            Clock.systemUTC());
+    ClusterReconciliation reconciliation =
+        new ClusterReconciliation(client, observer, metrics, Clock.systemUTC());
+    LightningClusterReconciler reconciler =
+        new LightningClusterReconciler(reconciliation, electionEvents, metrics.reconcileTimer());
     Operator operator =
-        new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withCloseClientOnStop(false)
+                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
+              if (settings.leaseNamespace() != null) {
+                o.withLeaderElectionConfiguration(
+                    settings.identity() != null
+                        ? new LeaderElectionConfiguration(
+                            LEASE_NAME, settings.leaseNamespace(), settings.identity())
+                        : new LeaderElectionConfiguration(LEASE_NAME, settings.leaseNamespace()));
+              }
+            });
     operator.register(
-        new LightningClusterReconciler(new ClusterReconciliation(client, Clock.systemUTC())),
+        reconciler,
         o -> {
-          if (!namespaces.isEmpty()) {
-            o.settingNamespaces(namespaces);
+          if (!settings.namespaces().isEmpty()) {
+            o.settingNamespaces(settings.namespaces());
           }
         });
     operator.start();
-    return operator;
+    ScheduledExecutorService sweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "cluster-sweeper");
+              t.setDaemon(true);
+              return t;
+            });
+    sweeper.scheduleWithFixedDelay(
+        () -> {
+          try {
+            reconciler.sweep(
+                client.resources(LightningCluster.class).inAnyNamespace().list().getItems().stream()
+                    .map(ResourceID::fromResource)
+                    .collect(Collectors.toSet()));
+          } catch (RuntimeException e) {
+            log.debug("sweep failed", e);
+          }
+        },
+        30,
+        30,
+        TimeUnit.SECONDS);
+    return new Running(
+        operator, observer, registry, metricsServer(settings.metricsPort(), registry), sweeper);
+  }
+
+  private static HttpServer metricsServer(int port, PrometheusMeterRegistry registry) {
+    if (port < 0) {
+      return null;
+    }
+    try {
+      HttpServer http = HttpServer.create(new InetSocketAddress(port), 0);
+      http.createContext("/metrics", ex -> respond(ex, registry.scrape()));
+      http.createContext("/healthz", ex -> respond(ex, "ok"));
+      http.start();
+      return http;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serve metrics on port " + port, e);
+    }
+  }
+
+  private static void respond(com.sun.net.httpserver.HttpExchange ex, String body)
+      throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    ex.sendResponseHeaders(200, b.length);
+    ex.getResponseBody().write(b);
+    ex.close();
   }
 
   static Set<String> watchNamespaces(String value) {

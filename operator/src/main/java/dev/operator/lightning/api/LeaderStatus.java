@@ -16,6 +16,14 @@ public class LeaderStatus {
   @JsonPropertyDescription("When this member became leader (RFC 3339).")
   public String since;
 
+  public LeaderStatus() {}
+
+  public LeaderStatus(String pod, String clusterId, String since) {
+    this.pod = pod;
+    this.clusterId = clusterId;
+    this.since = since;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof LeaderStatus l

@@ -23,11 +23,15 @@ public class LightningClusterStatus {
   public String phaseReason;
 
   @JsonPropertyDescription(
-      "Ready, EtcdAvailable, MembersReady and Degraded, each with a reason and message.")
+      "Ready, EtcdAvailable, MembersReady, LeaderElected and Degraded, each with a reason and"
+          + " message.")
   public List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("The elected leader, once one is known.")
   public LeaderStatus leader;
+
+  @JsonPropertyDescription("Leader changes: how many, and the most recent with their causes.")
+  public FailoverStatus failover;
 
   @JsonPropertyDescription("One entry per LND member pod.")
   public List<MemberStatus> members = new ArrayList<>();
@@ -54,6 +58,7 @@ public class LightningClusterStatus {
         && Objects.equals(phaseReason, other.phaseReason)
         && Objects.equals(conditions, other.conditions)
         && Objects.equals(leader, other.leader)
+        && Objects.equals(failover, other.failover)
         && Objects.equals(members, other.members)
         && Objects.equals(readyMembers, other.readyMembers)
         && Objects.equals(ready, other.ready)

@@ -20,23 +20,38 @@ public final class LeaderEndpointSliceBuilder {
   public static final String MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
   public static final String MANAGED_BY_VALUE = "lightning.operator.dev";
 
+  /** etcd revision at which the routed leader began; see {@link #build}. */
+  public static final String ELECTION_REVISION = Labels.PREFIX + "election-revision";
+
   private LeaderEndpointSliceBuilder() {}
 
+  /** A member the routing decision chose, and whether its endpoint is ready. */
+  public record RoutedMember(Pod pod, boolean ready) {}
+
+  /**
+   * @param electionRevision etcd revision at which the routed leader (or the lack of one) began,
+   *     recorded so anyone can check the slice against the election history
+   */
   public static EndpointSlice build(
-      LightningCluster cluster, EffectiveSpec spec, List<Pod> routed) {
+      LightningCluster cluster,
+      EffectiveSpec spec,
+      List<RoutedMember> routed,
+      long electionRevision) {
     Names n = spec.names();
     Map<String, String> labels = Labels.component(n.cluster(), Labels.COMPONENT_LND);
     labels.put("kubernetes.io/service-name", n.leaderService());
     labels.put(MANAGED_BY_LABEL, MANAGED_BY_VALUE);
     List<Endpoint> endpoints =
         routed.stream()
-            .filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null)
-            .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
-            .map(LeaderEndpointSliceBuilder::endpoint)
+            .filter(r -> r.pod().getStatus() != null && r.pod().getStatus().getPodIP() != null)
+            .sorted(Comparator.comparing(r -> r.pod().getMetadata().getName()))
+            .map(r -> endpoint(r.pod(), r.ready()))
             .toList();
+    var meta = Owned.meta(cluster, n.leaderEndpointSlice(), labels);
+    meta.setAnnotations(Map.of(ELECTION_REVISION, Long.toString(electionRevision)));
     return DesiredHash.stamp(
         new EndpointSliceBuilder()
-            .withMetadata(Owned.meta(cluster, n.leaderEndpointSlice(), labels))
+            .withMetadata(meta)
             .withAddressType("IPv4")
             .withEndpoints(endpoints)
             .withPorts(
@@ -53,13 +68,13 @@ public final class LeaderEndpointSliceBuilder {
             .build());
   }
 
-  private static Endpoint endpoint(Pod pod) {
+  private static Endpoint endpoint(Pod pod, boolean ready) {
     return new EndpointBuilder()
         .withAddresses(pod.getStatus().getPodIP())
         .withNewConditions()
-        .withReady(true)
-        .withServing(true)
-        .withTerminating(false)
+        .withReady(ready)
+        .withServing(ready)
+        .withTerminating(pod.getMetadata().getDeletionTimestamp() != null)
         .endConditions()
         .withNodeName(pod.getSpec().getNodeName())
         .withNewTargetRef()

@@ -3,7 +3,10 @@ package dev.operator.lightning.reconcile;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.api.MemberStatus;
+import dev.operator.lightning.election.ElectionObserver;
+import dev.operator.lightning.election.EtcdTarget;
 import dev.operator.lightning.lnd.LndStateClient;
+import dev.operator.lightning.metrics.OperatorMetrics;
 import dev.operator.lightning.model.DesiredHash;
 import dev.operator.lightning.model.EffectiveSpec;
 import dev.operator.lightning.model.EtcdClientServiceBuilder;
@@ -11,7 +14,6 @@ import dev.operator.lightning.model.EtcdDisruptionBudgetBuilder;
 import dev.operator.lightning.model.EtcdPeerServiceBuilder;
 import dev.operator.lightning.model.EtcdStatefulSetBuilder;
 import dev.operator.lightning.model.Labels;
-import dev.operator.lightning.model.LeaderEndpointSliceBuilder;
 import dev.operator.lightning.model.LeaderServiceBuilder;
 import dev.operator.lightning.model.LndConfig;
 import dev.operator.lightning.model.MemberDisruptionBudgetBuilder;
@@ -25,10 +27,12 @@ import dev.operator.lightning.pki.CertificateAuthority;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,16 +57,31 @@ public final class ClusterReconciliation {
   private final OwnedSecrets ownedSecrets;
   private final ReferenceResolver references;
   private final ClusterEvents events;
+  private final ElectionStep election;
   private final Map<String, LndStateClient> stateClients = new ConcurrentHashMap<>();
   private final Map<String, LightningClusterStatus> lastWritten = new ConcurrentHashMap<>();
 
-  public ClusterReconciliation(KubernetesClient client, Clock clock) {
+  public ClusterReconciliation(
+      KubernetesClient client, ElectionObserver observer, OperatorMetrics metrics, Clock clock) {
     this.client = client;
     this.clock = clock;
     this.applier = new ObjectApplier(client);
     this.ownedSecrets = new OwnedSecrets(client, applier);
     this.references = new ReferenceResolver(client);
     this.events = new ClusterEvents(client, clock);
+    this.election = new ElectionStep(client, observer, applier, events, metrics, clock);
+  }
+
+  /** Stops following deleted clusters' elections and forgets what was kept for them. */
+  public void forgetAllBut(java.util.Set<ResourceID> existing) {
+    java.util.Set<String> keep = new java.util.HashSet<>();
+    existing.forEach(id -> keep.add(id.getNamespace().orElse("") + "/" + id.getName()));
+    for (String key : election.tracked()) {
+      if (!keep.contains(key)) {
+        election.forget(key);
+      }
+    }
+    lastWritten.keySet().removeIf(k -> !keep.contains(k.substring(0, k.lastIndexOf('/'))));
   }
 
   public Duration reconcile(LightningCluster cluster) {
@@ -109,10 +128,14 @@ public final class ClusterReconciliation {
     }
 
     List<Pod> pods = memberPods(spec.names());
-    List<Pod> ready = pods.stream().filter(ClusterReconciliation::isReady).toList();
-    apply(cluster, LeaderEndpointSliceBuilder.build(cluster, spec, ready), problems);
-
     List<MemberStatus> members = observeMembers(spec, pods, secrets.ca());
+    Map<String, String> states = new HashMap<>();
+    members.forEach(m -> states.put(m.pod, m.lndState));
+    EtcdTarget target = etcdTarget(spec, refs);
+    ElectionStep.Outcome leadership =
+        target == null
+            ? null
+            : election.run(cluster, spec, target, pods, states, previousStatus(cluster), problems);
     Observation observation =
         new Observation(
             Optional.ofNullable(cluster.getMetadata().getGeneration()).orElse(0L),
@@ -122,16 +145,14 @@ public final class ClusterReconciliation {
             spec.isManagedEtcd() ? spec.managedEtcd().replicas() : 0,
             problems,
             spec.electionPrefix(),
-            spec.etcdEndpoint());
-    // The status this operator last wrote is fresher than an informer cache that has not caught
-    // up yet; deciding against the stale one would write twice and repeat events.
-    LightningClusterStatus previous =
-        lastWritten.getOrDefault(cluster.getMetadata().getUid(), cluster.getStatus());
+            spec.etcdEndpoint(),
+            leadership);
+    LightningClusterStatus previous = previousStatus(cluster);
     StatusAggregator.Decision decision =
         StatusAggregator.decide(observation, previous, clock.instant());
     if (!decision.status().equals(previous)) {
       writeStatus(cluster, decision.status());
-      lastWritten.put(cluster.getMetadata().getUid(), decision.status());
+      lastWritten.put(statusKey(cluster), decision.status());
     }
     for (StatusAggregator.Transition t : decision.transitions()) {
       if (t.warning()) {
@@ -142,6 +163,51 @@ public final class ClusterReconciliation {
       }
     }
     return RESYNC_PERIOD;
+  }
+
+  /**
+   * The status this operator last wrote is fresher than an informer cache that has not caught up
+   * yet; deciding against the stale one would write twice and repeat events.
+   */
+  private LightningClusterStatus previousStatus(LightningCluster cluster) {
+    return lastWritten.getOrDefault(statusKey(cluster), cluster.getStatus());
+  }
+
+  private static String statusKey(LightningCluster c) {
+    return ElectionStep.key(c) + "/" + c.getMetadata().getUid();
+  }
+
+  /** How the operator itself reaches the cluster's etcd, or null when it cannot yet. */
+  private EtcdTarget etcdTarget(EffectiveSpec spec, ReferenceResolver.Result refs) {
+    if (spec.isManagedEtcd()) {
+      Secret tls =
+          client
+              .secrets()
+              .inNamespace(spec.names().namespace())
+              .withName(spec.names().etcdClientTlsSecret())
+              .get();
+      if (tls == null || tls.getData() == null) {
+        return null;
+      }
+      return new EtcdTarget(
+          spec.etcdEndpoint(),
+          OwnedSecrets.decode(tls, "ca.crt"),
+          OwnedSecrets.decode(tls, "tls.crt"),
+          OwnedSecrets.decode(tls, "tls.key"),
+          null,
+          null);
+    }
+    if (!refs.ok()) {
+      return null;
+    }
+    Map<String, String> tls = refs.externalEtcdTls();
+    return new EtcdTarget(
+        spec.etcdEndpoint(),
+        tls.get("ca.crt"),
+        tls.get("tls.crt"),
+        tls.get("tls.key"),
+        refs.credentials().etcdUser(),
+        refs.credentials().etcdPass());
   }
 
   private void reconcileMembers(

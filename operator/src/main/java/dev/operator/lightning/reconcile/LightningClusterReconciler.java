@@ -17,8 +17,11 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -32,22 +35,39 @@ import java.util.stream.Collectors;
 @ControllerConfiguration(name = "lightningcluster")
 public final class LightningClusterReconciler implements Reconciler<LightningCluster> {
   private final ClusterReconciliation reconciliation;
+  private final SimpleInboundEventSource<LightningCluster> electionEvents;
+  private final Timer reconcileTimer;
 
-  public LightningClusterReconciler(ClusterReconciliation reconciliation) {
+  /**
+   * @param electionEvents the source the election observer feeds; registered here so that a leader
+   *     change wakes the reconciler at once
+   */
+  public LightningClusterReconciler(
+      ClusterReconciliation reconciliation,
+      SimpleInboundEventSource<LightningCluster> electionEvents,
+      Timer reconcileTimer) {
     this.reconciliation = reconciliation;
+    this.electionEvents = electionEvents;
+    this.reconcileTimer = reconcileTimer;
   }
 
   @Override
   public UpdateControl<LightningCluster> reconcile(
       LightningCluster cluster, Context<LightningCluster> context) {
-    return UpdateControl.<LightningCluster>noUpdate()
-        .rescheduleAfter(reconciliation.reconcile(cluster));
+    Duration next = reconcileTimer.record(() -> reconciliation.reconcile(cluster));
+    return UpdateControl.<LightningCluster>noUpdate().rescheduleAfter(next);
+  }
+
+  /** Forgets clusters that no longer exist (no finalizer is needed for that). */
+  public void sweep(Set<ResourceID> existing) {
+    reconciliation.forgetAllBut(existing);
   }
 
   @Override
   public List<EventSource<?, LightningCluster>> prepareEventSources(
       EventSourceContext<LightningCluster> context) {
     List<EventSource<?, LightningCluster>> sources = new ArrayList<>();
+    sources.add(electionEvents);
     for (Class<? extends HasMetadata> owned :
         List.of(
             Pod.class,

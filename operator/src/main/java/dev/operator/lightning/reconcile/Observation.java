@@ -8,6 +8,7 @@ import java.util.List;
  * status decision.
  *
  * @param etcdReadyMembers ready managed etcd members; null for an external etcd
+ * @param election what the election step found; null when it could not run (no etcd target)
  */
 record Observation(
     long generation,
@@ -17,7 +18,8 @@ record Observation(
     int etcdDesiredMembers,
     List<Problem> problems,
     String electionPrefix,
-    String etcdEndpoint) {
+    String etcdEndpoint,
+    ElectionStep.Outcome election) {
 
   int readyMembers() {
     return (int) members.stream().filter(m -> Boolean.TRUE.equals(m.ready)).count();

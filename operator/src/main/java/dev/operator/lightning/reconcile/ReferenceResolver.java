@@ -25,7 +25,13 @@ final class ReferenceResolver {
   }
 
   /** Credentials found, or the problems that prevent rendering lnd.conf. */
-  record Result(LndConfig.Credentials credentials, List<Problem> problems) {
+  /**
+   * @param externalEtcdTls ca.crt, tls.crt and tls.key found in an external etcd's TLS Secret
+   */
+  record Result(
+      LndConfig.Credentials credentials,
+      Map<String, String> externalEtcdTls,
+      List<Problem> problems) {
     boolean ok() {
       return problems.isEmpty();
     }
@@ -59,6 +65,7 @@ final class ReferenceResolver {
     String etcdUser = null;
     String etcdPass = null;
     boolean clientCert = false;
+    Map<String, String> etcdTls = Map.of();
     ExternalEtcdSpec ext = spec.externalEtcd();
     if (ext != null) {
       if (ext.credentialsSecretRef != null) {
@@ -92,10 +99,13 @@ final class ReferenceResolver {
                       + " certificate authentication, or neither"));
         }
         clientCert = crt && key;
+        etcdTls = v;
       }
     }
     return new Result(
-        new LndConfig.Credentials(rpcUser, rpcPass, etcdUser, etcdPass, clientCert), problems);
+        new LndConfig.Credentials(rpcUser, rpcPass, etcdUser, etcdPass, clientCert),
+        etcdTls,
+        problems);
   }
 
   /**

@@ -21,6 +21,7 @@ final class StatusAggregator {
   static final String ETCD_AVAILABLE = "EtcdAvailable";
   static final String MEMBERS_READY = "MembersReady";
   static final String DEGRADED = "Degraded";
+  static final String LEADER_ELECTED = "LeaderElected";
 
   static final String PHASE_PROVISIONING = "Provisioning";
   static final String PHASE_RUNNING = "Running";
@@ -96,22 +97,44 @@ final class StatusAggregator {
       next.add(condition(DEGRADED, "False", "AsExpected", "no problem observed"));
     }
 
-    boolean serving = ready > 0;
+    ElectionStep.Outcome e = o.election();
+    boolean observed = e != null && e.observed();
+    String leaderId = observed && e.leader() != null ? e.leader().clusterId : null;
+    if (!observed) {
+      next.add(
+          condition(
+              LEADER_ELECTED,
+              "Unknown",
+              "ElectionUnobserved",
+              "the operator cannot read the election at " + o.etcdEndpoint() + " yet"));
+    } else if (leaderId != null) {
+      next.add(condition(LEADER_ELECTED, "True", "Elected", leaderId + " holds the election"));
+    } else {
+      next.add(condition(LEADER_ELECTED, "False", "NoLeader", "no member holds the election"));
+    }
+
+    boolean serving = observed && e.leaderRouted();
+    String notServing =
+        !observed ? "ElectionUnobserved" : leaderId == null ? "NoLeader" : "LeaderNotReady";
     next.add(
         condition(
             READY,
             serving ? "True" : "False",
-            serving ? "MemberActive" : "NoActiveMember",
+            serving ? "LeaderServing" : notServing,
             serving
-                ? ready + " member(s) active and routed by the leader Service"
-                : "no LND member is active yet"));
+                ? leaderId + " is active and the only endpoint of the leader Service"
+                : !observed
+                    ? "the election is not observed, so nothing new is routed"
+                    : leaderId == null
+                        ? "no member holds the election"
+                        : "leader " + leaderId + " is not Ready yet"));
 
     String phase;
     String reason;
     if (!problems.isEmpty()) {
       phase = serving ? PHASE_DEGRADED : PHASE_FAILED;
       reason = problems.get(0).message();
-    } else if (allReady) {
+    } else if (allReady && serving) {
       phase = PHASE_RUNNING;
       reason = "all " + o.desiredMembers() + " members ready";
     } else if (serving) {
@@ -119,20 +142,36 @@ final class StatusAggregator {
       reason = ready + "/" + o.desiredMembers() + " members ready";
     } else {
       phase = PHASE_PROVISIONING;
-      reason = "waiting for etcd and the first LND member to become active";
+      reason =
+          ready > 0
+              ? ready + "/" + o.desiredMembers() + " members ready, waiting for the leader"
+              : "waiting for etcd and the first LND member to become active";
     }
 
     LightningClusterStatus s = new LightningClusterStatus();
     s.observedGeneration = o.generation();
     s.phase = phase;
     s.phaseReason = reason;
-    s.members = o.members();
+    s.members =
+        o.members().stream()
+            .map(
+                m ->
+                    new dev.operator.lightning.api.MemberStatus(
+                        m.pod,
+                        m.ready,
+                        m.lndState,
+                        observed && e.roles() != null ? e.roles().get(m.pod) : m.role))
+            .toList();
     s.readyMembers = ready;
     s.ready = ready + "/" + o.desiredMembers();
     s.electionPrefix = o.electionPrefix();
     s.etcdEndpoint = o.etcdEndpoint();
-    if (previous != null) {
+    if (e != null) {
+      s.leader = e.leader();
+      s.failover = e.failover();
+    } else if (previous != null) {
       s.leader = previous.leader;
+      s.failover = previous.failover;
     }
 
     List<Transition> transitions = new ArrayList<>();

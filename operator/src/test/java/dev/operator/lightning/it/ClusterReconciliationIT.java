@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -33,8 +32,7 @@ class ClusterReconciliationIT {
     String ns = ApiServerSupport.newNamespace("idem");
     client.resource(Clusters.managed(ns, "gamma")).create();
     WriteCounter counter = new WriteCounter();
-    ClusterReconciliation reconciliation =
-        new ClusterReconciliation(counter.client, Clock.systemUTC());
+    ClusterReconciliation reconciliation = Reconciliations.direct(counter.client);
 
     reconciliation.reconcile(fresh(ns, "gamma"));
     assertThat(counter.writes).as("first pass creates the objects").hasSizeGreaterThan(15);
@@ -79,8 +77,7 @@ class ClusterReconciliationIT {
     lc.getSpec().etcd.external.credentialsSecretRef = new SecretRef("etcd-user");
     client.resource(lc).create();
     WriteCounter counter = new WriteCounter();
-    ClusterReconciliation reconciliation =
-        new ClusterReconciliation(counter.client, Clock.systemUTC());
+    ClusterReconciliation reconciliation = Reconciliations.direct(counter.client);
     reconciliation.reconcile(fresh(ns, "delta"));
 
     assertThat(client.apps().statefulSets().inNamespace(ns).list().getItems()).isEmpty();
@@ -117,6 +114,14 @@ class ClusterReconciliationIT {
                 .orElseThrow()
                 .getStatus())
         .isEqualTo("Unknown");
+    assertThat(
+            client.resource(fresh(ns, "delta")).get().getStatus().conditions.stream()
+                .filter(c -> c.getType().equals("Degraded"))
+                .findFirst()
+                .orElseThrow()
+                .getMessage())
+        .as("a CA that is not PEM is reported, not thrown")
+        .contains("invalid TLS material for etcd", "etcd-tls");
 
     counter.writes.clear();
     reconciliation.reconcile(fresh(ns, "delta"));
@@ -143,7 +148,7 @@ class ClusterReconciliationIT {
     lc.getSpec().wallet = new WalletSpec();
     lc.getSpec().wallet.passwordSecretRef = new SecretKeyRef("wallet", null);
     client.resource(lc).create();
-    new ClusterReconciliation(client, Clock.systemUTC()).reconcile(fresh(ns, "eps"));
+    Reconciliations.direct(client).reconcile(fresh(ns, "eps"));
 
     List<String> secretValues = new ArrayList<>(List.of(walletPassword, rpcPassword));
     for (var s : client.secrets().inNamespace(ns).list().getItems()) {
@@ -183,7 +188,7 @@ class ClusterReconciliationIT {
   @Test
   void aNameClashWithAnotherClustersObjectIsReportedAndThatObjectLeftAlone() {
     String ns = ApiServerSupport.newNamespace("clash");
-    ClusterReconciliation reconciliation = new ClusterReconciliation(client, Clock.systemUTC());
+    ClusterReconciliation reconciliation = Reconciliations.direct(client);
     client.resource(Clusters.managed(ns, "zeta")).create();
     reconciliation.reconcile(fresh(ns, "zeta"));
     var peers = client.services().inNamespace(ns).withName("zeta-etcd").get();

@@ -21,13 +21,11 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.Operator;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,18 +35,18 @@ import org.junit.jupiter.api.Test;
 class LightningClusterReconcilerIT {
   private static final Duration DEADLINE = Duration.ofSeconds(60);
   private static KubernetesClient client;
-  private static Operator operator;
+  private static Main.Running operator;
 
   @BeforeAll
   static void startOperator() {
     client = ApiServerSupport.client();
-    operator = Main.start(client, Set.of());
+    operator = Main.start(client, Main.Settings.forTests());
   }
 
   @AfterAll
   static void stopOperator() {
     if (operator != null) {
-      operator.stop();
+      operator.close();
     }
   }
 
@@ -174,6 +172,8 @@ class LightningClusterReconcilerIT {
     KubeletStatus.setPod(
         client, client.pods().inNamespace(ns).withName("beta-1").get(), "10.9.0.11", false);
 
+    // No etcd runs here, so the election cannot be observed: nothing is routed, and the status
+    // says so rather than guess (leader routing is proven with real etcd in LeaderRoutingIT).
     await()
         .atMost(DEADLINE)
         .untilAsserted(
@@ -186,17 +186,16 @@ class LightningClusterReconcilerIT {
                       .inNamespace(ns)
                       .withName("beta-leader")
                       .get();
-              assertThat(slice.getEndpoints())
-                  .extracting(e -> e.getAddresses().get(0))
-                  .containsExactly("10.9.0.10");
+              assertThat(slice.getEndpoints()).isNullOrEmpty();
               assertThat(slice.getMetadata().getLabels())
                   .containsEntry("kubernetes.io/service-name", "beta");
               LightningClusterStatus s = client.resource(lc).get().getStatus();
               assertThat(s.readyMembers).isEqualTo(1);
               assertThat(s.ready).isEqualTo("1/3");
-              assertThat(s.phase).isEqualTo("Degraded");
+              assertThat(s.phase).isEqualTo("Provisioning");
               assertThat(condition(s, "EtcdAvailable").getStatus()).isEqualTo("True");
-              assertThat(condition(s, "Ready").getStatus()).isEqualTo("True");
+              assertThat(condition(s, "LeaderElected").getReason()).isEqualTo("ElectionUnobserved");
+              assertThat(condition(s, "Ready").getStatus()).isEqualTo("False");
               assertThat(condition(s, "MembersReady").getStatus()).isEqualTo("False");
               assertThat(s.members)
                   .extracting(m -> m.pod + "=" + m.ready)
@@ -212,7 +211,7 @@ class LightningClusterReconcilerIT {
         .untilAsserted(
             () -> {
               LightningClusterStatus s = client.resource(lc).get().getStatus();
-              assertThat(s.phase).isEqualTo("Running");
+              assertThat(s.ready).isEqualTo("3/3");
               assertThat(condition(s, "MembersReady").getStatus()).isEqualTo("True");
               assertThat(condition(s, "Degraded").getStatus()).isEqualTo("False");
             });

@@ -2,11 +2,14 @@ package dev.operator.lightning.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.operator.lightning.api.FailoverStatus;
+import dev.operator.lightning.api.LeaderStatus;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.api.MemberStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,11 +21,26 @@ class StatusAggregatorTest {
   private static final Instant T1 = Instant.parse("2026-11-27T10:05:00Z");
 
   static Observation obs(int ready, int desired, Integer etcdReady, List<Problem> problems) {
+    return obs(ready, desired, etcdReady, problems, ready > 0 ? led(true) : led(false));
+  }
+
+  /** c-0 leads; routed when its pod is ready. */
+  static ElectionStep.Outcome led(boolean routed) {
+    return new ElectionStep.Outcome(
+        true,
+        new LeaderStatus("c-0", "c-0", "2026-11-27T09:00:00Z"),
+        new FailoverStatus(),
+        Map.of("c-0", "leader", "c-1", "follower", "c-2", "follower"),
+        routed);
+  }
+
+  static Observation obs(
+      int ready, int desired, Integer etcdReady, List<Problem> problems, ElectionStep.Outcome e) {
     List<MemberStatus> members =
         java.util.stream.IntStream.range(0, desired)
             .mapToObj(i -> new MemberStatus("c-" + i, i < ready, null, null))
             .toList();
-    return new Observation(4, desired, members, etcdReady, 3, problems, "/p", "e:2379");
+    return new Observation(4, desired, members, etcdReady, 3, problems, "/p", "e:2379", e);
   }
 
   static Stream<Arguments> situations() {
@@ -97,10 +115,33 @@ class StatusAggregatorTest {
             0,
             List.of(),
             "/p",
-            "etcd.shared:2379");
+            "etcd.shared:2379",
+            led(true));
     Condition c = cond(StatusAggregator.decide(o, null, T0).status(), "EtcdAvailable");
     assertThat(c.getStatus()).isEqualTo("Unknown");
     assertThat(c.getMessage()).contains("etcd.shared:2379");
+  }
+
+  @Test
+  void leaderAndRolesComeFromTheElectionAndAnUnobservedElectionIsNotReady() {
+    LightningClusterStatus s = StatusAggregator.decide(obs(3, 3, 3, List.of()), null, T0).status();
+    assertThat(s.leader.pod).isEqualTo("c-0");
+    assertThat(s.members).extracting(m -> m.role).containsExactly("leader", "follower", "follower");
+    assertThat(cond(s, "LeaderElected").getStatus()).isEqualTo("True");
+
+    ElectionStep.Outcome unobserved = new ElectionStep.Outcome(false, null, null, Map.of(), false);
+    LightningClusterStatus u =
+        StatusAggregator.decide(obs(3, 3, 3, List.of(), unobserved), null, T0).status();
+    assertThat(cond(u, "LeaderElected").getStatus()).isEqualTo("Unknown");
+    assertThat(cond(u, "Ready").getReason()).isEqualTo("ElectionUnobserved");
+    assertThat(u.phase).isEqualTo("Provisioning");
+
+    ElectionStep.Outcome leaderless =
+        new ElectionStep.Outcome(true, null, new FailoverStatus(), Map.of(), false);
+    LightningClusterStatus n =
+        StatusAggregator.decide(obs(3, 3, 3, List.of(), leaderless), null, T0).status();
+    assertThat(cond(n, "LeaderElected").getReason()).isEqualTo("NoLeader");
+    assertThat(cond(n, "Ready").getReason()).isEqualTo("NoLeader");
   }
 
   private static Condition cond(LightningClusterStatus s, String type) {

@@ -1,0 +1,111 @@
+package dev.operator.lightning.election;
+
+import io.etcd.jetcd.Client;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The one place that knows who leads each cluster. Everything else asks it. A change of leader (or
+ * loss of sight of the election) calls the listener with the cluster's key at once, which wakes the
+ * reconciler without polling.
+ */
+public final class ElectionObserver implements AutoCloseable {
+  private final EtcdClients clients = new EtcdClients();
+  private final ScheduledExecutorService scheduler =
+      Executors.newScheduledThreadPool(
+          2,
+          r -> {
+            Thread t = new Thread(r, "election-observer");
+            t.setDaemon(true);
+            return t;
+          });
+  private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+  private final Consumer<String> listener;
+  private final Clock clock;
+
+  private record Tracked(EtcdTarget target, String prefix, PrefixWatch watch) {}
+
+  /**
+   * @param listener called with the cluster key whenever its leader may have changed
+   */
+  public ElectionObserver(Consumer<String> listener, Clock clock) {
+    this.listener = listener;
+    this.clock = clock;
+  }
+
+  /**
+   * Follows the election of one cluster; a no-op when already following it with the same target and
+   * prefix. {@code fullPrefix} already includes the etcd key namespace and ends with "/" (Go's
+   * election appends it to the configured prefix).
+   */
+  public synchronized void track(String clusterKey, EtcdTarget target, String fullPrefix) {
+    Tracked t = tracked.get(clusterKey);
+    if (t != null && t.target().equals(target) && t.prefix().equals(fullPrefix)) {
+      return;
+    }
+    untrack(clusterKey);
+    Client client = clients.acquire(target);
+    PrefixWatch w =
+        new PrefixWatch(
+            clusterKey, client, fullPrefix, () -> listener.accept(clusterKey), scheduler, clock);
+    tracked.put(clusterKey, new Tracked(target, fullPrefix, w));
+    w.start();
+  }
+
+  public synchronized void untrack(String clusterKey) {
+    Tracked t = tracked.remove(clusterKey);
+    if (t != null) {
+      t.watch().close();
+      clients.release(t.target());
+    }
+  }
+
+  public Set<String> trackedClusters() {
+    return Set.copyOf(tracked.keySet());
+  }
+
+  public ElectionView view(String clusterKey) {
+    Tracked t = tracked.get(clusterKey);
+    return t == null ? ElectionView.unsynced() : t.watch().view();
+  }
+
+  /** Reads the election straight from etcd (linearizable), bypassing the watch. */
+  public ElectionView readNow(String clusterKey) throws Exception {
+    Tracked t = Objects.requireNonNull(tracked.get(clusterKey), "not tracked: " + clusterKey);
+    return t.watch().readNow();
+  }
+
+  /** Revokes a session lease, which deletes the election key attached to it. */
+  public void revoke(String clusterKey, long leaseId) throws Exception {
+    Tracked t = Objects.requireNonNull(tracked.get(clusterKey), "not tracked: " + clusterKey);
+    clients.acquire(t.target()).getLeaseClient().revoke(leaseId).get(5, TimeUnit.SECONDS);
+    clients.release(t.target());
+  }
+
+  /** Simulates a broken connection for one cluster's watch (tests). */
+  public void breakWatch(String clusterKey) {
+    Tracked t = tracked.get(clusterKey);
+    if (t != null) {
+      t.watch().breakWatch();
+    }
+  }
+
+  public int openClients() {
+    return clients.open();
+  }
+
+  @Override
+  public synchronized void close() {
+    for (String k : Set.copyOf(tracked.keySet())) {
+      untrack(k);
+    }
+    scheduler.shutdownNow();
+  }
+}

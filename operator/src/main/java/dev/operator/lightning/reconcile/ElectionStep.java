@@ -1,0 +1,300 @@
+package dev.operator.lightning.reconcile;
+
+import dev.operator.lightning.api.FailoverRecord;
+import dev.operator.lightning.api.FailoverStatus;
+import dev.operator.lightning.api.LeaderStatus;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.LightningClusterStatus;
+import dev.operator.lightning.election.Candidate;
+import dev.operator.lightning.election.ElectionObserver;
+import dev.operator.lightning.election.ElectionView;
+import dev.operator.lightning.election.EtcdTarget;
+import dev.operator.lightning.metrics.OperatorMetrics;
+import dev.operator.lightning.model.EffectiveSpec;
+import dev.operator.lightning.model.Labels;
+import dev.operator.lightning.model.LeaderEndpointSliceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out the leadership decision for one cluster: follows its election, routes the leader
+ * Service to the leader alone, revokes the lease of a leader Kubernetes confirmed dead, fences
+ * members that claim to be active without leadership, labels roles, and works out the leader and
+ * failover status.
+ */
+final class ElectionStep {
+  private static final Logger log = LoggerFactory.getLogger(ElectionStep.class);
+
+  private final KubernetesClient client;
+  private final ElectionObserver observer;
+  private final ObjectApplier applier;
+  private final ClusterEvents events;
+  private final OperatorMetrics metrics;
+  private final Clock clock;
+
+  /** Leases this operator revoked, per cluster, so the next failover names its cause. */
+  private final Map<String, Map<Long, String>> revoked = new ConcurrentHashMap<>();
+
+  /** The last leader seen per cluster, to name "from" when a leaderless gap came between. */
+  private final Map<String, String> lastLeader = new ConcurrentHashMap<>();
+
+  ElectionStep(
+      KubernetesClient client,
+      ElectionObserver observer,
+      ObjectApplier applier,
+      ClusterEvents events,
+      OperatorMetrics metrics,
+      Clock clock) {
+    this.client = client;
+    this.observer = observer;
+    this.applier = applier;
+    this.events = events;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /** What the status needs from this step. */
+  record Outcome(
+      boolean observed,
+      LeaderStatus leader,
+      FailoverStatus failover,
+      Map<String, String> roles,
+      boolean leaderRouted) {}
+
+  static String key(LightningCluster c) {
+    return c.getMetadata().getNamespace() + "/" + c.getMetadata().getName();
+  }
+
+  Outcome run(
+      LightningCluster cluster,
+      EffectiveSpec spec,
+      EtcdTarget target,
+      List<Pod> pods,
+      Map<String, String> lndStates,
+      LightningClusterStatus previous,
+      List<Problem> problems) {
+    String key = key(cluster);
+    String fullPrefix =
+        Objects.requireNonNullElse(spec.etcdNamespace(), "") + spec.electionPrefix() + "/";
+    try {
+      observer.track(key, target, fullPrefix);
+    } catch (IllegalArgumentException e) {
+      problems.add(
+          new Problem(
+              Problem.INVALID_SECRET,
+              e.getMessage()
+                  + "; fix Secret "
+                  + spec.names().namespace()
+                  + "/"
+                  + spec.etcdClientTlsSecret()
+                  + " (PEM ca.crt, tls.crt, tls.key)"));
+      LeaderStatus prev = previous != null ? previous.leader : null;
+      return new Outcome(false, prev, previous != null ? previous.failover : null, Map.of(), false);
+    }
+    ElectionView view = observer.view(key);
+    Leadership.Decision decision = Leadership.decide(view, pods, lndStates);
+
+    decision.revocation().ifPresent(r -> revoke(cluster, key, r));
+    for (String pod : decision.fenceCandidates()) {
+      fence(cluster, key, pod, pods);
+    }
+    labelRoles(pods, decision.roles());
+
+    boolean routed = false;
+    if (decision.routes().isPresent()) {
+      List<LeaderEndpointSliceBuilder.RoutedMember> members =
+          decision.routes().get().stream()
+              .map(r -> new LeaderEndpointSliceBuilder.RoutedMember(r.pod(), r.ready()))
+              .toList();
+      ObjectApplier.Outcome o =
+          applier.apply(
+              cluster,
+              LeaderEndpointSliceBuilder.build(cluster, spec, members, view.leaderSinceRevision()));
+      if (o.problem() != null) {
+        problems.add(o.problem());
+      } else if (o.written() && view.leaderSince() != null) {
+        metrics.routingDelay(Duration.between(view.leaderSince(), clock.instant()));
+      }
+      routed = members.stream().anyMatch(LeaderEndpointSliceBuilder.RoutedMember::ready);
+    } else {
+      // Election not observed (yet): keep whatever is routed; a new cluster starts empty.
+      ObjectApplier.Outcome o =
+          applier.createIfAbsent(
+              cluster, LeaderEndpointSliceBuilder.build(cluster, spec, List.of(), 0));
+      if (o.problem() != null) {
+        problems.add(o.problem());
+      }
+    }
+
+    LeaderStatus prevLeader = previous != null ? previous.leader : null;
+    FailoverStatus failover =
+        previous != null && previous.failover != null ? previous.failover : new FailoverStatus();
+    if (!view.synced()) {
+      return new Outcome(false, prevLeader, failover, Map.of(), false);
+    }
+    Optional<Candidate> leader = view.leader();
+    LeaderStatus now = null;
+    if (leader.isPresent()) {
+      String id = leader.get().clusterId();
+      boolean same = prevLeader != null && id.equals(prevLeader.clusterId);
+      String pod = pods.stream().anyMatch(p -> p.getMetadata().getName().equals(id)) ? id : null;
+      now =
+          same
+              ? new LeaderStatus(pod, id, prevLeader.since)
+              : new LeaderStatus(pod, id, time(view));
+      if (!same) {
+        String from =
+            lastLeader.getOrDefault(key, prevLeader != null ? prevLeader.clusterId : null);
+        failover = changed(cluster, key, failover, from, id, pods, view);
+      }
+      lastLeader.put(key, id);
+    }
+    return new Outcome(true, now, failover, decision.roles(), routed);
+  }
+
+  private FailoverStatus changed(
+      LightningCluster cluster,
+      String key,
+      FailoverStatus before,
+      String from,
+      String to,
+      List<Pod> pods,
+      ElectionView view) {
+    metrics.leaderChanged(key);
+    if (from == null || from.equals(to)) {
+      events.normal(cluster, "LeaderElected", to + " was elected leader");
+      return before;
+    }
+    String cause = cause(key, from, pods);
+    FailoverStatus after = new FailoverStatus();
+    after.count = (before.count == null ? 0 : before.count) + 1;
+    after.recent = new ArrayList<>(before.recent == null ? List.of() : before.recent);
+    after.recent.add(new FailoverRecord(time(view), from, to, cause));
+    while (after.recent.size() > FailoverStatus.KEPT) {
+      after.recent.remove(0);
+    }
+    events.normal(
+        cluster, "Failover", "leader moved from " + from + " to " + to + " (" + cause + ")");
+    return after;
+  }
+
+  private String cause(String key, String from, List<Pod> pods) {
+    Map<Long, String> mine = revoked.getOrDefault(key, Map.of());
+    if (mine.containsValue(from)) {
+      mine.values().removeIf(from::equals);
+      return FailoverRecord.LEASE_REVOKED;
+    }
+    Pod p =
+        pods.stream().filter(x -> x.getMetadata().getName().equals(from)).findFirst().orElse(null);
+    if (p == null || Leadership.terminating(p)) {
+      return FailoverRecord.RESIGNED;
+    }
+    return FailoverRecord.LEASE_EXPIRED;
+  }
+
+  private void revoke(LightningCluster cluster, String key, Leadership.Revocation r) {
+    Map<Long, String> mine = revoked.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
+    if (mine.containsKey(r.leaseId())) {
+      return;
+    }
+    try {
+      observer.revoke(key, r.leaseId());
+      mine.put(r.leaseId(), r.clusterId());
+      metrics.leaseRevoked(key);
+      events.normal(
+          cluster,
+          "LeaseRevoked",
+          "revoked the election lease of "
+              + r.clusterId()
+              + " because "
+              + r.why()
+              + "; the next member takes over without waiting for the session TTL");
+    } catch (Exception e) {
+      log.warn("{}: cannot revoke lease of {}: {}", key, r.clusterId(), e.toString());
+    }
+  }
+
+  /** Stops a member that reports an active state without holding leadership. */
+  private void fence(LightningCluster cluster, String key, String pod, List<Pod> pods) {
+    try {
+      // The watch may lag a fresh election by a few milliseconds: confirm against etcd itself.
+      Optional<Candidate> leader = observer.readNow(key).leader();
+      if (leader.isPresent() && leader.get().clusterId().equals(pod)) {
+        return;
+      }
+      Pod p =
+          pods.stream()
+              .filter(x -> x.getMetadata().getName().equals(pod))
+              .findFirst()
+              .orElseThrow();
+      client.resource(p).delete();
+      metrics.fenced(key);
+      events.warning(
+          cluster,
+          "Fenced",
+          pod
+              + " reported an active LND state without holding leadership ("
+              + leader.map(Candidate::clusterId).orElse("no leader")
+              + " leads); its pod was deleted");
+    } catch (Exception e) {
+      log.warn("{}: cannot fence {}: {}", key, pod, e.toString());
+    }
+  }
+
+  private void labelRoles(List<Pod> pods, Map<String, String> roles) {
+    for (Pod p : pods) {
+      String want = roles.get(p.getMetadata().getName());
+      String have =
+          p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(Labels.ROLE);
+      if (want == null || want.equals(have) || Leadership.terminating(p)) {
+        continue;
+      }
+      try {
+        client
+            .pods()
+            .inNamespace(p.getMetadata().getNamespace())
+            .withName(p.getMetadata().getName())
+            .patch(
+                PatchContext.of(PatchType.JSON_MERGE),
+                new PodBuilder()
+                    .withNewMetadata()
+                    .addToLabels(Labels.ROLE, want)
+                    .endMetadata()
+                    .build());
+      } catch (KubernetesClientException e) {
+        log.debug("role label of {} not written: {}", p.getMetadata().getName(), e.getMessage());
+      }
+    }
+  }
+
+  java.util.Set<String> tracked() {
+    return observer.trackedClusters();
+  }
+
+  void forget(String key) {
+    observer.untrack(key);
+    revoked.remove(key);
+    lastLeader.remove(key);
+  }
+
+  private String time(ElectionView view) {
+    return (view.leaderSince() != null ? view.leaderSince() : clock.instant())
+        .truncatedTo(ChronoUnit.SECONDS)
+        .toString();
+  }
+}

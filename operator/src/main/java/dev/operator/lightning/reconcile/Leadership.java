@@ -1,0 +1,127 @@
+package dev.operator.lightning.reconcile;
+
+import dev.operator.lightning.election.Candidate;
+import dev.operator.lightning.election.ElectionView;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Who to route to, whose lease to revoke and whom to fence: pure functions of the election view,
+ * the member pods and their reported LND states. The reconciler only carries out the answer.
+ */
+final class Leadership {
+  static final String LEADER = "leader";
+  static final String FOLLOWER = "follower";
+  static final Set<String> ACTIVE_STATES = Set.of("RPC_ACTIVE", "SERVER_ACTIVE");
+
+  private Leadership() {}
+
+  /** The one endpoint of the leader Service, if any. */
+  record Route(Pod pod, boolean ready) {}
+
+  /** A lease to revoke: its holder's process is confirmed dead by Kubernetes. */
+  record Revocation(long leaseId, String clusterId, String why) {}
+
+  /**
+   * @param routes empty when the view is not synced: keep what is routed now
+   */
+  record Decision(
+      Optional<List<Route>> routes,
+      Optional<Revocation> revocation,
+      List<String> fenceCandidates,
+      Map<String, String> roles) {}
+
+  static Decision decide(ElectionView view, List<Pod> pods, Map<String, String> lndStates) {
+    if (!view.synced()) {
+      return new Decision(Optional.empty(), Optional.empty(), List.of(), Map.of());
+    }
+    Optional<Candidate> leader = view.leader();
+    Map<String, Pod> byName = new LinkedHashMap<>();
+    pods.forEach(p -> byName.put(p.getMetadata().getName(), p));
+    Pod leaderPod = leader.map(l -> byName.get(l.clusterId())).orElse(null);
+
+    List<Route> routes = new ArrayList<>();
+    if (leaderPod != null && podIp(leaderPod) != null) {
+      routes.add(new Route(leaderPod, isReady(leaderPod) && !terminating(leaderPod)));
+    }
+
+    Optional<Revocation> revocation =
+        leader.flatMap(
+            l ->
+                deathOf(l, leaderPod, view)
+                    .map(why -> new Revocation(l.leaseId(), l.clusterId(), why)));
+
+    List<String> fence = new ArrayList<>();
+    Map<String, String> roles = new LinkedHashMap<>();
+    for (Pod p : pods) {
+      String name = p.getMetadata().getName();
+      boolean isLeader = leader.isPresent() && leader.get().clusterId().equals(name);
+      roles.put(name, isLeader ? LEADER : FOLLOWER);
+      if (!isLeader && !terminating(p) && ACTIVE_STATES.contains(lndStates.get(name))) {
+        fence.add(name);
+      }
+    }
+    return new Decision(Optional.of(routes), revocation, fence, roles);
+  }
+
+  /**
+   * Why the leader's process is certainly not running, or empty while it may still run (for example
+   * on a node that is merely unreachable: then only the session TTL may end it).
+   */
+  static Optional<String> deathOf(Candidate leader, Pod pod, ElectionView view) {
+    if (pod == null) {
+      return Optional.of("member pod " + leader.clusterId() + " is gone");
+    }
+    if ("Failed".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())) {
+      return Optional.of("member pod " + leader.clusterId() + " failed");
+    }
+    ContainerStatus lnd = lndContainer(pod);
+    if (lnd == null) {
+      return Optional.empty();
+    }
+    if (lnd.getState() != null && lnd.getState().getTerminated() != null) {
+      return Optional.of("the lnd container of " + leader.clusterId() + " terminated");
+    }
+    boolean restarted = lnd.getLastState() != null && lnd.getLastState().getTerminated() != null;
+    // A newer key with the same cluster.id was written by the restarted process, so the
+    // leader key belongs to the process that terminated.
+    boolean newerIncarnation =
+        view.candidates().stream()
+            .anyMatch(
+                c ->
+                    c.clusterId().equals(leader.clusterId())
+                        && c.createRevision() > leader.createRevision());
+    if (restarted && newerIncarnation) {
+      return Optional.of("the lnd container of " + leader.clusterId() + " restarted");
+    }
+    return Optional.empty();
+  }
+
+  static ContainerStatus lndContainer(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return null;
+    }
+    return pod.getStatus().getContainerStatuses().stream()
+        .filter(c -> "lnd".equals(c.getName()))
+        .findFirst()
+        .orElse(null);
+  }
+
+  static boolean terminating(Pod p) {
+    return p.getMetadata().getDeletionTimestamp() != null;
+  }
+
+  static String podIp(Pod p) {
+    return p.getStatus() == null ? null : p.getStatus().getPodIP();
+  }
+
+  static boolean isReady(Pod p) {
+    return ClusterReconciliation.isReady(p);
+  }
+}

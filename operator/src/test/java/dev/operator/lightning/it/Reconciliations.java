@@ -1,0 +1,20 @@
+package dev.operator.lightning.it;
+
+import dev.operator.lightning.election.ElectionObserver;
+import dev.operator.lightning.metrics.OperatorMetrics;
+import dev.operator.lightning.reconcile.ClusterReconciliation;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+
+/** A reconciliation to call directly, without JOSDK, with its own election observer. */
+final class Reconciliations {
+  private Reconciliations() {}
+
+  static ClusterReconciliation direct(KubernetesClient client) {
+    return new ClusterReconciliation(
+        client,
+        new ElectionObserver(key -> {}, Clock.systemUTC()),
+        OperatorMetrics.discarding(),
+        Clock.systemUTC());
+  }
+}

@@ -1,0 +1,298 @@
+package dev.operator.lightning.harness;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A lightweight stand-in for one LND member, for tests and benchmarks only. It campaigns exactly as
+ * LND's etcd elector does (Go's {@code concurrency.Election}): a session lease with the configured
+ * TTL kept alive by the client, key {@code namespace+prefix+"/"+hex(lease)} holding the cluster.id,
+ * created only if absent, then waits until every key with a lower create revision is gone;
+ * resigning deletes the key. It serves {@code GET /v1/state} over TLS with LND's state names. Like
+ * LND between its minute-long leader health checks, it keeps claiming to be active after losing its
+ * lease: that is what fencing exists for.
+ */
+public final class LndStandIn implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LndStandIn.class);
+
+  /** What a member pod's arguments and lnd.conf configure. */
+  public record Config(
+      String clusterId,
+      String etcdEndpoint,
+      String etcdNamespace,
+      String electionPrefix,
+      int leaderSessionTtlSeconds,
+      String listenIp,
+      int restPort,
+      String tlsCertPem,
+      String tlsKeyPem) {}
+
+  private final Config config;
+  private final AtomicReference<String> state = new AtomicReference<>("WAITING_TO_START");
+  private final Client etcd;
+  private final HttpsServer http;
+  private volatile long leaseId;
+  private volatile String key;
+  private volatile long createRevision;
+  private volatile boolean stopped;
+  private volatile Instant activeSince;
+  private final Thread campaign;
+
+  private LndStandIn(Config config) throws Exception {
+    this.config = config;
+    this.etcd = Client.builder().endpoints("http://" + config.etcdEndpoint()).build();
+    this.http = HttpsServer.create(new InetSocketAddress(config.listenIp(), config.restPort()), 0);
+    http.setHttpsConfigurator(new HttpsConfigurator(sslContext(config)));
+    http.createContext(
+        "/v1/state",
+        ex -> {
+          byte[] body = ("{\"state\":\"" + state.get() + "\"}").getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("Content-Type", "application/json");
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    http.start();
+    campaign = new Thread(this::campaign, "standin-" + config.clusterId());
+    campaign.setDaemon(true);
+  }
+
+  /** Starts serving /v1/state and campaigning. */
+  public static LndStandIn start(Config config) {
+    try {
+      LndStandIn s = new LndStandIn(config);
+      s.campaign.start();
+      return s;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start stand-in " + config.clusterId(), e);
+    }
+  }
+
+  public String state() {
+    return state.get();
+  }
+
+  public boolean active() {
+    String s = state.get();
+    return s.equals("RPC_ACTIVE") || s.equals("SERVER_ACTIVE");
+  }
+
+  public Instant activeSince() {
+    return activeSince;
+  }
+
+  public long leaseId() {
+    return leaseId;
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  private void campaign() {
+    try {
+      String prefix = nz(config.etcdNamespace()) + config.electionPrefix() + "/";
+      leaseId =
+          etcd.getLeaseClient()
+              .grant(config.leaderSessionTtlSeconds())
+              .get(10, TimeUnit.SECONDS)
+              .getID();
+      etcd.getLeaseClient()
+          .keepAlive(
+              leaseId,
+              new StreamObserver<LeaseKeepAliveResponse>() {
+                @Override
+                public void onNext(LeaseKeepAliveResponse value) {}
+
+                @Override
+                public void onError(Throwable t) {
+                  log.info("{} lost its session: {}", config.clusterId(), t.toString());
+                }
+
+                @Override
+                public void onCompleted() {}
+              });
+      key = prefix + Long.toHexString(leaseId);
+      ByteSequence k = bytes(key);
+      KV kv = etcd.getKVClient();
+      TxnResponse t =
+          kv.txn()
+              .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+              .Then(
+                  Op.put(
+                      k,
+                      bytes(config.clusterId()),
+                      PutOption.builder().withLeaseId(leaseId).build()))
+              .Else(Op.get(k, GetOption.DEFAULT))
+              .commit()
+              .get(10, TimeUnit.SECONDS);
+      createRevision =
+          t.isSucceeded()
+              ? t.getHeader().getRevision()
+              : t.getGetResponses().get(0).getKvs().get(0).getCreateRevision();
+      waitForLowerKeysToGo(kv, prefix);
+      if (stopped) {
+        return;
+      }
+      state.set("RPC_ACTIVE");
+      activeSince = Instant.now();
+      state.set("SERVER_ACTIVE");
+      log.info("{} is leader (lease {})", config.clusterId(), Long.toHexString(leaseId));
+    } catch (Exception e) {
+      if (!stopped) {
+        log.warn("{} campaign failed: {}", config.clusterId(), e.toString());
+      }
+    }
+  }
+
+  /** Go's waitDeletes: watch the newest lower key until it is deleted, until none is left. */
+  private void waitForLowerKeysToGo(KV kv, String prefix) throws Exception {
+    while (!stopped) {
+      GetResponse r =
+          kv.get(
+                  bytes(prefix),
+                  GetOption.builder()
+                      .isPrefix(true)
+                      .withMaxCreateRevision(createRevision - 1)
+                      .withSortField(GetOption.SortTarget.CREATE)
+                      .withSortOrder(GetOption.SortOrder.DESCEND)
+                      .withLimit(1)
+                      .build())
+              .get(10, TimeUnit.SECONDS);
+      if (r.getKvs().isEmpty()) {
+        return;
+      }
+      ByteSequence lower = r.getKvs().get(0).getKey();
+      CompletableFuture<Void> deleted = new CompletableFuture<>();
+      try (var w =
+          etcd.getWatchClient()
+              .watch(
+                  lower,
+                  WatchOption.builder().withRevision(r.getHeader().getRevision() + 1).build(),
+                  resp -> {
+                    if (resp.getEvents().stream()
+                        .anyMatch(e -> e.getEventType() == WatchEvent.EventType.DELETE)) {
+                      deleted.complete(null);
+                    }
+                  },
+                  deleted::completeExceptionally)) {
+        while (!stopped) {
+          try {
+            deleted.get(1, TimeUnit.SECONDS);
+            break;
+          } catch (java.util.concurrent.TimeoutException ignored) {
+            // keep waiting; the loop re-checks stopped
+          }
+        }
+      }
+    }
+  }
+
+  /** LND's Resign: delete our key if it is still the one we created. */
+  public void resign() {
+    try {
+      if (key != null) {
+        ByteSequence k = bytes(key);
+        etcd.getKVClient()
+            .txn()
+            .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(createRevision)))
+            .Then(Op.delete(k, io.etcd.jetcd.options.DeleteOption.DEFAULT))
+            .commit()
+            .get(5, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      log.warn("{} could not resign: {}", config.clusterId(), e.toString());
+    }
+  }
+
+  /** What LND does on SIGTERM: resign, end the session, stop serving. */
+  public void shutdownGracefully() {
+    stopped = true;
+    resign();
+    try {
+      if (leaseId != 0) {
+        etcd.getLeaseClient().revoke(leaseId).get(5, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      log.debug("revoke on shutdown failed", e);
+    }
+    stopServing();
+  }
+
+  /** SIGKILL: nothing is cleaned up; the lease lives until its TTL runs out. */
+  public void crash() {
+    stopped = true;
+    stopServing();
+  }
+
+  private void stopServing() {
+    state.set("NON_EXISTING");
+    http.stop(0);
+    etcd.close();
+    campaign.interrupt();
+  }
+
+  @Override
+  public void close() {
+    crash();
+  }
+
+  private static String nz(String s) {
+    return s == null ? "" : s;
+  }
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  private static SSLContext sslContext(Config c) throws Exception {
+    CertificateFactory cf = CertificateFactory.getInstance("X.509");
+    Certificate cert =
+        cf.generateCertificate(
+            new ByteArrayInputStream(c.tlsCertPem().getBytes(StandardCharsets.UTF_8)));
+    String b64 = c.tlsKeyPem().replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    PrivateKey key =
+        KeyFactory.getInstance("EC")
+            .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("lnd", key, new char[0], new Certificate[] {cert});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, new char[0]);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, null);
+    return ctx;
+  }
+}

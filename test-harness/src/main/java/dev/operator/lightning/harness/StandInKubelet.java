@@ -1,0 +1,393 @@
+package dev.operator.lightning.harness;
+
+import io.fabric8.kubernetes.api.model.BindingBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A kubelet for LND member pods that runs each pod as an {@link LndStandIn} on its own loopback
+ * address, for tests and benchmarks that need many fast failovers. It binds each pod to a node
+ * named {@value #NODE} (so deletion is graceful, as on a real node), writes pod status as a kubelet
+ * would (podIP, phase, container state with restart count, Ready), evaluates readiness at the
+ * probe's declared period with the probe's rule (RPC_ACTIVE or SERVER_ACTIVE), restarts a killed
+ * container, and on graceful deletion lets the member resign before confirming it.
+ *
+ * <p>Service DNS does not exist here: {@code endpointRewrite} maps the etcd endpoint written in
+ * lnd.conf to the address the stand-ins really dial.
+ */
+public final class StandInKubelet implements AutoCloseable {
+  public static final String NODE = "harness-node";
+  private static final Logger log = LoggerFactory.getLogger(StandInKubelet.class);
+  private static final AtomicInteger IPS = new AtomicInteger();
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final Function<String, String> endpointRewrite;
+  private final ScheduledExecutorService loop =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "standin-kubelet");
+            t.setDaemon(true);
+            return t;
+          });
+  private final Map<String, Member> members = new ConcurrentHashMap<>();
+  private final Map<String, Instant> readySince = new ConcurrentHashMap<>();
+  private final Watch watch;
+
+  private static final class Member {
+    final String uid;
+    final String ip;
+    final LndStandIn.Config config;
+    volatile LndStandIn process;
+    volatile boolean ready;
+    volatile int restarts;
+    volatile boolean terminating;
+    final Instant created = Instant.now();
+
+    Member(String uid, String ip, LndStandIn.Config config) {
+      this.uid = uid;
+      this.ip = ip;
+      this.config = config;
+    }
+  }
+
+  public StandInKubelet(
+      KubernetesClient client, String namespace, Function<String, String> endpointRewrite) {
+    this.client = client;
+    this.namespace = namespace;
+    this.endpointRewrite = endpointRewrite;
+    this.watch =
+        client
+            .pods()
+            .inNamespace(namespace)
+            .withLabel("app.kubernetes.io/component", "lnd")
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, Pod pod) {
+                    loop.execute(() -> handle(action, pod));
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {
+                    if (cause != null) {
+                      log.warn("pod watch closed: {}", cause.toString());
+                    }
+                  }
+                });
+    loop.scheduleAtFixedRate(this::probeAll, 1000, 1000, TimeUnit.MILLISECONDS);
+  }
+
+  /** The running stand-in of a pod, or null. */
+  public LndStandIn standIn(String pod) {
+    Member m = members.get(pod);
+    return m == null ? null : m.process;
+  }
+
+  public String podIp(String pod) {
+    Member m = members.get(pod);
+    return m == null ? null : m.ip;
+  }
+
+  /** When the pod last turned Ready through its readiness probe (the probe-only baseline). */
+  public Instant readySince(String pod) {
+    return readySince.get(pod);
+  }
+
+  /** SIGKILL of the LND container: no resign, the lease stays; the container is restarted. */
+  public void killHard(String pod) {
+    Member m = members.get(pod);
+    if (m == null || m.process == null) {
+      throw new IllegalStateException("no running member " + pod);
+    }
+    m.process.crash();
+    m.process = null;
+    String finished = now();
+    loop.execute(
+        () -> {
+          m.restarts++;
+          m.ready = false;
+          writeStatus(pod, m, terminatedThenWaiting(finished));
+          loop.schedule(() -> restart(pod, m, finished), 100, TimeUnit.MILLISECONDS);
+        });
+  }
+
+  private void restart(String pod, Member m, String finished) {
+    if (members.get(pod) != m || m.terminating) {
+      return;
+    }
+    m.process = LndStandIn.start(m.config);
+    writeStatus(pod, m, running(now(), finished));
+  }
+
+  private void handle(Watcher.Action action, Pod pod) {
+    String name = pod.getMetadata().getName();
+    Member m = members.get(name);
+    if (action == Watcher.Action.DELETED) {
+      if (m != null && m.uid.equals(pod.getMetadata().getUid())) {
+        members.remove(name);
+        readySince.remove(name);
+        if (m.process != null) {
+          m.process.crash(); // gone without a grace period: like SIGKILL
+        }
+      }
+      return;
+    }
+    if (m != null && !m.uid.equals(pod.getMetadata().getUid())) {
+      return; // an old incarnation's event
+    }
+    if (m == null) {
+      if (pod.getMetadata().getDeletionTimestamp() != null) {
+        return;
+      }
+      start(pod);
+      return;
+    }
+    if (pod.getMetadata().getDeletionTimestamp() != null && !m.terminating) {
+      m.terminating = true;
+      loop.execute(() -> terminate(name, m));
+    }
+  }
+
+  private void start(Pod pod) {
+    String name = pod.getMetadata().getName();
+    try {
+      client
+          .bindings()
+          .inNamespace(namespace)
+          .resource(
+              new BindingBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .endMetadata()
+                  .withNewTarget()
+                  .withKind("Node")
+                  .withName(NODE)
+                  .endTarget()
+                  .build())
+          .create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        log.warn("cannot bind {}: {}", name, e.getMessage());
+        return;
+      }
+    }
+    int n = IPS.getAndIncrement();
+    String ip = "127.1." + (n / 250) + "." + (n % 250 + 1);
+    LndStandIn.Config config = configOf(pod, ip);
+    Member m = new Member(pod.getMetadata().getUid(), ip, config);
+    members.put(name, m);
+    m.process = LndStandIn.start(config);
+    writeStatus(name, m, running(now(), null));
+  }
+
+  private void terminate(String name, Member m) {
+    if (m.process != null) {
+      m.process.shutdownGracefully();
+      m.process = null;
+    }
+    try {
+      client.pods().inNamespace(namespace).withName(name).withGracePeriod(0).delete();
+    } catch (KubernetesClientException e) {
+      log.debug("final delete of {}: {}", name, e.getMessage());
+    }
+  }
+
+  private void probeAll() {
+    for (Map.Entry<String, Member> e : members.entrySet()) {
+      Member m = e.getValue();
+      LndStandIn p = m.process;
+      boolean ready = p != null && p.active() && !m.terminating;
+      if (ready != m.ready) {
+        m.ready = ready;
+        if (ready) {
+          readySince.put(e.getKey(), Instant.now());
+        }
+        writeStatus(e.getKey(), m, null);
+      }
+    }
+  }
+
+  private LndStandIn.Config configOf(Pod pod, String ip) {
+    var c = pod.getSpec().getContainers().get(0);
+    String clusterId =
+        c.getArgs().stream()
+            .filter(a -> a.startsWith("--cluster.id="))
+            .map(a -> a.substring("--cluster.id=".length()))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        pod.getMetadata().getName() + " has no --cluster.id"));
+    String conf = secretValue(volumeSecret(pod, "lnd-config"), "lnd.conf");
+    Secret tls =
+        client.secrets().inNamespace(namespace).withName(volumeSecret(pod, "lnd-tls")).get();
+    return new LndStandIn.Config(
+        clusterId,
+        endpointRewrite.apply(option(conf, "db.etcd.host")),
+        option(conf, "db.etcd.namespace"),
+        option(conf, "cluster.etcd-election-prefix"),
+        Integer.parseInt(option(conf, "cluster.leader-session-ttl")),
+        ip,
+        8080,
+        decode(tls.getData().get("tls.crt")),
+        decode(tls.getData().get("tls.key")));
+  }
+
+  private String volumeSecret(Pod pod, String volume) {
+    return pod.getSpec().getVolumes().stream()
+        .filter(v -> v.getName().equals(volume))
+        .map(Volume::getSecret)
+        .findFirst()
+        .orElseThrow()
+        .getSecretName();
+  }
+
+  private String secretValue(String secret, String key) {
+    return decode(
+        client.secrets().inNamespace(namespace).withName(secret).get().getData().get(key));
+  }
+
+  private static String option(String conf, String name) {
+    return conf.lines()
+        .filter(l -> l.startsWith(name + "="))
+        .map(l -> l.substring(name.length() + 1))
+        .reduce((a, b) -> b)
+        .orElse(null);
+  }
+
+  private static String decode(String b64) {
+    return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+  }
+
+  private ContainerStatus running(String startedAt, String lastFinishedAt) {
+    ContainerStatusBuilder b =
+        new ContainerStatusBuilder()
+            .withName("lnd")
+            .withImage("stand-in")
+            .withState(new ContainerStateBuilder().withNewRunning(startedAt).build())
+            .withStarted(true);
+    if (lastFinishedAt != null) {
+      b.withLastState(
+          new ContainerStateBuilder()
+              .withNewTerminated()
+              .withExitCode(137)
+              .withReason("Error")
+              .withFinishedAt(lastFinishedAt)
+              .endTerminated()
+              .build());
+    }
+    return b.build();
+  }
+
+  private ContainerStatus terminatedThenWaiting(String finishedAt) {
+    return new ContainerStatusBuilder()
+        .withName("lnd")
+        .withImage("stand-in")
+        .withState(
+            new ContainerStateBuilder()
+                .withNewWaiting()
+                .withReason("CrashLoopBackOff")
+                .endWaiting()
+                .build())
+        .withLastState(
+            new ContainerStateBuilder()
+                .withNewTerminated()
+                .withExitCode(137)
+                .withReason("Error")
+                .withFinishedAt(finishedAt)
+                .endTerminated()
+                .build())
+        .build();
+  }
+
+  private final Map<String, ContainerStatus> lastContainer = new ConcurrentHashMap<>();
+
+  private void writeStatus(String pod, Member m, ContainerStatus container) {
+    if (container != null) {
+      lastContainer.put(pod, container);
+    }
+    ContainerStatus cs = lastContainer.get(pod);
+    if (cs == null) {
+      return;
+    }
+    cs.setReady(m.ready);
+    cs.setRestartCount(m.restarts);
+    Pod patch =
+        new PodBuilder()
+            .withNewStatus()
+            .withPhase("Running")
+            .withPodIP(m.ip)
+            .addNewPodIP(m.ip)
+            .withHostIP("127.0.0.1")
+            .withStartTime(m.created.truncatedTo(ChronoUnit.SECONDS).toString())
+            .withConditions(
+                new PodConditionBuilder()
+                    .withType("Ready")
+                    .withStatus(m.ready ? "True" : "False")
+                    .build(),
+                new PodConditionBuilder()
+                    .withType("ContainersReady")
+                    .withStatus(m.ready ? "True" : "False")
+                    .build())
+            .withContainerStatuses(List.of(cs))
+            .endStatus()
+            .build();
+    try {
+      client
+          .pods()
+          .inNamespace(namespace)
+          .withName(pod)
+          .subresource("status")
+          .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    } catch (KubernetesClientException e) {
+      log.debug("status of {} not written: {}", pod, e.getMessage());
+    }
+  }
+
+  private static String now() {
+    return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  @Override
+  public void close() {
+    watch.close();
+    loop.shutdownNow();
+    members
+        .values()
+        .forEach(
+            m -> {
+              if (m.process != null) {
+                m.process.crash();
+              }
+            });
+    members.clear();
+  }
+}
