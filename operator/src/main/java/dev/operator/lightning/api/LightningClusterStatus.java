@@ -36,10 +36,11 @@ public class LightningClusterStatus {
   @JsonPropertyDescription("One entry per LND member pod.")
   public List<MemberStatus> members = new ArrayList<>();
 
-  @JsonPropertyDescription("Number of member pods that are Ready.")
+  @JsonPropertyDescription(
+      "Number of healthy members: the active leader plus followers standing by.")
   public Integer readyMembers;
 
-  @JsonPropertyDescription("Ready members over desired members, e.g. 2/3.")
+  @JsonPropertyDescription("Healthy members over desired members, e.g. 3/3.")
   public String ready;
 
   @JsonPropertyDescription("The etcd key prefix the members campaign under.")

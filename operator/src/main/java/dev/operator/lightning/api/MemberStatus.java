@@ -10,7 +10,9 @@ public class MemberStatus {
   @JsonPropertyDescription("Pod name; also the member's cluster.id.")
   public String pod;
 
-  @JsonPropertyDescription("Whether the pod is Ready (its LND is active).")
+  @JsonPropertyDescription(
+      "Whether the member is healthy: active as leader (its pod is Ready) or standing by as a"
+          + " follower (its LND answers WAITING_TO_START).")
   public Boolean ready;
 
   @JsonPropertyDescription(

@@ -9,13 +9,11 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import okhttp3.internal.tls.OkHostnameVerifier;
 
 /**
  * Reads LND's {@code GET /v1/state} (no macaroon needed). The certificate chain is verified against
@@ -56,17 +54,11 @@ public final class LndStateClient {
   /**
    * The member's state, or empty when it cannot be read (not started, unreachable, bad TLS).
    *
-   * @param expectedHost the DNS name the member's certificate must carry
+   * @param host the member's DNS name, which its certificate must carry
    */
-  public Optional<String> state(String podIp, int port, String expectedHost) {
-    OkHttpClient client =
-        http.newBuilder()
-            .hostnameVerifier(
-                (String ignored, SSLSession session) ->
-                    OkHostnameVerifier.INSTANCE.verify(expectedHost, session))
-            .build();
-    Request req = new Request.Builder().url("https://" + podIp + ":" + port + "/v1/state").build();
-    try (Response resp = client.newCall(req).execute()) {
+  public Optional<String> state(String host, int port) {
+    Request req = new Request.Builder().url("https://" + host + ":" + port + "/v1/state").build();
+    try (Response resp = http.newCall(req).execute()) {
       if (!resp.isSuccessful() || resp.body() == null) {
         return Optional.empty();
       }

@@ -51,6 +51,9 @@ public final class ClusterReconciliation {
   /** How often LND states are re-read when nothing else wakes the reconciler. */
   public static final Duration RESYNC_PERIOD = Duration.ofSeconds(10);
 
+  /** What LND's /v1/state answers while it waits to win the election. */
+  static final String STANDBY_STATE = "WAITING_TO_START";
+
   private final KubernetesClient client;
   private final Clock clock;
   private final ObjectApplier applier;
@@ -115,6 +118,10 @@ public final class ClusterReconciliation {
     apply(cluster, LeaderServiceBuilder.build(cluster, spec), problems);
     apply(cluster, MemberDisruptionBudgetBuilder.build(cluster, spec), problems);
 
+    // Observed once, before members are (re)created: a pod that vanished must look gone to the
+    // leadership decision, not be hidden by its replacement of the same name.
+    List<Pod> pods = memberPods(spec.names());
+
     // Members need lnd.conf, which needs the user's credentials and the CA; without them the
     // existing members are left running as they are.
     if (refs.ok() && secrets.ca() != null) {
@@ -124,10 +131,9 @@ public final class ClusterReconciliation {
       String configHash = DesiredHash.of(secrets.ca().keyPem() + "\n" + lndConf);
       boolean clientCert =
           spec.isManagedEtcd() || refs.credentials().externalEtcdClientCertificate();
-      reconcileMembers(cluster, spec, configHash, clientCert, problems);
+      reconcileMembers(cluster, spec, pods, configHash, clientCert, problems);
     }
 
-    List<Pod> pods = memberPods(spec.names());
     List<MemberStatus> members = observeMembers(spec, pods, secrets.ca());
     Map<String, String> states = new HashMap<>();
     members.forEach(m -> states.put(m.pod, m.lndState));
@@ -213,12 +219,13 @@ public final class ClusterReconciliation {
   private void reconcileMembers(
       LightningCluster cluster,
       EffectiveSpec spec,
+      List<Pod> pods,
       String configHash,
       boolean clientCert,
       List<Problem> problems) {
     Names n = spec.names();
     Map<String, Pod> live = new HashMap<>();
-    memberPods(n).forEach(p -> live.put(p.getMetadata().getName(), p));
+    pods.forEach(p -> live.put(p.getMetadata().getName(), p));
     List<Pod> outdated = new ArrayList<>();
     boolean allOthersSettled = true;
     for (int i = 0; i < spec.replicas(); i++) {
@@ -296,9 +303,12 @@ public final class ClusterReconciliation {
       String state = null;
       if (lnd != null && ip != null) {
         String host = p.getMetadata().getName() + "." + n.serviceHost(n.membersService());
-        state = lnd.state(ip, MemberPaths.REST_PORT, host).orElse(null);
+        state = lnd.state(host, MemberPaths.REST_PORT).orElse(null);
       }
-      out.add(new MemberStatus(p.getMetadata().getName(), isReady(p), state, null));
+      // A follower's LND answers WAITING_TO_START and is never pod-Ready (readiness means
+      // active), yet it is healthy: it stands by to take over.
+      boolean available = isReady(p) || STANDBY_STATE.equals(state);
+      out.add(new MemberStatus(p.getMetadata().getName(), available, state, null));
     }
     return out;
   }

@@ -53,6 +53,32 @@ final class ElectionStep {
   /** The last leader seen per cluster, to name "from" when a leaderless gap came between. */
   private final Map<String, String> lastLeader = new ConcurrentHashMap<>();
 
+  /** Per cluster: the leader key and the uid of the pod that was running when it was seen. */
+  private final Map<String, Map.Entry<String, String>> leaderPods = new ConcurrentHashMap<>();
+
+  /**
+   * The uid of the pod the current leader key belongs to, remembered from the first time the key
+   * and a running pod of that name were seen together; a later pod of the same name is a new pod,
+   * so the key's process is gone.
+   */
+  private String leaderPodUid(String key, ElectionView view, List<Pod> pods) {
+    Optional<Candidate> leader = view.leader();
+    if (leader.isEmpty()) {
+      return null;
+    }
+    Map.Entry<String, String> known = leaderPods.get(key);
+    if (known != null && known.getKey().equals(leader.get().key())) {
+      return known.getValue();
+    }
+    pods.stream()
+        .filter(p -> p.getMetadata().getName().equals(leader.get().clusterId()))
+        .filter(p -> Leadership.podIp(p) != null)
+        .findFirst()
+        .ifPresent(
+            p -> leaderPods.put(key, Map.entry(leader.get().key(), p.getMetadata().getUid())));
+    return null;
+  }
+
   ElectionStep(
       KubernetesClient client,
       ElectionObserver observer,
@@ -107,7 +133,10 @@ final class ElectionStep {
       return new Outcome(false, prev, previous != null ? previous.failover : null, Map.of(), false);
     }
     ElectionView view = observer.view(key);
-    Leadership.Decision decision = Leadership.decide(view, pods, lndStates);
+    // The pod remembered for the leader before this pass, to tell later whether it was replaced.
+    Map.Entry<String, String> leaderPodBefore = leaderPods.get(key);
+    Leadership.Decision decision =
+        Leadership.decide(view, pods, lndStates, leaderPodUid(key, view, pods));
 
     decision.revocation().ifPresent(r -> revoke(cluster, key, r));
     for (String pod : decision.fenceCandidates()) {
@@ -160,7 +189,7 @@ final class ElectionStep {
       if (!same) {
         String from =
             lastLeader.getOrDefault(key, prevLeader != null ? prevLeader.clusterId : null);
-        failover = changed(cluster, key, failover, from, id, pods, view);
+        failover = changed(cluster, key, failover, from, id, pods, leaderPodBefore, view);
       }
       lastLeader.put(key, id);
     }
@@ -174,13 +203,14 @@ final class ElectionStep {
       String from,
       String to,
       List<Pod> pods,
+      Map.Entry<String, String> fromPod,
       ElectionView view) {
     metrics.leaderChanged(key);
     if (from == null || from.equals(to)) {
       events.normal(cluster, "LeaderElected", to + " was elected leader");
       return before;
     }
-    String cause = cause(key, from, pods);
+    String cause = cause(key, from, pods, fromPod);
     FailoverStatus after = new FailoverStatus();
     after.count = (before.count == null ? 0 : before.count) + 1;
     after.recent = new ArrayList<>(before.recent == null ? List.of() : before.recent);
@@ -193,7 +223,10 @@ final class ElectionStep {
     return after;
   }
 
-  private String cause(String key, String from, List<Pod> pods) {
+  /**
+   * @param fromPod the previous leader's key and the uid of its pod, if remembered
+   */
+  private String cause(String key, String from, List<Pod> pods, Map.Entry<String, String> fromPod) {
     Map<Long, String> mine = revoked.getOrDefault(key, Map.of());
     if (mine.containsValue(from)) {
       mine.values().removeIf(from::equals);
@@ -201,7 +234,9 @@ final class ElectionStep {
     }
     Pod p =
         pods.stream().filter(x -> x.getMetadata().getName().equals(from)).findFirst().orElse(null);
-    if (p == null || Leadership.terminating(p)) {
+    boolean replaced =
+        p != null && fromPod != null && !fromPod.getValue().equals(p.getMetadata().getUid());
+    if (p == null || Leadership.terminating(p) || replaced) {
       return FailoverRecord.RESIGNED;
     }
     return FailoverRecord.LEASE_EXPIRED;
@@ -290,6 +325,7 @@ final class ElectionStep {
     observer.untrack(key);
     revoked.remove(key);
     lastLeader.remove(key);
+    leaderPods.remove(key);
   }
 
   private String time(ElectionView view) {

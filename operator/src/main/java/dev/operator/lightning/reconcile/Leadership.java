@@ -37,7 +37,12 @@ final class Leadership {
       List<String> fenceCandidates,
       Map<String, String> roles) {}
 
-  static Decision decide(ElectionView view, List<Pod> pods, Map<String, String> lndStates) {
+  /**
+   * @param leaderPodUid uid of the pod that held the current leader key when the operator first saw
+   *     it, or null if unknown (for example after an operator restart)
+   */
+  static Decision decide(
+      ElectionView view, List<Pod> pods, Map<String, String> lndStates, String leaderPodUid) {
     if (!view.synced()) {
       return new Decision(Optional.empty(), Optional.empty(), List.of(), Map.of());
     }
@@ -54,7 +59,7 @@ final class Leadership {
     Optional<Revocation> revocation =
         leader.flatMap(
             l ->
-                deathOf(l, leaderPod, view)
+                deathOf(l, leaderPod, leaderPodUid, view)
                     .map(why -> new Revocation(l.leaseId(), l.clusterId(), why)));
 
     List<String> fence = new ArrayList<>();
@@ -63,7 +68,8 @@ final class Leadership {
       String name = p.getMetadata().getName();
       boolean isLeader = leader.isPresent() && leader.get().clusterId().equals(name);
       roles.put(name, isLeader ? LEADER : FOLLOWER);
-      if (!isLeader && !terminating(p) && ACTIVE_STATES.contains(lndStates.get(name))) {
+      String state = lndStates.get(name);
+      if (!isLeader && !terminating(p) && state != null && ACTIVE_STATES.contains(state)) {
         fence.add(name);
       }
     }
@@ -74,9 +80,14 @@ final class Leadership {
    * Why the leader's process is certainly not running, or empty while it may still run (for example
    * on a node that is merely unreachable: then only the session TTL may end it).
    */
-  static Optional<String> deathOf(Candidate leader, Pod pod, ElectionView view) {
+  static Optional<String> deathOf(
+      Candidate leader, Pod pod, String leaderPodUid, ElectionView view) {
     if (pod == null) {
       return Optional.of("member pod " + leader.clusterId() + " is gone");
+    }
+    if (leaderPodUid != null && !leaderPodUid.equals(pod.getMetadata().getUid())) {
+      return Optional.of(
+          "member pod " + leader.clusterId() + " that campaigned is gone (replaced by a new pod)");
     }
     if ("Failed".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())) {
       return Optional.of("member pod " + leader.clusterId() + " failed");

@@ -39,6 +39,15 @@ public final class Clusters {
     return cluster(namespace, name, spec);
   }
 
+  /** A cluster on a plain-text etcd the test runs (no TLS, no key namespace unless given). */
+  public static LightningCluster onEtcd(
+      String namespace, String name, String endpoint, String etcdNamespace) {
+    LightningCluster c = external(namespace, name, null);
+    c.getSpec().etcd.external.endpoint = endpoint;
+    c.getSpec().etcd.external.namespace = etcdNamespace;
+    return c;
+  }
+
   /** Switches the cluster to a bitcoind backend whose credentials are in the named Secret. */
   public static LightningCluster withBitcoind(LightningCluster lc, String credentialsSecret) {
     lc.getSpec().chain.backend = ChainBackend.bitcoind;

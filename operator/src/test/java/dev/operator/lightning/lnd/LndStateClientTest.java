@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.operator.lightning.harness.HostsFile;
 import dev.operator.lightning.model.CertificateRequest;
 import dev.operator.lightning.pki.CertificateAuthority;
 import java.io.ByteArrayInputStream;
@@ -33,6 +34,8 @@ class LndStateClientTest {
 
   @BeforeEach
   void start() throws Exception {
+    HostsFile.put("c-0.c-members.ns.svc", "127.0.0.1");
+    HostsFile.put("c-0.other.ns.svc", "127.0.0.1");
     CertificateAuthority.Issued leaf =
         ca.issue(
             new CertificateRequest(
@@ -75,40 +78,34 @@ class LndStateClientTest {
   @Test
   void readsTheLowerCaseStateField() {
     body.set("{\"state\":\"WAITING_TO_START\"}");
-    assertThat(
-            new LndStateClient(ca.certificate()).state("127.0.0.1", port(), "c-0.c-members.ns.svc"))
+    assertThat(new LndStateClient(ca.certificate()).state("c-0.c-members.ns.svc", port()))
         .contains("WAITING_TO_START");
   }
 
   @Test
   void aBodyWithOnlyTheSeedsUpperCaseFieldIsNotAState() {
     body.set("{\"State\":\"SERVER_ACTIVE\"}");
-    assertThat(
-            new LndStateClient(ca.certificate()).state("127.0.0.1", port(), "c-0.c-members.ns.svc"))
+    assertThat(new LndStateClient(ca.certificate()).state("c-0.c-members.ns.svc", port()))
         .isEmpty();
   }
 
   @Test
   void aCertificateForAnotherNameIsRefused() {
     body.set("{\"state\":\"SERVER_ACTIVE\"}");
-    assertThat(new LndStateClient(ca.certificate()).state("127.0.0.1", port(), "c-0.other.ns.svc"))
-        .isEmpty();
+    assertThat(new LndStateClient(ca.certificate()).state("c-0.other.ns.svc", port())).isEmpty();
   }
 
   @Test
   void aServerFromAnotherCaIsRefused() {
     body.set("{\"state\":\"SERVER_ACTIVE\"}");
     CertificateAuthority other = CertificateAuthority.generate("other");
-    assertThat(
-            new LndStateClient(other.certificate())
-                .state("127.0.0.1", port(), "c-0.c-members.ns.svc"))
+    assertThat(new LndStateClient(other.certificate()).state("c-0.c-members.ns.svc", port()))
         .isEmpty();
   }
 
   @Test
   void nothingListeningIsEmptyNotAnError() {
-    assertThat(new LndStateClient(ca.certificate()).state("127.0.0.1", 1, "c-0.c-members.ns.svc"))
-        .isEmpty();
+    assertThat(new LndStateClient(ca.certificate()).state("c-0.c-members.ns.svc", 1)).isEmpty();
   }
 
   private int port() {

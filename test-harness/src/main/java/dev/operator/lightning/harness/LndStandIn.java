@@ -67,6 +67,7 @@ public final class LndStandIn implements AutoCloseable {
   private volatile String key;
   private volatile long createRevision;
   private volatile boolean stopped;
+  private volatile boolean exited;
   private volatile Instant activeSince;
   private final Thread campaign;
 
@@ -172,9 +173,17 @@ public final class LndStandIn implements AutoCloseable {
       log.info("{} is leader (lease {})", config.clusterId(), Long.toHexString(leaseId));
     } catch (Exception e) {
       if (!stopped) {
-        log.warn("{} campaign failed: {}", config.clusterId(), e.toString());
+        // LND exits when its campaign fails; its container is then restarted.
+        log.warn("{} campaign failed, exiting: {}", config.clusterId(), e.toString());
+        exited = true;
+        stopServing();
       }
     }
+  }
+
+  /** Whether the process ended on its own (a failed campaign), as a container would exit. */
+  public boolean exited() {
+    return exited;
   }
 
   /** Go's waitDeletes: watch the newest lower key until it is deleted, until none is left. */
@@ -214,6 +223,9 @@ public final class LndStandIn implements AutoCloseable {
             break;
           } catch (java.util.concurrent.TimeoutException ignored) {
             // keep waiting; the loop re-checks stopped
+          } catch (java.util.concurrent.ExecutionException broken) {
+            // Go's client re-establishes a broken watch by itself: look again from the start.
+            break;
           }
         }
       }

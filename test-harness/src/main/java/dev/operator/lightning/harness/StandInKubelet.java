@@ -154,6 +154,7 @@ public final class StandInKubelet implements AutoCloseable {
       if (m != null && m.uid.equals(pod.getMetadata().getUid())) {
         members.remove(name);
         readySince.remove(name);
+        HostsFile.remove(dnsName(pod));
         if (m.process != null) {
           m.process.crash(); // gone without a grace period: like SIGKILL
         }
@@ -172,7 +173,9 @@ public final class StandInKubelet implements AutoCloseable {
     }
     if (pod.getMetadata().getDeletionTimestamp() != null && !m.terminating) {
       m.terminating = true;
-      loop.execute(() -> terminate(name, m));
+      Long grace = pod.getMetadata().getDeletionGracePeriodSeconds();
+      boolean kill = grace != null && grace == 0;
+      loop.execute(() -> terminate(name, m, kill));
     }
   }
 
@@ -200,17 +203,27 @@ public final class StandInKubelet implements AutoCloseable {
       }
     }
     int n = IPS.getAndIncrement();
-    String ip = "127.1." + (n / 250) + "." + (n % 250 + 1);
-    LndStandIn.Config config = configOf(pod, ip);
-    Member m = new Member(pod.getMetadata().getUid(), ip, config);
+    // The process listens on loopback; the pod IP it reports comes from a documentation range
+    // (TEST-NET-2), because the API server rejects loopback addresses in EndpointSlices. Nothing
+    // ever dials it: clients reach members by DNS name through the HostsFile.
+    String listen = "127.1." + (n / 250) + "." + (n % 250 + 1);
+    String podIp = "198.51.100." + (n % 254 + 1);
+    LndStandIn.Config config = configOf(pod, listen);
+    HostsFile.put(dnsName(pod), listen);
+    Member m = new Member(pod.getMetadata().getUid(), podIp, config);
     members.put(name, m);
     m.process = LndStandIn.start(config);
     writeStatus(name, m, running(now(), null));
   }
 
-  private void terminate(String name, Member m) {
+  /** SIGTERM (LND resigns) or, for a zero grace period, SIGKILL; then confirm the deletion. */
+  private void terminate(String name, Member m, boolean kill) {
     if (m.process != null) {
-      m.process.shutdownGracefully();
+      if (kill) {
+        m.process.crash();
+      } else {
+        m.process.shutdownGracefully();
+      }
       m.process = null;
     }
     try {
@@ -224,6 +237,16 @@ public final class StandInKubelet implements AutoCloseable {
     for (Map.Entry<String, Member> e : members.entrySet()) {
       Member m = e.getValue();
       LndStandIn p = m.process;
+      if (p != null && p.exited() && !m.terminating) {
+        // The process ended by itself: record the exit and restart it (restartPolicy Always).
+        m.process = null;
+        m.restarts++;
+        m.ready = false;
+        String finished = now();
+        writeStatus(e.getKey(), m, terminatedThenWaiting(finished));
+        loop.schedule(() -> restart(e.getKey(), m, finished), 100, TimeUnit.MILLISECONDS);
+        continue;
+      }
       boolean ready = p != null && p.active() && !m.terminating;
       if (ready != m.ready) {
         m.ready = ready;
@@ -233,6 +256,16 @@ public final class StandInKubelet implements AutoCloseable {
         writeStatus(e.getKey(), m, null);
       }
     }
+  }
+
+  /** The name a member has in cluster DNS through its hostname and subdomain. */
+  static String dnsName(Pod pod) {
+    return pod.getSpec().getHostname()
+        + "."
+        + pod.getSpec().getSubdomain()
+        + "."
+        + pod.getMetadata().getNamespace()
+        + ".svc";
   }
 
   private LndStandIn.Config configOf(Pod pod, String ip) {

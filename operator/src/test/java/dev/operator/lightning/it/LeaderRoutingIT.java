@@ -1,0 +1,375 @@
+package dev.operator.lightning.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.operator.lightning.Main;
+import dev.operator.lightning.api.ElectionSpec;
+import dev.operator.lightning.api.FailoverRecord;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.LightningClusterStatus;
+import dev.operator.lightning.harness.EtcdServer;
+import dev.operator.lightning.harness.LndStandIn;
+import dev.operator.lightning.harness.StandInKubelet;
+import dev.operator.lightning.model.EffectiveSpec;
+import dev.operator.lightning.model.Labels;
+import io.etcd.jetcd.Client;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Leader routing, fast failover and fencing with the operator running against a real kube-apiserver
+ * and a real etcd, members run as election-exact LND stand-ins. Every scenario checks invariant 1
+ * on every EndpointSlice version, not only at the end.
+ */
+class LeaderRoutingIT {
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
+  private static EtcdServer etcd;
+  private static KubernetesClient client;
+  private static Main.Running operator;
+
+  @BeforeAll
+  static void start() {
+    client = ApiServerSupport.client();
+    etcd = EtcdServer.start();
+    operator = Main.start(client, Main.Settings.forTests());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (operator != null) {
+      operator.close();
+    }
+    if (etcd != null) {
+      etcd.close();
+    }
+  }
+
+  /** One cluster with its own namespace, kubelet and invariant checker. */
+  static final class Scenario implements AutoCloseable {
+    final String ns;
+    final String name;
+    final StandInKubelet kubelet;
+    final RoutingInvariant invariant;
+
+    Scenario(String prefix, String name, Integer ttl, String etcdNamespace) {
+      this.ns = ApiServerSupport.newNamespace(prefix);
+      this.name = name;
+      this.kubelet = new StandInKubelet(client, ns, e -> e);
+      LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), etcdNamespace);
+      if (ttl != null) {
+        lc.getSpec().election = new ElectionSpec();
+        lc.getSpec().election.leaderSessionTtlSeconds = ttl;
+      }
+      String electionPrefix =
+          (etcdNamespace == null ? "" : etcdNamespace)
+              + EffectiveSpec.defaultElectionPrefix(
+                  new dev.operator.lightning.model.Names(name, ns))
+              + "/";
+      this.invariant =
+          new RoutingInvariant(client, ns, name + "-leader", etcd.endpoint(), electionPrefix);
+      client.resource(lc).create();
+    }
+
+    LightningClusterStatus status() {
+      return client
+          .resources(LightningCluster.class)
+          .inNamespace(ns)
+          .withName(name)
+          .get()
+          .getStatus();
+    }
+
+    /** The single ready endpoint of the leader Service, or null. */
+    String routed() {
+      EndpointSlice s =
+          client.discovery().v1().endpointSlices().inNamespace(ns).withName(name + "-leader").get();
+      if (s == null || s.getEndpoints() == null || s.getEndpoints().isEmpty()) {
+        return null;
+      }
+      Endpoint e = s.getEndpoints().get(0);
+      return Boolean.TRUE.equals(e.getConditions().getReady()) ? e.getTargetRef().getName() : null;
+    }
+
+    /** Waits until a leader is elected, active, Ready and the only routed endpoint. */
+    String awaitRoutedLeader(String notThis) {
+      await()
+          .atMost(DEADLINE)
+          .untilAsserted(
+              () -> {
+                String r = routed();
+                LightningClusterStatus s = status();
+                String seen = describe(r, s);
+                assertThat(r)
+                    .as("routed endpoint; seen %s", seen)
+                    .isNotNull()
+                    .isNotEqualTo(notThis);
+                assertThat(s.leader).as("status.leader; seen %s", seen).isNotNull();
+                assertThat(s.leader.pod).as("status.leader.pod; seen %s", seen).isEqualTo(r);
+                assertThat(kubelet.standIn(r)).as("stand-in of %s; seen %s", r, seen).isNotNull();
+                assertThat(kubelet.standIn(r).active()).as("%s active; seen %s", r, seen).isTrue();
+              });
+      return routed();
+    }
+
+    String describe(String routed, LightningClusterStatus s) {
+      StringBuilder b = new StringBuilder("routed=" + routed);
+      if (s == null) {
+        return b.append(" status=null").toString();
+      }
+      b.append(" leader=").append(s.leader == null ? null : s.leader.pod);
+      s.conditions.forEach(
+          c ->
+              b.append(' ')
+                  .append(c.getType())
+                  .append('=')
+                  .append(c.getStatus())
+                  .append('/')
+                  .append(c.getReason())
+                  .append(
+                      "True".equals(c.getStatus()) && "Degraded".equals(c.getType())
+                          ? "(" + c.getMessage() + ")"
+                          : ""));
+      s.members.forEach(
+          m ->
+              b.append(' ')
+                  .append(m.pod)
+                  .append(':')
+                  .append(m.ready)
+                  .append(':')
+                  .append(m.lndState)
+                  .append(':')
+                  .append(
+                      kubelet.standIn(m.pod) == null
+                          ? "no-standin"
+                          : kubelet.standIn(m.pod).state()));
+      return b.toString();
+    }
+
+    List<String> events(String reason) {
+      return client.v1().events().inNamespace(ns).list().getItems().stream()
+          .filter(e -> reason.equals(e.getReason()))
+          .map(Event::getMessage)
+          .toList();
+    }
+
+    void assertInvariantHeld() {
+      assertThat(invariant.violations)
+          .as("invariant 1 violations; history %s", invariant.history)
+          .isEmpty();
+      assertThat(invariant.verified.get()).as("slice versions verified against etcd").isPositive();
+    }
+
+    @Override
+    public void close() {
+      invariant.close();
+      kubelet.close();
+      client.resources(LightningCluster.class).inNamespace(ns).withName(name).delete();
+    }
+  }
+
+  @Test
+  void routesOnlyTheLeaderAndLabelsRoles() {
+    try (Scenario s = new Scenario("route", "alpha", null, null)) {
+      String leader = s.awaitRoutedLeader(null);
+      await()
+          .atMost(DEADLINE)
+          .untilAsserted(
+              () -> {
+                LightningClusterStatus st = s.status();
+                assertThat(st.phase).isEqualTo("Running");
+                assertThat(st.members).extracting(m -> m.role).containsOnly("leader", "follower");
+                assertThat(st.members)
+                    .filteredOn(m -> "leader".equals(m.role))
+                    .extracting(m -> m.pod)
+                    .containsExactly(leader);
+                assertThat(st.members)
+                    .filteredOn(m -> m.pod.equals(leader))
+                    .extracting(m -> m.lndState)
+                    .containsExactly("SERVER_ACTIVE");
+                assertThat(st.members)
+                    .filteredOn(m -> !m.pod.equals(leader))
+                    .extracting(m -> m.lndState)
+                    .containsOnly("WAITING_TO_START");
+                assertThat(
+                        client
+                            .pods()
+                            .inNamespace(s.ns)
+                            .withLabel(Labels.ROLE, "leader")
+                            .list()
+                            .getItems())
+                    .extracting(p -> p.getMetadata().getName())
+                    .containsExactly(leader);
+                assertThat(st.conditions)
+                    .anySatisfy(
+                        c -> {
+                          assertThat(c.getType()).isEqualTo("LeaderElected");
+                          assertThat(c.getStatus()).isEqualTo("True");
+                        });
+              });
+      assertThat(s.events("LeaderElected")).anyMatch(m -> m.contains(leader));
+      s.assertInvariantHeld();
+    }
+  }
+
+  @Test
+  void gracefulDeletionOfTheLeaderHandsOverByResigning() {
+    try (Scenario s = new Scenario("resign", "beta", null, null)) {
+      String first = s.awaitRoutedLeader(null);
+      client.pods().inNamespace(s.ns).withName(first).delete();
+      String second = s.awaitRoutedLeader(first);
+      await()
+          .atMost(DEADLINE)
+          .untilAsserted(
+              () -> {
+                LightningClusterStatus st = s.status();
+                assertThat(st.failover.count).isEqualTo(1);
+                FailoverRecord r = st.failover.recent.get(0);
+                assertThat(r.from).isEqualTo(first);
+                assertThat(r.to).isEqualTo(second);
+                assertThat(r.cause).isEqualTo(FailoverRecord.RESIGNED);
+              });
+      assertThat(s.events("LeaseRevoked")).as("nothing to revoke after a resignation").isEmpty();
+      // The deleted member comes back as a follower.
+      await()
+          .atMost(DEADLINE)
+          .until(
+              () ->
+                  s.kubelet.standIn(first) != null
+                      && "WAITING_TO_START".equals(s.kubelet.standIn(first).state()));
+      s.assertInvariantHeld();
+    }
+  }
+
+  @Test
+  void leaderKilledHardFailsOverByLeaseRevocationWellUnderTheTtl() {
+    int ttl = 90; // LND's default session TTL
+    try (Scenario s = new Scenario("kill", "gamma", ttl, null)) {
+      String first = s.awaitRoutedLeader(null);
+      long leaseOfDead = s.kubelet.standIn(first).leaseId();
+      Instant killed = Instant.now();
+      s.kubelet.killHard(first);
+      String second = s.awaitRoutedLeader(first);
+      Duration took = Duration.between(killed, Instant.now());
+      System.out.printf(
+          "kill -9 of leader %s -> %s active and routed in %d ms (TTL %d s)%n",
+          first, second, took.toMillis(), ttl);
+      assertThat(took).as("failover time").isLessThan(Duration.ofSeconds(ttl / 2));
+      assertThat(s.events("LeaseRevoked"))
+          .anyMatch(m -> m.contains(first) && m.contains("restarted"));
+      await()
+          .atMost(DEADLINE)
+          .untilAsserted(
+              () ->
+                  assertThat(s.status().failover.recent)
+                      .extracting(r -> r.cause)
+                      .containsExactly(FailoverRecord.LEASE_REVOKED));
+      try (Client c = Client.builder().endpoints(etcd.url()).build()) {
+        assertThat(
+                c.getLeaseClient()
+                    .timeToLive(leaseOfDead, io.etcd.jetcd.options.LeaseOption.DEFAULT)
+                    .get(5, TimeUnit.SECONDS)
+                    .getTTL())
+            .as("the dead leader's lease is gone")
+            .isEqualTo(-1);
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      s.assertInvariantHeld();
+    }
+  }
+
+  @Test
+  void aLeaderWhosePodIsForceDeletedHasItsLeaseRevoked() {
+    try (Scenario s = new Scenario("gone", "delta", 90, null)) {
+      String first = s.awaitRoutedLeader(null);
+      client.pods().inNamespace(s.ns).withName(first).withGracePeriod(0).delete();
+      s.awaitRoutedLeader(first);
+      assertThat(s.events("LeaseRevoked")).anyMatch(m -> m.contains(first) && m.contains("gone"));
+      s.assertInvariantHeld();
+    }
+  }
+
+  @Test
+  void aDeposedLeaderStillClaimingToBeActiveIsFenced() {
+    try (Scenario s = new Scenario("fence", "eps", 90, null)) {
+      String first = s.awaitRoutedLeader(null);
+      LndStandIn deposed = s.kubelet.standIn(first);
+      String oldUid = client.pods().inNamespace(s.ns).withName(first).get().getMetadata().getUid();
+      // Its session ends behind its back (as after a partition), but like LND between two leader
+      // health checks it keeps serving as active.
+      try (Client c = Client.builder().endpoints(etcd.url()).build()) {
+        c.getLeaseClient().revoke(deposed.leaseId()).get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      assertThat(deposed.active()).isTrue();
+      s.awaitRoutedLeader(first);
+      await()
+          .atMost(DEADLINE)
+          .untilAsserted(
+              () -> {
+                assertThat(s.events("Fenced")).anyMatch(m -> m.startsWith(first));
+                var pod = client.pods().inNamespace(s.ns).withName(first).get();
+                assertThat(pod == null || !pod.getMetadata().getUid().equals(oldUid))
+                    .as("fenced pod deleted")
+                    .isTrue();
+              });
+      assertThat(s.status().failover.recent)
+          .extracting(r -> r.cause)
+          .containsExactly(FailoverRecord.LEASE_EXPIRED);
+      s.assertInvariantHeld();
+    }
+  }
+
+  @Test
+  void aBrokenAndCompactedWatchIsListedAgainAndNeverRoutesAStaleLeader() throws Exception {
+    try (Scenario s = new Scenario("watch", "zeta", 90, null)) {
+      String first = s.awaitRoutedLeader(null);
+      String key = s.ns + "/" + s.name;
+      operator.observer().breakWatch(key);
+      s.kubelet.killHard(first);
+      try (Client c = Client.builder().endpoints(etcd.url()).build()) {
+        long rev =
+            c.getKVClient()
+                .get(io.etcd.jetcd.ByteSequence.from("x", java.nio.charset.StandardCharsets.UTF_8))
+                .get(5, TimeUnit.SECONDS)
+                .getHeader()
+                .getRevision();
+        c.getKVClient().compact(rev).get(5, TimeUnit.SECONDS);
+      }
+      String second = s.awaitRoutedLeader(first);
+      assertThat(second).isNotEqualTo(first);
+      // etcd itself goes away and comes back: every watch breaks for real.
+      etcd.restart();
+      client.pods().inNamespace(s.ns).withName(second).delete();
+      s.awaitRoutedLeader(second);
+      s.assertInvariantHeld();
+    }
+  }
+
+  @Test
+  void twoClustersOnOneEtcdWithDifferentPrefixesDoNotInterfere() {
+    try (Scenario a = new Scenario("shared", "one", 90, null);
+        Scenario b = new Scenario("shared", "two", 90, "tenant-b/")) {
+      String leaderA = a.awaitRoutedLeader(null);
+      String leaderB = b.awaitRoutedLeader(null);
+      assertThat(operator.observer().openClients()).as("one etcd client for both").isEqualTo(1);
+      a.kubelet.killHard(leaderA);
+      a.awaitRoutedLeader(leaderA);
+      assertThat(b.routed()).as("the other cluster keeps its leader").isEqualTo(leaderB);
+      assertThat(b.status().failover == null || b.status().failover.count == 0).isTrue();
+      a.assertInvariantHeld();
+      b.assertInvariantHeld();
+    }
+  }
+}
