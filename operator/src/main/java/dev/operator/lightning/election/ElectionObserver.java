@@ -97,8 +97,9 @@ public final class ElectionObserver implements AutoCloseable {
     }
   }
 
-  public int openClients() {
-    return clients.open();
+  /** Number of open etcd clients to one endpoint. */
+  public long openClients(String endpoint) {
+    return clients.open(endpoint);
   }
 
   @Override

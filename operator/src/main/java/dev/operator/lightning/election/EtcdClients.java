@@ -47,9 +47,9 @@ public final class EtcdClients {
     }
   }
 
-  /** Number of open clients (for tests and metrics). */
-  public synchronized int open() {
-    return clients.size();
+  /** Number of open clients to one endpoint (for tests and metrics). */
+  public synchronized long open(String endpoint) {
+    return clients.keySet().stream().filter(t -> t.endpoint().equals(endpoint)).count();
   }
 
   private static Client build(EtcdTarget t) {

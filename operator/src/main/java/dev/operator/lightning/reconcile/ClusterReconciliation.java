@@ -121,6 +121,7 @@ public final class ClusterReconciliation {
     // Observed once, before members are (re)created: a pod that vanished must look gone to the
     // leadership decision, not be hidden by its replacement of the same name.
     List<Pod> pods = memberPods(spec.names());
+    List<Pod> observedAfter = pods;
 
     // Members need lnd.conf, which needs the user's credentials and the CA; without them the
     // existing members are left running as they are.
@@ -131,10 +132,13 @@ public final class ClusterReconciliation {
       String configHash = DesiredHash.of(secrets.ca().keyPem() + "\n" + lndConf);
       boolean clientCert =
           spec.isManagedEtcd() || refs.credentials().externalEtcdClientCertificate();
-      reconcileMembers(cluster, spec, pods, configHash, clientCert, problems);
+      if (reconcileMembers(cluster, spec, pods, configHash, clientCert, problems)) {
+        // Report the members as they are now, so the next pass has nothing new to write.
+        observedAfter = memberPods(spec.names());
+      }
     }
 
-    List<MemberStatus> members = observeMembers(spec, pods, secrets.ca());
+    List<MemberStatus> members = observeMembers(spec, observedAfter, secrets.ca());
     Map<String, String> states = new HashMap<>();
     members.forEach(m -> states.put(m.pod, m.lndState));
     EtcdTarget target = etcdTarget(spec, refs);
@@ -216,7 +220,8 @@ public final class ClusterReconciliation {
         refs.credentials().etcdPass());
   }
 
-  private void reconcileMembers(
+  /** Creates, replaces and removes member pods; true when it changed any. */
+  private boolean reconcileMembers(
       LightningCluster cluster,
       EffectiveSpec spec,
       List<Pod> pods,
@@ -224,6 +229,7 @@ public final class ClusterReconciliation {
       boolean clientCert,
       List<Problem> problems) {
     Names n = spec.names();
+    boolean changed = false;
     Map<String, Pod> live = new HashMap<>();
     pods.forEach(p -> live.put(p.getMetadata().getName(), p));
     List<Pod> outdated = new ArrayList<>();
@@ -236,6 +242,7 @@ public final class ClusterReconciliation {
         if (o.problem() != null) {
           problems.add(o.problem());
         } else if (o.written()) {
+          changed = true;
           events.normal(cluster, "MemberCreated", "created member pod " + n.memberPod(i));
         }
         allOthersSettled = false;
@@ -248,18 +255,20 @@ public final class ClusterReconciliation {
       }
     }
     // Members beyond spec.replicas: scale down, highest ordinal first.
-    live.values().stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .filter(p -> Owned.isOwnedBy(p, cluster))
-        .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getName()).reversed())
-        .forEach(
-            p -> {
-              client.resource(p).delete();
-              events.normal(
-                  cluster,
-                  "MemberRemoved",
-                  "removed member pod " + p.getMetadata().getName() + " (scale down)");
-            });
+    List<Pod> extra =
+        live.values().stream()
+            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+            .filter(p -> Owned.isOwnedBy(p, cluster))
+            .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getName()).reversed())
+            .toList();
+    for (Pod p : extra) {
+      client.resource(p).delete();
+      changed = true;
+      events.normal(
+          cluster,
+          "MemberRemoved",
+          "removed member pod " + p.getMetadata().getName() + " (scale down)");
+    }
     // Replace one outdated member at a time, and only while the rest are ready, so a spec
     // change never takes more than one member away.
     if (!outdated.isEmpty() && (allOthersSettled || outdated.size() == spec.replicas())) {
@@ -270,11 +279,13 @@ public final class ClusterReconciliation {
                       .thenComparing(p -> p.getMetadata().getName()))
               .orElseThrow();
       client.resource(victim).delete();
+      changed = true;
       events.normal(
           cluster,
           "MemberReplaced",
           "deleted member pod " + victim.getMetadata().getName() + " to apply the changed spec");
     }
+    return changed;
   }
 
   private List<Pod> memberPods(Names n) {

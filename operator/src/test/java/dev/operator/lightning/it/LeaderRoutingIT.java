@@ -363,7 +363,9 @@ class LeaderRoutingIT {
         Scenario b = new Scenario("shared", "two", 90, "tenant-b/")) {
       String leaderA = a.awaitRoutedLeader(null);
       String leaderB = b.awaitRoutedLeader(null);
-      assertThat(operator.observer().openClients()).as("one etcd client for both").isEqualTo(1);
+      assertThat(operator.observer().openClients(etcd.endpoint()))
+          .as("one etcd client for both")
+          .isEqualTo(1);
       a.kubelet.killHard(leaderA);
       a.awaitRoutedLeader(leaderA);
       assertThat(b.routed()).as("the other cluster keeps its leader").isEqualTo(leaderB);
