@@ -38,6 +38,7 @@ final class PrefixWatch {
   /** A watch that answered nothing, not even progress, for this long is restarted. */
   static final Duration SILENCE_LIMIT = Duration.ofSeconds(15);
 
+  static final Duration LIST_TIMEOUT = Duration.ofSeconds(10);
   static final Duration BACKOFF_MIN = Duration.ofMillis(200);
   static final Duration BACKOFF_MAX = Duration.ofSeconds(5);
   private static final Logger log = LoggerFactory.getLogger(PrefixWatch.class);
@@ -107,6 +108,10 @@ final class PrefixWatch {
     fail(new IllegalStateException("watch broken on purpose"), generation);
   }
 
+  /**
+   * Lists the prefix and watches from the next revision. Never blocks a scheduler thread: an
+   * unreachable etcd of one cluster must not delay the elections of the others.
+   */
   private void relist() {
     long gen;
     synchronized (this) {
@@ -119,46 +124,60 @@ final class PrefixWatch {
         watcher = null;
       }
     }
-    try {
-      GetResponse r = client.getKVClient().get(prefix, listOption()).get(10, TimeUnit.SECONDS);
-      synchronized (this) {
-        if (closed || gen != generation) {
-          return;
-        }
-        candidates.clear();
-        r.getKvs()
-            .forEach(
-                kv -> {
-                  Candidate c = candidate(kv);
-                  candidates.put(c.key(), c);
-                });
-        revision = r.getHeader().getRevision();
-        synced = true;
-        failures = 0;
-        lastHeard = clock.instant();
-        WatchOption opt =
-            WatchOption.builder()
-                .isPrefix(true)
-                .withRevision(revision + 1)
-                .withRequireLeader(true)
-                .withProgressNotify(true)
-                .build();
-        watcher =
-            client
-                .getWatchClient()
-                .watch(
-                    prefix,
-                    opt,
-                    Watch.listener(
-                        resp -> apply(resp, gen),
-                        err -> fail(err, gen),
-                        () -> fail(new IllegalStateException("watch closed by etcd"), gen)));
+    client
+        .getKVClient()
+        .get(prefix, listOption())
+        .orTimeout(LIST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (r, error) -> {
+              if (error != null) {
+                fail(error, gen);
+              } else {
+                try {
+                  listed(r, gen);
+                } catch (RuntimeException e) {
+                  fail(e, gen);
+                }
+              }
+            });
+  }
+
+  private void listed(GetResponse r, long gen) {
+    synchronized (this) {
+      if (closed || gen != generation) {
+        return;
       }
-      leaderMaybeChanged(revision);
-      scheduleWatchdog(gen);
-    } catch (Exception e) {
-      fail(e, gen);
+      candidates.clear();
+      r.getKvs()
+          .forEach(
+              kv -> {
+                Candidate c = candidate(kv);
+                candidates.put(c.key(), c);
+              });
+      revision = r.getHeader().getRevision();
+      synced = true;
+      failures = 0;
+      lastHeard = clock.instant();
+      WatchOption opt =
+          WatchOption.builder()
+              .isPrefix(true)
+              .withRevision(revision + 1)
+              .withRequireLeader(true)
+              .withProgressNotify(true)
+              .build();
+      watcher =
+          client
+              .getWatchClient()
+              .watch(
+                  prefix,
+                  opt,
+                  Watch.listener(
+                      resp -> apply(resp, gen),
+                      err -> fail(err, gen),
+                      () -> fail(new IllegalStateException("watch closed by etcd"), gen)));
     }
+    leaderMaybeChanged(revision);
+    scheduleWatchdog(gen);
   }
 
   private void apply(WatchResponse resp, long gen) {
