@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -44,10 +45,24 @@ public final class Main {
   private Main() {}
 
   /** How to run one operator instance. */
+  /**
+   * @param leaseNamespace where the operator replicas' Lease lives; null runs without leader
+   *     election (a single replica)
+   * @param leaseDuration how long a vanished operator leader blocks a standby from taking over
+   * @param exitOnLostLeadership exit the process when leadership is lost (production: a fresh start
+   *     is the safe way to drop every cache and in-flight decision)
+   */
   public record Settings(
-      Set<String> namespaces, String leaseNamespace, String identity, int metricsPort) {
+      Set<String> namespaces,
+      String leaseNamespace,
+      String identity,
+      Duration leaseDuration,
+      boolean exitOnLostLeadership,
+      int metricsPort) {
+    public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(15);
+
     public static Settings forTests() {
-      return new Settings(Set.of(), null, null, -1);
+      return new Settings(Set.of(), null, null, DEFAULT_LEASE_DURATION, false, -1);
     }
   }
 
@@ -80,6 +95,8 @@ public final class Main {
                 watchNamespaces(System.getenv("WATCH_NAMESPACES")),
                 ns == null || ns.isBlank() ? null : ns,
                 System.getenv("POD_NAME"),
+                Settings.DEFAULT_LEASE_DURATION,
+                true,
                 Integer.parseInt(System.getenv().getOrDefault("METRICS_PORT", "8080"))));
     Runtime.getRuntime().addShutdownHook(new Thread(running::close, "operator-stop"));
     log.info("lightning operator started against {}", client.getMasterUrl());
@@ -110,11 +127,17 @@ public final class Main {
                   .withCloseClientOnStop(false)
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
               if (settings.leaseNamespace() != null) {
+                Duration lease = settings.leaseDuration();
                 o.withLeaderElectionConfiguration(
-                    settings.identity() != null
-                        ? new LeaderElectionConfiguration(
-                            LEASE_NAME, settings.leaseNamespace(), settings.identity())
-                        : new LeaderElectionConfiguration(LEASE_NAME, settings.leaseNamespace()));
+                    new LeaderElectionConfiguration(
+                        LEASE_NAME,
+                        settings.leaseNamespace(),
+                        lease,
+                        lease.multipliedBy(2).dividedBy(3),
+                        lease.dividedBy(5),
+                        settings.identity(),
+                        null,
+                        settings.exitOnLostLeadership()));
               }
             });
     operator.register(

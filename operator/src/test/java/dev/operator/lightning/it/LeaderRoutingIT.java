@@ -4,23 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.operator.lightning.Main;
-import dev.operator.lightning.api.ElectionSpec;
 import dev.operator.lightning.api.FailoverRecord;
-import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.harness.EtcdServer;
 import dev.operator.lightning.harness.LndStandIn;
-import dev.operator.lightning.harness.StandInKubelet;
-import dev.operator.lightning.model.EffectiveSpec;
 import dev.operator.lightning.model.Labels;
 import io.etcd.jetcd.Client;
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,132 +46,13 @@ class LeaderRoutingIT {
     }
   }
 
-  /** One cluster with its own namespace, kubelet and invariant checker. */
-  static final class Scenario implements AutoCloseable {
-    final String ns;
-    final String name;
-    final StandInKubelet kubelet;
-    final RoutingInvariant invariant;
-
-    Scenario(String prefix, String name, Integer ttl, String etcdNamespace) {
-      this.ns = ApiServerSupport.newNamespace(prefix);
-      this.name = name;
-      this.kubelet = new StandInKubelet(client, ns, e -> e);
-      LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), etcdNamespace);
-      if (ttl != null) {
-        lc.getSpec().election = new ElectionSpec();
-        lc.getSpec().election.leaderSessionTtlSeconds = ttl;
-      }
-      String electionPrefix =
-          (etcdNamespace == null ? "" : etcdNamespace)
-              + EffectiveSpec.defaultElectionPrefix(
-                  new dev.operator.lightning.model.Names(name, ns))
-              + "/";
-      this.invariant =
-          new RoutingInvariant(client, ns, name + "-leader", etcd.endpoint(), electionPrefix);
-      client.resource(lc).create();
-    }
-
-    LightningClusterStatus status() {
-      return client
-          .resources(LightningCluster.class)
-          .inNamespace(ns)
-          .withName(name)
-          .get()
-          .getStatus();
-    }
-
-    /** The single ready endpoint of the leader Service, or null. */
-    String routed() {
-      EndpointSlice s =
-          client.discovery().v1().endpointSlices().inNamespace(ns).withName(name + "-leader").get();
-      if (s == null || s.getEndpoints() == null || s.getEndpoints().isEmpty()) {
-        return null;
-      }
-      Endpoint e = s.getEndpoints().get(0);
-      return Boolean.TRUE.equals(e.getConditions().getReady()) ? e.getTargetRef().getName() : null;
-    }
-
-    /** Waits until a leader is elected, active, Ready and the only routed endpoint. */
-    String awaitRoutedLeader(String notThis) {
-      await()
-          .atMost(DEADLINE)
-          .untilAsserted(
-              () -> {
-                String r = routed();
-                LightningClusterStatus s = status();
-                String seen = describe(r, s);
-                assertThat(r)
-                    .as("routed endpoint; seen %s", seen)
-                    .isNotNull()
-                    .isNotEqualTo(notThis);
-                assertThat(s.leader).as("status.leader; seen %s", seen).isNotNull();
-                assertThat(s.leader.pod).as("status.leader.pod; seen %s", seen).isEqualTo(r);
-                assertThat(kubelet.standIn(r)).as("stand-in of %s; seen %s", r, seen).isNotNull();
-                assertThat(kubelet.standIn(r).active()).as("%s active; seen %s", r, seen).isTrue();
-              });
-      return routed();
-    }
-
-    String describe(String routed, LightningClusterStatus s) {
-      StringBuilder b = new StringBuilder("routed=" + routed);
-      if (s == null) {
-        return b.append(" status=null").toString();
-      }
-      b.append(" leader=").append(s.leader == null ? null : s.leader.pod);
-      s.conditions.forEach(
-          c ->
-              b.append(' ')
-                  .append(c.getType())
-                  .append('=')
-                  .append(c.getStatus())
-                  .append('/')
-                  .append(c.getReason())
-                  .append(
-                      "True".equals(c.getStatus()) && "Degraded".equals(c.getType())
-                          ? "(" + c.getMessage() + ")"
-                          : ""));
-      s.members.forEach(
-          m ->
-              b.append(' ')
-                  .append(m.pod)
-                  .append(':')
-                  .append(m.ready)
-                  .append(':')
-                  .append(m.lndState)
-                  .append(':')
-                  .append(
-                      kubelet.standIn(m.pod) == null
-                          ? "no-standin"
-                          : kubelet.standIn(m.pod).state()));
-      return b.toString();
-    }
-
-    List<String> events(String reason) {
-      return client.v1().events().inNamespace(ns).list().getItems().stream()
-          .filter(e -> reason.equals(e.getReason()))
-          .map(Event::getMessage)
-          .toList();
-    }
-
-    void assertInvariantHeld() {
-      assertThat(invariant.violations)
-          .as("invariant 1 violations; history %s", invariant.history)
-          .isEmpty();
-      assertThat(invariant.verified.get()).as("slice versions verified against etcd").isPositive();
-    }
-
-    @Override
-    public void close() {
-      invariant.close();
-      kubelet.close();
-      client.resources(LightningCluster.class).inNamespace(ns).withName(name).delete();
-    }
+  private static MemberScenario scenario(String prefix, String name, Integer ttl, String etcdNs) {
+    return new MemberScenario(client, etcd, prefix, name, ttl, etcdNs);
   }
 
   @Test
   void routesOnlyTheLeaderAndLabelsRoles() {
-    try (Scenario s = new Scenario("route", "alpha", null, null)) {
+    try (MemberScenario s = scenario("route", "alpha", null, null)) {
       String leader = s.awaitRoutedLeader(null);
       await()
           .atMost(DEADLINE)
@@ -223,7 +96,7 @@ class LeaderRoutingIT {
 
   @Test
   void gracefulDeletionOfTheLeaderHandsOverByResigning() {
-    try (Scenario s = new Scenario("resign", "beta", null, null)) {
+    try (MemberScenario s = scenario("resign", "beta", null, null)) {
       String first = s.awaitRoutedLeader(null);
       client.pods().inNamespace(s.ns).withName(first).delete();
       String second = s.awaitRoutedLeader(first);
@@ -253,7 +126,7 @@ class LeaderRoutingIT {
   @Test
   void leaderKilledHardFailsOverByLeaseRevocationWellUnderTheTtl() {
     int ttl = 90; // LND's default session TTL
-    try (Scenario s = new Scenario("kill", "gamma", ttl, null)) {
+    try (MemberScenario s = scenario("kill", "gamma", ttl, null)) {
       String first = s.awaitRoutedLeader(null);
       long leaseOfDead = s.kubelet.standIn(first).leaseId();
       Instant killed = Instant.now();
@@ -290,7 +163,7 @@ class LeaderRoutingIT {
 
   @Test
   void aLeaderWhosePodIsForceDeletedHasItsLeaseRevoked() {
-    try (Scenario s = new Scenario("gone", "delta", 90, null)) {
+    try (MemberScenario s = scenario("gone", "delta", 90, null)) {
       String first = s.awaitRoutedLeader(null);
       client.pods().inNamespace(s.ns).withName(first).withGracePeriod(0).delete();
       s.awaitRoutedLeader(first);
@@ -301,7 +174,7 @@ class LeaderRoutingIT {
 
   @Test
   void aDeposedLeaderStillClaimingToBeActiveIsFenced() {
-    try (Scenario s = new Scenario("fence", "eps", 90, null)) {
+    try (MemberScenario s = scenario("fence", "eps", 90, null)) {
       String first = s.awaitRoutedLeader(null);
       LndStandIn deposed = s.kubelet.standIn(first);
       String oldUid = client.pods().inNamespace(s.ns).withName(first).get().getMetadata().getUid();
@@ -333,7 +206,7 @@ class LeaderRoutingIT {
 
   @Test
   void aBrokenAndCompactedWatchIsListedAgainAndNeverRoutesAStaleLeader() throws Exception {
-    try (Scenario s = new Scenario("watch", "zeta", 90, null)) {
+    try (MemberScenario s = scenario("watch", "zeta", 90, null)) {
       String first = s.awaitRoutedLeader(null);
       String key = s.ns + "/" + s.name;
       operator.observer().breakWatch(key);
@@ -359,8 +232,8 @@ class LeaderRoutingIT {
 
   @Test
   void twoClustersOnOneEtcdWithDifferentPrefixesDoNotInterfere() {
-    try (Scenario a = new Scenario("shared", "one", 90, null);
-        Scenario b = new Scenario("shared", "two", 90, "tenant-b/")) {
+    try (MemberScenario a = scenario("shared", "one", 90, null);
+        MemberScenario b = scenario("shared", "two", 90, "tenant-b/")) {
       String leaderA = a.awaitRoutedLeader(null);
       String leaderB = b.awaitRoutedLeader(null);
       assertThat(operator.observer().openClients(etcd.endpoint()))

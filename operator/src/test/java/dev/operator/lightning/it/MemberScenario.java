@@ -1,0 +1,149 @@
+package dev.operator.lightning.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.operator.lightning.api.ElectionSpec;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.LightningClusterStatus;
+import dev.operator.lightning.harness.EtcdServer;
+import dev.operator.lightning.harness.StandInKubelet;
+import dev.operator.lightning.model.EffectiveSpec;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One cluster on a test etcd, in its own namespace, with its members run by a stand-in kubelet and
+ * every version of its leader EndpointSlice checked against the election (invariant 1).
+ */
+final class MemberScenario implements AutoCloseable {
+  static final Duration DEADLINE = Duration.ofSeconds(60);
+  private final KubernetesClient client;
+
+  final String ns;
+  final String name;
+  final StandInKubelet kubelet;
+  final RoutingInvariant invariant;
+
+  MemberScenario(
+      KubernetesClient client,
+      EtcdServer etcd,
+      String prefix,
+      String name,
+      Integer ttl,
+      String etcdNamespace) {
+    this.client = client;
+    this.ns = ApiServerSupport.newNamespace(prefix);
+    this.name = name;
+    this.kubelet = new StandInKubelet(client, ns, e -> e);
+    LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), etcdNamespace);
+    if (ttl != null) {
+      lc.getSpec().election = new ElectionSpec();
+      lc.getSpec().election.leaderSessionTtlSeconds = ttl;
+    }
+    String electionPrefix =
+        (etcdNamespace == null ? "" : etcdNamespace)
+            + EffectiveSpec.defaultElectionPrefix(new dev.operator.lightning.model.Names(name, ns))
+            + "/";
+    this.invariant =
+        new RoutingInvariant(client, ns, name + "-leader", etcd.endpoint(), electionPrefix);
+    client.resource(lc).create();
+  }
+
+  LightningClusterStatus status() {
+    return client
+        .resources(LightningCluster.class)
+        .inNamespace(ns)
+        .withName(name)
+        .get()
+        .getStatus();
+  }
+
+  /** The single ready endpoint of the leader Service, or null. */
+  String routed() {
+    EndpointSlice s =
+        client.discovery().v1().endpointSlices().inNamespace(ns).withName(name + "-leader").get();
+    if (s == null || s.getEndpoints() == null || s.getEndpoints().isEmpty()) {
+      return null;
+    }
+    Endpoint e = s.getEndpoints().get(0);
+    return Boolean.TRUE.equals(e.getConditions().getReady()) ? e.getTargetRef().getName() : null;
+  }
+
+  /** Waits until a leader is elected, active, Ready and the only routed endpoint. */
+  String awaitRoutedLeader(String notThis) {
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              String r = routed();
+              LightningClusterStatus s = status();
+              String seen = describe(r, s);
+              assertThat(r).as("routed endpoint; seen %s", seen).isNotNull().isNotEqualTo(notThis);
+              assertThat(s.leader).as("status.leader; seen %s", seen).isNotNull();
+              assertThat(s.leader.pod).as("status.leader.pod; seen %s", seen).isEqualTo(r);
+              assertThat(kubelet.standIn(r)).as("stand-in of %s; seen %s", r, seen).isNotNull();
+              assertThat(kubelet.standIn(r).active()).as("%s active; seen %s", r, seen).isTrue();
+            });
+    return routed();
+  }
+
+  String describe(String routed, LightningClusterStatus s) {
+    StringBuilder b = new StringBuilder("routed=" + routed);
+    if (s == null) {
+      return b.append(" status=null").toString();
+    }
+    b.append(" leader=").append(s.leader == null ? null : s.leader.pod);
+    s.conditions.forEach(
+        c ->
+            b.append(' ')
+                .append(c.getType())
+                .append('=')
+                .append(c.getStatus())
+                .append('/')
+                .append(c.getReason())
+                .append(
+                    "True".equals(c.getStatus()) && "Degraded".equals(c.getType())
+                        ? "(" + c.getMessage() + ")"
+                        : ""));
+    s.members.forEach(
+        m ->
+            b.append(' ')
+                .append(m.pod)
+                .append(':')
+                .append(m.ready)
+                .append(':')
+                .append(m.lndState)
+                .append(':')
+                .append(
+                    kubelet.standIn(m.pod) == null
+                        ? "no-standin"
+                        : kubelet.standIn(m.pod).state()));
+    return b.toString();
+  }
+
+  List<String> events(String reason) {
+    return client.v1().events().inNamespace(ns).list().getItems().stream()
+        .filter(e -> reason.equals(e.getReason()))
+        .map(Event::getMessage)
+        .toList();
+  }
+
+  void assertInvariantHeld() {
+    assertThat(invariant.violations)
+        .as("invariant 1 violations; history %s", invariant.history)
+        .isEmpty();
+    assertThat(invariant.verified.get()).as("slice versions verified against etcd").isPositive();
+  }
+
+  @Override
+  public void close() {
+    invariant.close();
+    kubelet.close();
+    client.resources(LightningCluster.class).inNamespace(ns).withName(name).delete();
+  }
+}

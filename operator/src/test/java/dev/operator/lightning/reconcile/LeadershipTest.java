@@ -1,0 +1,213 @@
+package dev.operator.lightning.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.operator.lightning.election.Candidate;
+import dev.operator.lightning.election.ElectionView;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The routing, revocation and fencing decisions on tables of situations. */
+class LeadershipTest {
+  static final Candidate LEADER = new Candidate("/p/a1", 10, 0xa1, "c-0");
+  static final Candidate FOLLOWER = new Candidate("/p/b2", 11, 0xb2, "c-1");
+  static final Candidate NEW_INCARNATION = new Candidate("/p/c3", 12, 0xc3, "c-0");
+
+  static ElectionView view(Candidate... cs) {
+    return new ElectionView(true, List.of(cs), 20, 10, Instant.EPOCH);
+  }
+
+  static Pod pod(String name, String uid, boolean ready) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withUid(uid)
+        .withNamespace("ns")
+        .endMetadata()
+        .withNewSpec()
+        .endSpec()
+        .withNewStatus()
+        .withPhase("Running")
+        .withPodIP("198.51.100.1")
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus(ready ? "True" : "False")
+        .endCondition()
+        .addToContainerStatuses(
+            new ContainerStatusBuilder()
+                .withName("lnd")
+                .withState(
+                    new ContainerStateBuilder().withNewRunning("2026-11-27T10:00:00Z").build())
+                .build())
+        .endStatus()
+        .build();
+  }
+
+  static Pod with(Pod p, UnaryOperator<PodBuilder> change) {
+    return change.apply(new PodBuilder(p)).build();
+  }
+
+  static Pod restarted(Pod p) {
+    return with(
+        p,
+        b ->
+            b.editStatus()
+                .editContainerStatus(0)
+                .withRestartCount(1)
+                .withLastState(
+                    new ContainerStateBuilder()
+                        .withNewTerminated()
+                        .withExitCode(137)
+                        .withFinishedAt("2026-11-27T10:01:00Z")
+                        .endTerminated()
+                        .build())
+                .endContainerStatus()
+                .endStatus());
+  }
+
+  static Stream<Arguments> deathCases() {
+    Pod alive = pod("c-0", "u0", true);
+    return Stream.of(
+        // situation, view, leader pod (null = gone), remembered uid -> revoke?
+        Arguments.of("running leader", view(LEADER, FOLLOWER), alive, "u0", false),
+        Arguments.of(
+            "node unreachable: phase Unknown, process may run",
+            view(LEADER, FOLLOWER),
+            with(alive, b -> b.editStatus().withPhase("Unknown").endStatus()),
+            "u0",
+            false),
+        Arguments.of(
+            "being deleted gracefully: LND resigns by itself",
+            view(LEADER, FOLLOWER),
+            with(
+                alive,
+                b -> b.editMetadata().withDeletionTimestamp("2026-11-27T10:02:00Z").endMetadata()),
+            "u0",
+            false),
+        Arguments.of(
+            "restarted but the new process has not campaigned yet",
+            view(LEADER, FOLLOWER),
+            restarted(alive),
+            "u0",
+            false),
+        Arguments.of("pod gone", view(LEADER, FOLLOWER), null, "u0", true),
+        Arguments.of(
+            "pod failed",
+            view(LEADER),
+            with(alive, b -> b.editStatus().withPhase("Failed").endStatus()),
+            "u0",
+            true),
+        Arguments.of(
+            "container terminated",
+            view(LEADER),
+            with(
+                alive,
+                b ->
+                    b.editStatus()
+                        .editContainerStatus(0)
+                        .withState(
+                            new ContainerStateBuilder()
+                                .withNewTerminated()
+                                .withExitCode(1)
+                                .endTerminated()
+                                .build())
+                        .endContainerStatus()
+                        .endStatus()),
+            "u0",
+            true),
+        Arguments.of(
+            "container restarted and campaigned again",
+            view(LEADER, FOLLOWER, NEW_INCARNATION),
+            restarted(alive),
+            "u0",
+            true),
+        Arguments.of(
+            "pod replaced under the same name",
+            view(LEADER, FOLLOWER, NEW_INCARNATION),
+            pod("c-0", "u9", false),
+            "u0",
+            true),
+        Arguments.of(
+            "same name, uid never seen (operator restarted): not confirmed",
+            view(LEADER, FOLLOWER, NEW_INCARNATION),
+            pod("c-0", "u9", false),
+            null,
+            false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("deathCases")
+  void revokesOnlyWhenKubernetesConfirmsTheLeaderProcessIsGone(
+      String situation, ElectionView view, Pod leaderPod, String knownUid, boolean revoke) {
+    List<Pod> pods =
+        leaderPod == null
+            ? List.of(pod("c-1", "u1", false))
+            : List.of(leaderPod, pod("c-1", "u1", false));
+    Optional<Leadership.Revocation> r =
+        Leadership.decide(view, pods, Map.of(), knownUid).revocation();
+    assertThat(r.isPresent()).as(situation).isEqualTo(revoke);
+    r.ifPresent(x -> assertThat(x.leaseId()).isEqualTo(LEADER.leaseId()));
+  }
+
+  @Test
+  void routesExactlyTheLeaderPodReadyOnlyWhenItIsReady() {
+    List<Pod> pods = List.of(pod("c-0", "u0", false), pod("c-1", "u1", true));
+    Leadership.Decision d = Leadership.decide(view(LEADER, FOLLOWER), pods, Map.of(), "u0");
+    assertThat(d.routes()).isPresent();
+    assertThat(d.routes().get())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.pod().getMetadata().getName()).isEqualTo("c-0");
+              assertThat(r.ready()).isFalse();
+            });
+    assertThat(d.roles()).containsEntry("c-0", "leader").containsEntry("c-1", "follower");
+  }
+
+  @Test
+  void noLeaderRoutesNothingAndAnUnobservedElectionChangesNothing() {
+    List<Pod> pods = List.of(pod("c-0", "u0", true));
+    assertThat(Leadership.decide(view(), pods, Map.of(), null).routes()).contains(List.of());
+    Leadership.Decision blind =
+        Leadership.decide(ElectionView.unsynced(), pods, Map.of("c-0", "SERVER_ACTIVE"), null);
+    assertThat(blind.routes()).isEmpty();
+    assertThat(blind.revocation()).isEmpty();
+    assertThat(blind.fenceCandidates()).isEmpty();
+  }
+
+  @Test
+  void fencesActiveNonLeadersOnly() {
+    List<Pod> pods =
+        List.of(
+            pod("c-0", "u0", true),
+            pod("c-1", "u1", true),
+            pod("c-2", "u2", false),
+            with(
+                pod("c-3", "u3", true),
+                b -> b.editMetadata().withDeletionTimestamp("x").endMetadata()));
+    Map<String, String> states =
+        Map.of(
+            "c-0",
+            "SERVER_ACTIVE",
+            "c-1",
+            "RPC_ACTIVE",
+            "c-2",
+            "WAITING_TO_START",
+            "c-3",
+            "SERVER_ACTIVE");
+    assertThat(Leadership.decide(view(LEADER, FOLLOWER), pods, states, "u0").fenceCandidates())
+        .containsExactly("c-1");
+  }
+}
