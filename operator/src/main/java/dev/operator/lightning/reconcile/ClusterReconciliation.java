@@ -4,6 +4,7 @@ import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.api.MemberStatus;
 import dev.operator.lightning.election.ElectionObserver;
+import dev.operator.lightning.election.ElectionView;
 import dev.operator.lightning.election.EtcdTarget;
 import dev.operator.lightning.lnd.LndStateClient;
 import dev.operator.lightning.metrics.OperatorMetrics;
@@ -120,6 +121,8 @@ public final class ClusterReconciliation {
 
     // Observed once, before members are (re)created: a pod that vanished must look gone to the
     // leadership decision, not be hidden by its replacement of the same name.
+    EtcdTarget target = etcdTarget(spec, refs);
+    ElectionView view = target == null ? null : election.observe(cluster, spec, target, problems);
     List<Pod> pods = memberPods(spec.names());
     List<Pod> observedAfter = pods;
 
@@ -141,11 +144,10 @@ public final class ClusterReconciliation {
     List<MemberStatus> members = observeMembers(spec, observedAfter, secrets.ca());
     Map<String, String> states = new HashMap<>();
     members.forEach(m -> states.put(m.pod, m.lndState));
-    EtcdTarget target = etcdTarget(spec, refs);
     ElectionStep.Outcome leadership =
-        target == null
+        view == null
             ? null
-            : election.run(cluster, spec, target, pods, states, previousStatus(cluster), problems);
+            : election.act(cluster, spec, view, pods, states, previousStatus(cluster), problems);
     Observation observation =
         new Observation(
             Optional.ofNullable(cluster.getMetadata().getGeneration()).orElse(0L),

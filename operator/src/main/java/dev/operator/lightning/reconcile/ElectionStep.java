@@ -106,14 +106,13 @@ final class ElectionStep {
     return c.getMetadata().getNamespace() + "/" + c.getMetadata().getName();
   }
 
-  Outcome run(
-      LightningCluster cluster,
-      EffectiveSpec spec,
-      EtcdTarget target,
-      List<Pod> pods,
-      Map<String, String> lndStates,
-      LightningClusterStatus previous,
-      List<Problem> problems) {
+  /**
+   * Follows the cluster's election and returns what is known of it now, or null when the etcd TLS
+   * material is unusable (reported as a problem). Called before the pods are listed, so the pods
+   * the decision sees are never older than the election view.
+   */
+  ElectionView observe(
+      LightningCluster cluster, EffectiveSpec spec, EtcdTarget target, List<Problem> problems) {
     String key = key(cluster);
     String fullPrefix =
         Objects.requireNonNullElse(spec.etcdNamespace(), "") + spec.electionPrefix() + "/";
@@ -129,10 +128,21 @@ final class ElectionStep {
                   + "/"
                   + spec.etcdClientTlsSecret()
                   + " (PEM ca.crt, tls.crt, tls.key)"));
-      LeaderStatus prev = previous != null ? previous.leader : null;
-      return new Outcome(false, prev, previous != null ? previous.failover : null, Map.of(), false);
+      return null;
     }
-    ElectionView view = observer.view(key);
+    return observer.view(key);
+  }
+
+  /** Carries out the leadership decision for the view {@link #observe} returned. */
+  Outcome act(
+      LightningCluster cluster,
+      EffectiveSpec spec,
+      ElectionView view,
+      List<Pod> pods,
+      Map<String, String> lndStates,
+      LightningClusterStatus previous,
+      List<Problem> problems) {
+    String key = key(cluster);
     // The pod remembered for the leader before this pass, to tell later whether it was replaced.
     Map.Entry<String, String> leaderPodBefore = leaderPods.get(key);
     Leadership.Decision decision =
