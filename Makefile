@@ -4,7 +4,7 @@ MVN ?= mvn -B
 CRD := lightningclusters.lightning.operator.dev-v1.yml
 TOOLS_DIR ?= $(HOME)/.cache/lightning-operator/tools
 
-.PHONY: help tools build test manifests install run fmt clean
+.PHONY: help tools build test bench-failover manifests install run fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,6 +17,11 @@ build: ## Compile, format and package (no tests)
 
 test: tools ## Build the tools if missing, then run every unit and integration test
 	$(MVN) install
+
+bench-failover: tools ## Print failover timings over 30 hard kills, against probe-only and TTL baselines (~5 min)
+	$(MVN) -q -DskipTests install
+	$(MVN) -pl operator test -Dtest=FailoverBench -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dbench.failovers=$${BENCH_FAILOVERS:-30} -Dbench.ttlFailovers=$${BENCH_TTL_FAILOVERS:-2}
 
 manifests: ## Regenerate crds/ from the API classes
 	$(MVN) -q -DskipTests -pl operator -am process-classes

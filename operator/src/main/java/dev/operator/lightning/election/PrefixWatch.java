@@ -198,7 +198,10 @@ final class PrefixWatch {
       }
     }
     if (!resp.getEvents().isEmpty()) {
+      // Any candidate change matters, not only a new leader: a restarted member campaigning
+      // again is what confirms that the leader key belongs to a dead process.
       leaderMaybeChanged(revision);
+      onChange.run();
     }
   }
 

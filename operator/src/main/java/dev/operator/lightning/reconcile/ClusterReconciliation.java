@@ -42,7 +42,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * One pass over one cluster: observe, decide, act. Every write is conditional on a difference, so a
@@ -64,6 +67,13 @@ public final class ClusterReconciliation {
   private final ElectionStep election;
   private final Map<String, LndStateClient> stateClients = new ConcurrentHashMap<>();
   private final Map<String, LightningClusterStatus> lastWritten = new ConcurrentHashMap<>();
+  private final ExecutorService stateReaders =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "lnd-state-reader");
+            t.setDaemon(true);
+            return t;
+          });
 
   public ClusterReconciliation(
       KubernetesClient client, ElectionObserver observer, OperatorMetrics metrics, Clock clock) {
@@ -94,6 +104,20 @@ public final class ClusterReconciliation {
 
     ReferenceResolver.Result refs = references.resolve(spec);
     problems.addAll(refs.problems());
+
+    // Routing comes first: the time from an election change to the EndpointSlice write is how
+    // long clients may still reach a deposed leader. The election is read before the pods, and
+    // the pods before members are (re)created, so a pod that vanished looks gone to the
+    // decision instead of being hidden by its replacement of the same name.
+    EtcdTarget target = etcdTarget(spec, refs);
+    ElectionView view = target == null ? null : election.observe(cluster, spec, target, problems);
+    List<Pod> pods = memberPods(spec.names());
+    List<Pod> observedAfter = pods;
+    ElectionStep.Outcome leadership =
+        view == null
+            ? election.routeNothing(cluster, spec, problems)
+            : election.route(cluster, spec, view, pods, previousStatus(cluster), problems);
+
     OwnedSecrets.Result secrets = ownedSecrets.ensure(cluster, spec);
     problems.addAll(secrets.problems());
 
@@ -119,13 +143,6 @@ public final class ClusterReconciliation {
     apply(cluster, LeaderServiceBuilder.build(cluster, spec), problems);
     apply(cluster, MemberDisruptionBudgetBuilder.build(cluster, spec), problems);
 
-    // Observed once, before members are (re)created: a pod that vanished must look gone to the
-    // leadership decision, not be hidden by its replacement of the same name.
-    EtcdTarget target = etcdTarget(spec, refs);
-    ElectionView view = target == null ? null : election.observe(cluster, spec, target, problems);
-    List<Pod> pods = memberPods(spec.names());
-    List<Pod> observedAfter = pods;
-
     // Members need lnd.conf, which needs the user's credentials and the CA; without them the
     // existing members are left running as they are.
     if (refs.ok() && secrets.ca() != null) {
@@ -144,10 +161,9 @@ public final class ClusterReconciliation {
     List<MemberStatus> members = observeMembers(spec, observedAfter, secrets.ca());
     Map<String, String> states = new HashMap<>();
     members.forEach(m -> states.put(m.pod, m.lndState));
-    ElectionStep.Outcome leadership =
-        view == null
-            ? null
-            : election.act(cluster, spec, view, pods, states, previousStatus(cluster), problems);
+    if (view != null) {
+      election.fenceAndLabel(cluster, view, pods, states, leadership);
+    }
     Observation observation =
         new Observation(
             Optional.ofNullable(cluster.getMetadata().getGeneration()).orElse(0L),
@@ -302,6 +318,7 @@ public final class ClusterReconciliation {
         .toList();
   }
 
+  /** Reads every member's /v1/state in parallel: a pass takes as long as the slowest one. */
   private List<MemberStatus> observeMembers(
       EffectiveSpec spec, List<Pod> pods, CertificateAuthority ca) {
     LndStateClient lnd =
@@ -310,20 +327,25 @@ public final class ClusterReconciliation {
             : stateClients.computeIfAbsent(
                 ca.certificatePem(), k -> new LndStateClient(ca.certificate()));
     Names n = spec.names();
-    List<MemberStatus> out = new ArrayList<>();
+    List<CompletableFuture<MemberStatus>> reads = new ArrayList<>();
     for (Pod p : pods) {
       String ip = p.getStatus() != null ? p.getStatus().getPodIP() : null;
-      String state = null;
-      if (lnd != null && ip != null) {
-        String host = p.getMetadata().getName() + "." + n.serviceHost(n.membersService());
-        state = lnd.state(host, MemberPaths.REST_PORT).orElse(null);
-      }
-      // A follower's LND answers WAITING_TO_START and is never pod-Ready (readiness means
-      // active), yet it is healthy: it stands by to take over.
-      boolean available = isReady(p) || STANDBY_STATE.equals(state);
-      out.add(new MemberStatus(p.getMetadata().getName(), available, state, null));
+      String host = p.getMetadata().getName() + "." + n.serviceHost(n.membersService());
+      reads.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                String state =
+                    lnd != null && ip != null
+                        ? lnd.state(host, MemberPaths.REST_PORT).orElse(null)
+                        : null;
+                // A follower's LND answers WAITING_TO_START and is never pod-Ready (readiness
+                // means active), yet it is healthy: it stands by to take over.
+                boolean available = isReady(p) || STANDBY_STATE.equals(state);
+                return new MemberStatus(p.getMetadata().getName(), available, state, null);
+              },
+              stateReaders));
     }
-    return out;
+    return reads.stream().map(CompletableFuture::join).toList();
   }
 
   static boolean isReady(Pod p) {

@@ -133,26 +133,32 @@ final class ElectionStep {
     return observer.view(key);
   }
 
-  /** Carries out the leadership decision for the view {@link #observe} returned. */
-  Outcome act(
+  /**
+   * Revokes a confirmed-dead leader's lease and routes the leader Service for the view {@link
+   * #observe} returned. It runs first in a pass, before anything slower, because the time from an
+   * election change to this write is how long clients may still reach a deposed leader.
+   */
+  Outcome route(
       LightningCluster cluster,
       EffectiveSpec spec,
       ElectionView view,
       List<Pod> pods,
-      Map<String, String> lndStates,
       LightningClusterStatus previous,
       List<Problem> problems) {
     String key = key(cluster);
     // The pod remembered for the leader before this pass, to tell later whether it was replaced.
     Map.Entry<String, String> leaderPodBefore = leaderPods.get(key);
-    Leadership.Decision decision =
-        Leadership.decide(view, pods, lndStates, leaderPodUid(key, view, pods));
-
-    decision.revocation().ifPresent(r -> revoke(cluster, key, r));
-    for (String pod : decision.fenceCandidates()) {
-      fence(cluster, key, pod, pods);
+    Leadership.Decision decision = Leadership.decide(view, pods, leaderPodUid(key, view, pods));
+    if (decision.revocation().isPresent() && revoke(cluster, key, decision.revocation().get())) {
+      // Route the successor in this same pass, from etcd itself, rather than wait for the
+      // watch event to start another pass.
+      try {
+        view = observer.readNow(key);
+        decision = Leadership.decide(view, pods, leaderPodUid(key, view, pods));
+      } catch (Exception e) {
+        log.debug("{}: re-read after revocation failed: {}", key, e.toString());
+      }
     }
-    labelRoles(pods, decision.roles());
 
     boolean routed = false;
     if (decision.routes().isPresent()) {
@@ -171,18 +177,11 @@ final class ElectionStep {
       }
       routed = members.stream().anyMatch(LeaderEndpointSliceBuilder.RoutedMember::ready);
     } else {
-      // Election not observed (yet): keep whatever is routed; a new cluster starts empty.
-      ObjectApplier.Outcome o =
-          applier.createIfAbsent(
-              cluster, LeaderEndpointSliceBuilder.build(cluster, spec, List.of(), 0));
-      if (o.problem() != null) {
-        problems.add(o.problem());
-      }
+      ensureSlice(cluster, spec, problems);
     }
 
     LeaderStatus prevLeader = previous != null ? previous.leader : null;
-    FailoverStatus failover =
-        previous != null && previous.failover != null ? previous.failover : new FailoverStatus();
+    FailoverStatus failover = previous != null ? previous.failover : null;
     if (!view.synced()) {
       return new Outcome(false, prevLeader, failover, Map.of(), false);
     }
@@ -218,12 +217,13 @@ final class ElectionStep {
     metrics.leaderChanged(key);
     if (from == null || from.equals(to)) {
       events.normal(cluster, "LeaderElected", to + " was elected leader");
-      return before;
+      return before != null ? before : new FailoverStatus();
     }
     String cause = cause(key, from, pods, fromPod);
     FailoverStatus after = new FailoverStatus();
-    after.count = (before.count == null ? 0 : before.count) + 1;
-    after.recent = new ArrayList<>(before.recent == null ? List.of() : before.recent);
+    after.count = (before == null || before.count == null ? 0 : before.count) + 1;
+    after.recent =
+        new ArrayList<>(before == null || before.recent == null ? List.of() : before.recent);
     after.recent.add(new FailoverRecord(time(view), from, to, cause));
     while (after.recent.size() > FailoverStatus.KEPT) {
       after.recent.remove(0);
@@ -252,10 +252,11 @@ final class ElectionStep {
     return FailoverRecord.LEASE_EXPIRED;
   }
 
-  private void revoke(LightningCluster cluster, String key, Leadership.Revocation r) {
+  /** Revokes the lease; true when this call revoked it. */
+  private boolean revoke(LightningCluster cluster, String key, Leadership.Revocation r) {
     Map<Long, String> mine = revoked.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
     if (mine.containsKey(r.leaseId())) {
-      return;
+      return false;
     }
     try {
       observer.revoke(key, r.leaseId());
@@ -269,9 +270,44 @@ final class ElectionStep {
               + " because "
               + r.why()
               + "; the next member takes over without waiting for the session TTL");
+      return true;
     } catch (Exception e) {
       log.warn("{}: cannot revoke lease of {}: {}", key, r.clusterId(), e.toString());
+      return false;
     }
+  }
+
+  /**
+   * When the election cannot be followed at all (no usable etcd target yet): nothing is routed
+   * anew, and a new cluster gets its empty EndpointSlice.
+   */
+  Outcome routeNothing(LightningCluster cluster, EffectiveSpec spec, List<Problem> problems) {
+    ensureSlice(cluster, spec, problems);
+    return null;
+  }
+
+  /** Election not observed (yet): keep whatever is routed; a new cluster starts empty. */
+  private void ensureSlice(LightningCluster cluster, EffectiveSpec spec, List<Problem> problems) {
+    ObjectApplier.Outcome o =
+        applier.createIfAbsent(
+            cluster, LeaderEndpointSliceBuilder.build(cluster, spec, List.of(), 0));
+    if (o.problem() != null) {
+      problems.add(o.problem());
+    }
+  }
+
+  /** Fences members claiming to be active without leadership, and labels every pod's role. */
+  void fenceAndLabel(
+      LightningCluster cluster,
+      ElectionView view,
+      List<Pod> pods,
+      Map<String, String> lndStates,
+      Outcome outcome) {
+    String key = key(cluster);
+    for (String pod : Leadership.fenceCandidates(view, pods, lndStates)) {
+      fence(cluster, key, pod, pods);
+    }
+    labelRoles(pods, outcome.roles());
   }
 
   /** Stops a member that reports an active state without holding leadership. */

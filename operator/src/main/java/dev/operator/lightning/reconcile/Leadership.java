@@ -32,19 +32,15 @@ final class Leadership {
    * @param routes empty when the view is not synced: keep what is routed now
    */
   record Decision(
-      Optional<List<Route>> routes,
-      Optional<Revocation> revocation,
-      List<String> fenceCandidates,
-      Map<String, String> roles) {}
+      Optional<List<Route>> routes, Optional<Revocation> revocation, Map<String, String> roles) {}
 
   /**
    * @param leaderPodUid uid of the pod that held the current leader key when the operator first saw
    *     it, or null if unknown (for example after an operator restart)
    */
-  static Decision decide(
-      ElectionView view, List<Pod> pods, Map<String, String> lndStates, String leaderPodUid) {
+  static Decision decide(ElectionView view, List<Pod> pods, String leaderPodUid) {
     if (!view.synced()) {
-      return new Decision(Optional.empty(), Optional.empty(), List.of(), Map.of());
+      return new Decision(Optional.empty(), Optional.empty(), Map.of());
     }
     Optional<Candidate> leader = view.leader();
     Map<String, Pod> byName = new LinkedHashMap<>();
@@ -62,18 +58,35 @@ final class Leadership {
                 deathOf(l, leaderPod, leaderPodUid, view)
                     .map(why -> new Revocation(l.leaseId(), l.clusterId(), why)));
 
-    List<String> fence = new ArrayList<>();
     Map<String, String> roles = new LinkedHashMap<>();
     for (Pod p : pods) {
       String name = p.getMetadata().getName();
+      roles.put(
+          name, leader.isPresent() && leader.get().clusterId().equals(name) ? LEADER : FOLLOWER);
+    }
+    return new Decision(Optional.of(routes), revocation, roles);
+  }
+
+  /**
+   * Members that report an active LND state without holding leadership; none while the election is
+   * not observed.
+   */
+  static List<String> fenceCandidates(
+      ElectionView view, List<Pod> pods, Map<String, String> lndStates) {
+    if (!view.synced()) {
+      return List.of();
+    }
+    Optional<Candidate> leader = view.leader();
+    List<String> fence = new ArrayList<>();
+    for (Pod p : pods) {
+      String name = p.getMetadata().getName();
       boolean isLeader = leader.isPresent() && leader.get().clusterId().equals(name);
-      roles.put(name, isLeader ? LEADER : FOLLOWER);
       String state = lndStates.get(name);
       if (!isLeader && !terminating(p) && state != null && ACTIVE_STATES.contains(state)) {
         fence.add(name);
       }
     }
-    return new Decision(Optional.of(routes), revocation, fence, roles);
+    return fence;
   }
 
   /**

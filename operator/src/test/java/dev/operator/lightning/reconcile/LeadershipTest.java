@@ -155,8 +155,7 @@ class LeadershipTest {
         leaderPod == null
             ? List.of(pod("c-1", "u1", false))
             : List.of(leaderPod, pod("c-1", "u1", false));
-    Optional<Leadership.Revocation> r =
-        Leadership.decide(view, pods, Map.of(), knownUid).revocation();
+    Optional<Leadership.Revocation> r = Leadership.decide(view, pods, knownUid).revocation();
     assertThat(r.isPresent()).as(situation).isEqualTo(revoke);
     r.ifPresent(x -> assertThat(x.leaseId()).isEqualTo(LEADER.leaseId()));
   }
@@ -164,7 +163,7 @@ class LeadershipTest {
   @Test
   void routesExactlyTheLeaderPodReadyOnlyWhenItIsReady() {
     List<Pod> pods = List.of(pod("c-0", "u0", false), pod("c-1", "u1", true));
-    Leadership.Decision d = Leadership.decide(view(LEADER, FOLLOWER), pods, Map.of(), "u0");
+    Leadership.Decision d = Leadership.decide(view(LEADER, FOLLOWER), pods, "u0");
     assertThat(d.routes()).isPresent();
     assertThat(d.routes().get())
         .singleElement()
@@ -179,12 +178,14 @@ class LeadershipTest {
   @Test
   void noLeaderRoutesNothingAndAnUnobservedElectionChangesNothing() {
     List<Pod> pods = List.of(pod("c-0", "u0", true));
-    assertThat(Leadership.decide(view(), pods, Map.of(), null).routes()).contains(List.of());
-    Leadership.Decision blind =
-        Leadership.decide(ElectionView.unsynced(), pods, Map.of("c-0", "SERVER_ACTIVE"), null);
+    assertThat(Leadership.decide(view(), pods, null).routes()).contains(List.of());
+    Leadership.Decision blind = Leadership.decide(ElectionView.unsynced(), pods, null);
     assertThat(blind.routes()).isEmpty();
     assertThat(blind.revocation()).isEmpty();
-    assertThat(blind.fenceCandidates()).isEmpty();
+    assertThat(
+            Leadership.fenceCandidates(
+                ElectionView.unsynced(), pods, Map.of("c-0", "SERVER_ACTIVE")))
+        .isEmpty();
   }
 
   @Test
@@ -207,7 +208,7 @@ class LeadershipTest {
             "WAITING_TO_START",
             "c-3",
             "SERVER_ACTIVE");
-    assertThat(Leadership.decide(view(LEADER, FOLLOWER), pods, states, "u0").fenceCandidates())
+    assertThat(Leadership.fenceCandidates(view(LEADER, FOLLOWER), pods, states))
         .containsExactly("c-1");
   }
 }
