@@ -149,12 +149,7 @@ public final class Main {
         });
     operator.start();
     ScheduledExecutorService sweeper =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "cluster-sweeper");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("cluster-sweeper"));
     sweeper.scheduleWithFixedDelay(
         () -> {
           try {

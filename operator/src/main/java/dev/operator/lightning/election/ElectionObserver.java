@@ -1,5 +1,6 @@
 package dev.operator.lightning.election;
 
+import dev.operator.lightning.DaemonThreads;
 import io.etcd.jetcd.Client;
 import java.time.Clock;
 import java.util.Map;
@@ -19,13 +20,7 @@ import java.util.function.Consumer;
 public final class ElectionObserver implements AutoCloseable {
   private final EtcdClients clients = new EtcdClients();
   private final ScheduledExecutorService scheduler =
-      Executors.newScheduledThreadPool(
-          2,
-          r -> {
-            Thread t = new Thread(r, "election-observer");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newScheduledThreadPool(2, DaemonThreads.named("election-observer"));
   private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
   private final Consumer<String> listener;
   private final Clock clock;

@@ -1,5 +1,6 @@
 package dev.operator.lightning.reconcile;
 
+import dev.operator.lightning.DaemonThreads;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.api.MemberStatus;
@@ -68,12 +69,7 @@ public final class ClusterReconciliation {
   private final Map<String, LndStateClient> stateClients = new ConcurrentHashMap<>();
   private final Map<String, LightningClusterStatus> lastWritten = new ConcurrentHashMap<>();
   private final ExecutorService stateReaders =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "lnd-state-reader");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newCachedThreadPool(DaemonThreads.named("lnd-state-reader"));
 
   public ClusterReconciliation(
       KubernetesClient client, ElectionObserver observer, OperatorMetrics metrics, Clock clock) {
