@@ -23,9 +23,14 @@ bench-failover: tools ## Print failover timings over 30 hard kills, against prob
 	$(MVN) -pl operator test -Dtest=FailoverBench -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dbench.failovers=$${BENCH_FAILOVERS:-30} -Dbench.ttlFailovers=$${BENCH_TTL_FAILOVERS:-2}
 
-manifests: ## Regenerate crds/ from the API classes
+HELM = $(TOOLS_DIR)/helm/$(shell sed -n 's/^HELM_VERSION=//p' scripts/versions.env)/helm
+
+manifests: ## Regenerate crds/, the chart's CRD copy and manifests/install.yaml
 	$(MVN) -q -DskipTests -pl operator -am process-classes
 	cp operator/target/classes/META-INF/fabric8/$(CRD) crds/$(CRD)
+	cp crds/$(CRD) helm/lightning-operator/crds/$(CRD)
+	scripts/tools.sh helm >/dev/null
+	scripts/render-install.sh "$(HELM)" > manifests/install.yaml
 
 install: ## Install the CRD into the cluster of the current kubeconfig
 	kubectl apply --server-side -f crds/$(CRD)

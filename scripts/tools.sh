@@ -4,7 +4,8 @@
 # Binaries are cached outside the checkout, keyed by version, so a fresh clone
 # reuses them. Layout follows what io.fabric8:kube-api-test expects:
 #   $LNC_TOOLS_DIR/k8s/<k8s version>-linux-amd64/{kube-apiserver,kubectl,etcd}
-# Usage: scripts/tools.sh [k8s|etcd|all]   (prints the tools directory at the end)
+#   $LNC_TOOLS_DIR/helm/<helm version>/helm
+# Usage: scripts/tools.sh [k8s|etcd|helm|all]   (prints the tools directory at the end)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=versions.env
@@ -76,13 +77,29 @@ build_etcd() {
   echo "$ETCD_VERSION" >"$K8S_DIR/etcd.version"
 }
 
+build_helm() {
+  local bin="$TOOLS_DIR/helm/$HELM_VERSION/helm"
+  if [[ -x "$bin" ]]; then
+    log "helm v$HELM_VERSION cached"; return
+  fi
+  local mod="$WORK_DIR/helm-$HELM_VERSION"
+  mkdir -p "$mod" "$(dirname "$bin")"
+  log "building helm v$HELM_VERSION"
+  printf 'module local/helmbin\n\ngo 1.24.0\n' >"$mod/go.mod"
+  (cd "$mod" && go get "helm.sh/helm/v3@v$HELM_VERSION" >/dev/null)
+  (cd "$mod" && go build -p 2 -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" \
+    -o "$bin" helm.sh/helm/v3/cmd/helm)
+}
+
 what="${1:-all}"
 start=$(date +%s)
 case "$what" in
   k8s) build_kubernetes ;;
   etcd) build_etcd ;;
-  all) build_kubernetes; build_etcd ;;
-  *) echo "unknown target $what (k8s|etcd|all)" >&2; exit 2 ;;
+  helm) build_helm ;;
+  all) build_kubernetes; build_etcd; build_helm ;;
+  *) echo "unknown target $what (k8s|etcd|helm|all)" >&2; exit 2 ;;
 esac
 log "done in $(( $(date +%s) - start ))s"
 echo "$TOOLS_DIR"

@@ -153,10 +153,7 @@ public final class Main {
     sweeper.scheduleWithFixedDelay(
         () -> {
           try {
-            reconciler.sweep(
-                client.resources(LightningCluster.class).inAnyNamespace().list().getItems().stream()
-                    .map(ResourceID::fromResource)
-                    .collect(Collectors.toSet()));
+            reconciler.sweep(existingClusters(client, settings.namespaces()));
           } catch (RuntimeException e) {
             log.debug("sweep failed", e);
           }
@@ -166,6 +163,19 @@ public final class Main {
         TimeUnit.SECONDS);
     return new Running(
         operator, observer, registry, metricsServer(settings.metricsPort(), registry), sweeper);
+  }
+
+  /** The clusters that exist, read only where the operator may read them. */
+  private static Set<ResourceID> existingClusters(KubernetesClient client, Set<String> namespaces) {
+    var api = client.resources(LightningCluster.class);
+    var lists =
+        namespaces.isEmpty()
+            ? java.util.stream.Stream.of(api.inAnyNamespace().list())
+            : namespaces.stream().map(ns -> api.inNamespace(ns).list());
+    return lists
+        .flatMap(l -> l.getItems().stream())
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
   }
 
   private static HttpServer metricsServer(int port, PrometheusMeterRegistry registry) {

@@ -85,6 +85,15 @@ public final class Tools {
     return toolsDir.resolve("k8s").resolve(kubernetesVersion() + "-linux-amd64");
   }
 
+  /** The helm binary scripts/tools.sh built. */
+  public Path helm() {
+    Path p = toolsDir.resolve("helm").resolve(version("HELM_VERSION")).resolve("helm");
+    if (!Files.isExecutable(p)) {
+      throw new IllegalStateException("helm not found at " + p + ": run `make tools` first");
+    }
+    return p;
+  }
+
   /** A built binary, or a message saying how to build it. */
   public Path binary(String name) {
     Path p = kubernetesBinDir().resolve(name);
