@@ -4,7 +4,7 @@ MVN ?= mvn -B
 CRD := lightningclusters.lightning.operator.dev-v1.yml
 TOOLS_DIR ?= $(HOME)/.cache/lightning-operator/tools
 
-.PHONY: help tools build test bench-failover manifests install run fmt clean
+.PHONY: help tools build test bench-failover manifests install image run fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,15 +25,19 @@ bench-failover: tools ## Print failover timings over 30 hard kills, against prob
 
 HELM = $(TOOLS_DIR)/helm/$(shell sed -n 's/^HELM_VERSION=//p' scripts/versions.env)/helm
 
-manifests: ## Regenerate crds/, the chart's CRD copy and manifests/install.yaml
+manifests: ## Regenerate crds/, the chart's CRD copy, manifests/install.yaml and docs/api-reference.md
 	$(MVN) -q -DskipTests -pl operator -am process-classes
 	cp operator/target/classes/META-INF/fabric8/$(CRD) crds/$(CRD)
 	cp crds/$(CRD) helm/lightning-operator/crds/$(CRD)
 	scripts/tools.sh helm >/dev/null
 	scripts/render-install.sh "$(HELM)" > manifests/install.yaml
+	$(MVN) -q -pl operator test -Dtest=ApiReferenceTest -Dlnc.updateDocs=true -Dsurefire.failIfNoSpecifiedTests=false
 
 install: ## Install the CRD into the cluster of the current kubeconfig
 	kubectl apply --server-side -f crds/$(CRD)
+
+image: build ## Build the operator image (needs a Docker engine)
+	docker build -f operator/Dockerfile -t lightning-operator:0.1.0 .
 
 run: build ## Run the operator against the current kubeconfig
 	java -jar operator/target/lightning-operator-*-SNAPSHOT.jar

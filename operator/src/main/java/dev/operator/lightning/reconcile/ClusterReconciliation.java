@@ -40,9 +40,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -108,7 +110,6 @@ public final class ClusterReconciliation {
     EtcdTarget target = etcdTarget(spec, refs);
     ElectionView view = target == null ? null : election.observe(cluster, spec, target, problems);
     List<Pod> pods = memberPods(spec.names());
-    List<Pod> observedAfter = pods;
     ElectionStep.Outcome leadership =
         view == null
             ? election.routeNothing(cluster, spec, problems)
@@ -116,6 +117,7 @@ public final class ClusterReconciliation {
 
     OwnedSecrets.Result secrets = ownedSecrets.ensure(cluster, spec);
     problems.addAll(secrets.problems());
+    List<MemberStatus> members = observeMembers(spec, pods, secrets.ca());
 
     Integer etcdReady = null;
     if (spec.isManagedEtcd()) {
@@ -148,13 +150,14 @@ public final class ClusterReconciliation {
       String configHash = DesiredHash.of(secrets.ca().keyPem() + "\n" + lndConf);
       boolean clientCert =
           spec.isManagedEtcd() || refs.credentials().externalEtcdClientCertificate();
-      if (reconcileMembers(cluster, spec, pods, configHash, clientCert, problems)) {
+      Set<String> healthy = new HashSet<>();
+      members.stream().filter(m -> Boolean.TRUE.equals(m.ready)).forEach(m -> healthy.add(m.pod));
+      if (reconcileMembers(cluster, spec, pods, healthy, configHash, clientCert, problems)) {
         // Report the members as they are now, so the next pass has nothing new to write.
-        observedAfter = memberPods(spec.names());
+        members = observeMembers(spec, memberPods(spec.names()), secrets.ca());
       }
     }
 
-    List<MemberStatus> members = observeMembers(spec, observedAfter, secrets.ca());
     Map<String, String> states = new HashMap<>();
     members.forEach(m -> states.put(m.pod, m.lndState));
     if (view != null) {
@@ -239,6 +242,7 @@ public final class ClusterReconciliation {
       LightningCluster cluster,
       EffectiveSpec spec,
       List<Pod> pods,
+      Set<String> healthy,
       String configHash,
       boolean clientCert,
       List<Problem> problems) {
@@ -264,7 +268,8 @@ public final class ClusterReconciliation {
         allOthersSettled = false;
       } else if (!DesiredHash.read(desired).equals(DesiredHash.read(current))) {
         outdated.add(current);
-      } else if (!isReady(current)) {
+      } else if (!healthy.contains(current.getMetadata().getName())) {
+        // Healthy means active or standing by: a follower is never pod-Ready.
         allOthersSettled = false;
       }
     }
@@ -289,7 +294,7 @@ public final class ClusterReconciliation {
       Pod victim =
           outdated.stream()
               .min(
-                  Comparator.comparing((Pod p) -> isReady(p))
+                  Comparator.comparing((Pod p) -> healthy.contains(p.getMetadata().getName()))
                       .thenComparing(p -> p.getMetadata().getName()))
               .orElseThrow();
       client.resource(victim).delete();

@@ -231,6 +231,38 @@ class LeaderRoutingIT {
   }
 
   @Test
+  void aSpecChangeReplacesMembersOneAtATimeAndKeepsALeaderRouted() {
+    try (MemberScenario s = scenario("roll", "theta", 90, null)) {
+      s.awaitRoutedLeader(null);
+      await().atMost(DEADLINE).until(() -> "3/3".equals(s.status().ready));
+      var lc =
+          client
+              .resources(dev.operator.lightning.api.LightningCluster.class)
+              .inNamespace(s.ns)
+              .withName("theta")
+              .get();
+      lc.getSpec().lnd = new dev.operator.lightning.api.LndSpec();
+      lc.getSpec().lnd.extraArgs = java.util.List.of("--debuglevel=debug");
+      client.resource(lc).update();
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .untilAsserted(
+              () -> {
+                var pods = client.pods().inNamespace(s.ns).list().getItems();
+                assertThat(pods)
+                    .extracting(p -> p.getSpec().getContainers().get(0).getArgs())
+                    .as("every member runs the new arguments")
+                    .hasSize(3)
+                    .allSatisfy(a -> assertThat(a).contains("--debuglevel=debug"));
+                assertThat(s.status().ready).isEqualTo("3/3");
+                assertThat(s.routed()).isNotNull();
+              });
+      assertThat(s.events("MemberReplaced")).hasSize(3);
+      s.assertInvariantHeld();
+    }
+  }
+
+  @Test
   void twoClustersOnOneEtcdWithDifferentPrefixesDoNotInterfere() {
     try (MemberScenario a = scenario("shared", "one", 90, null);
         MemberScenario b = scenario("shared", "two", 90, "tenant-b/")) {
