@@ -5,7 +5,8 @@
 # reuses them. Layout follows what io.fabric8:kube-api-test expects:
 #   $LNC_TOOLS_DIR/k8s/<k8s version>-linux-amd64/{kube-apiserver,kubectl,etcd}
 #   $LNC_TOOLS_DIR/helm/<helm version>/helm
-# Usage: scripts/tools.sh [k8s|etcd|helm|all]   (prints the tools directory at the end)
+#   $LNC_TOOLS_DIR/lnd/<lnd version>/{lnd,lncli}   (only with the lnd target for now)
+# Usage: scripts/tools.sh [k8s|etcd|helm|lnd|all]   (prints the tools directory at the end)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=versions.env
@@ -92,14 +93,31 @@ build_helm() {
     -o "$bin" helm.sh/helm/v3/cmd/helm)
 }
 
+build_lnd() {
+  local dir="$TOOLS_DIR/lnd/$LND_VERSION"
+  if [[ -x "$dir/lnd" && -x "$dir/lncli" ]]; then
+    log "lnd v$LND_VERSION cached"; return
+  fi
+  log "building lnd and lncli v$LND_VERSION with -tags kvdb_etcd (cold: several minutes)"
+  local src
+  src="$(cd "$WORK_DIR" && go mod download -json "github.com/lightningnetwork/lnd@v$LND_VERSION" \
+    | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')"
+  # Built inside a writable copy of the module so that its own replace directives apply.
+  local copy="$WORK_DIR/lnd-$LND_VERSION"
+  rm -rf "$copy" && cp -r "$src" "$copy" && chmod -R u+w "$copy"
+  mkdir -p "$dir"
+  (cd "$copy" && go build -p 2 -trimpath -tags kvdb_etcd -ldflags "-s -w" -o "$dir/" ./cmd/lnd ./cmd/lncli)
+}
+
 what="${1:-all}"
 start=$(date +%s)
 case "$what" in
   k8s) build_kubernetes ;;
   etcd) build_etcd ;;
   helm) build_helm ;;
+  lnd) build_lnd ;;
   all) build_kubernetes; build_etcd; build_helm ;;
-  *) echo "unknown target $what (k8s|etcd|helm|all)" >&2; exit 2 ;;
+  *) echo "unknown target $what (k8s|etcd|helm|lnd|all)" >&2; exit 2 ;;
 esac
 log "done in $(( $(date +%s) - start ))s"
 echo "$TOOLS_DIR"
