@@ -5,7 +5,7 @@
 # reuses them. Layout follows what io.fabric8:kube-api-test expects:
 #   $LNC_TOOLS_DIR/k8s/<k8s version>-linux-amd64/{kube-apiserver,kubectl,etcd}
 #   $LNC_TOOLS_DIR/helm/<helm version>/helm
-#   $LNC_TOOLS_DIR/lnd/<lnd version>/{lnd,lncli}   (only with the lnd target for now)
+#   $LNC_TOOLS_DIR/lnd/<lnd version>/{lnd,lncli}
 # Usage: scripts/tools.sh [k8s|etcd|helm|lnd|all]   (prints the tools directory at the end)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -116,7 +116,7 @@ case "$what" in
   etcd) build_etcd ;;
   helm) build_helm ;;
   lnd) build_lnd ;;
-  all) build_kubernetes; build_etcd; build_helm ;;
+  all) build_kubernetes; build_etcd; build_helm; build_lnd ;;
   *) echo "unknown target $what (k8s|etcd|helm|lnd|all)" >&2; exit 2 ;;
 esac
 log "done in $(( $(date +%s) - start ))s"

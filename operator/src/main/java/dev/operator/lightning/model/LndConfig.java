@@ -32,6 +32,8 @@ public final class LndConfig {
         .append(spec.names().cluster())
         .append(". Change spec.lnd.config instead of this file.\n");
     section(b, "Application Options");
+    line(b, "datadir", MemberPaths.LND_DIR + "/data");
+    line(b, "logdir", MemberPaths.LND_DIR + "/logs");
     line(b, "rpclisten", "0.0.0.0:" + MemberPaths.GRPC_PORT);
     line(b, "restlisten", "0.0.0.0:" + MemberPaths.REST_PORT);
     line(b, "listen", "0.0.0.0:" + MemberPaths.P2P_PORT);

@@ -42,7 +42,9 @@ public final class MemberPodBuilder {
     labels.put(Labels.MEMBER_ORDINAL, Integer.toString(ordinal));
 
     List<String> args = new ArrayList<>();
-    args.add("--lnddir=" + MemberPaths.LND_DIR);
+    // No --lnddir: LND replaces tlscertpath, tlskeypath, datadir and logdir with defaults under
+    // a non-default lnddir after reading lnd.conf (lnd config.go ValidateConfig), which would
+    // discard the mounted certificate. lnd.conf sets each path instead.
     args.add("--configfile=" + MemberPaths.CONFIG_FILE);
     args.add("--cluster.id=" + name);
     args.addAll(spec.extraArgs());

@@ -29,7 +29,9 @@ class LndConfigTest {
             "wallet-unlock-allow-create=true",
             "bitcoin.regtest=true",
             "bitcoin.node=nochainbackend",
-            "restlisten=0.0.0.0:8080")
+            "restlisten=0.0.0.0:8080",
+            "datadir=/var/lib/lnd/data",
+            "tlscertpath=/var/run/lightning/lnd-tls/tls.crt")
         .doesNotContain("insecure_skip_verify", "disabletls", "db.etcd.namespace", "cluster.id");
   }
 

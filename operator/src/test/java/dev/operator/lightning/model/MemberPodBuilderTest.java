@@ -23,6 +23,8 @@ class MemberPodBuilderTest {
     Container lnd = pod.getSpec().getContainers().get(0);
     assertThat(pod.getMetadata().getName()).isEqualTo("c1-2");
     assertThat(lnd.getArgs()).contains("--cluster.id=c1-2");
+    // A non-default --lnddir would make LND ignore tlscertpath and tlskeypath from lnd.conf.
+    assertThat(lnd.getArgs()).noneMatch(a -> a.startsWith("--lnddir"));
     assertThat(pod.getSpec().getHostname()).isEqualTo("c1-2");
     assertThat(pod.getSpec().getSubdomain()).isEqualTo("c1-members");
     assertThat(lnd.getEnv())

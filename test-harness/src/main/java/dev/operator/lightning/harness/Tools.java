@@ -94,6 +94,15 @@ public final class Tools {
     return p;
   }
 
+  /** lnd or lncli, built with -tags kvdb_etcd by scripts/tools.sh. */
+  public Path lnd(String binary) {
+    Path p = toolsDir.resolve("lnd").resolve(version("LND_VERSION")).resolve(binary);
+    if (!Files.isExecutable(p)) {
+      throw new IllegalStateException(binary + " not found at " + p + ": run `make tools` first");
+    }
+    return p;
+  }
+
   /** A built binary, or a message saying how to build it. */
   public Path binary(String name) {
     Path p = kubernetesBinDir().resolve(name);
