@@ -128,6 +128,9 @@ class RealLndIT {
       awaitState(http, members.get(0), "SERVER_ACTIVE");
       String identity = identity(http, members.get(0));
       assertThat(identity).hasSize(66);
+      // The pods' readiness probe script, against real LND: ready only for the active leader.
+      assertThat(probe(dir, members.get(0))).as("probe of the leader").isZero();
+      assertThat(probe(dir, members.get(1))).as("probe of a follower").isEqualTo(1);
 
       // Kill the leader hard: its key stays until the TTL...
       Instant killed = Instant.now();
@@ -158,6 +161,17 @@ class RealLndIT {
     } finally {
       members.forEach(LndProcess::close);
     }
+  }
+
+  /** Runs the member readiness probe script against one member (its address and cert path). */
+  private static int probe(Path dir, LndProcess m) throws Exception {
+    String script =
+        dev.operator.lightning.model.ReadinessProbe.SCRIPT
+            .replace(MemberPaths.LND_TLS_DIR, dir.resolve("tls").toString())
+            .replace("127.0.0.1", m.ip());
+    Process p = new ProcessBuilder("/bin/sh", "-c", script).redirectErrorStream(true).start();
+    assertThat(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return p.exitValue();
   }
 
   private static LndProcess awaitActiveAmong(HttpClient http, List<LndProcess> candidates) {
