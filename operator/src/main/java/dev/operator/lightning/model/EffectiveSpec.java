@@ -41,6 +41,7 @@ public record EffectiveSpec(
     String walletSecretName,
     String walletSecretKey,
     boolean walletGenerated,
+    String walletSeedSecretRef,
     ServiceType serviceType,
     Map<String, String> serviceAnnotations) {
 
@@ -95,6 +96,7 @@ public record EffectiveSpec(
             ? WalletSpec.DEFAULT_PASSWORD_KEY
             : or(wallet.passwordSecretRef.key, WalletSpec.DEFAULT_PASSWORD_KEY),
         generated,
+        wallet.seedSecretRef != null ? wallet.seedSecretRef.name : null,
         s.service != null && s.service.type != null ? s.service.type : ServiceType.ClusterIP,
         s.service != null ? s.service.annotations : null);
   }

@@ -39,6 +39,16 @@ public record Names(String cluster, String namespace) {
     return cluster + "-wallet";
   }
 
+  /** The generated wallet seed; deliberately not owned by the cluster (see WalletSetup). */
+  public String walletSeedSecret() {
+    return cluster + "-wallet-seed";
+  }
+
+  /** Admin macaroon, LND TLS certificate and CA, for clients of the leader Service. */
+  public String adminCredentialsSecret() {
+    return cluster + "-admin";
+  }
+
   public String caSecret() {
     return cluster + "-ca";
   }

@@ -7,7 +7,7 @@ import dev.operator.lightning.api.MemberStatus;
 import dev.operator.lightning.election.ElectionObserver;
 import dev.operator.lightning.election.ElectionView;
 import dev.operator.lightning.election.EtcdTarget;
-import dev.operator.lightning.lnd.LndStateClient;
+import dev.operator.lightning.lnd.LndRestClient;
 import dev.operator.lightning.metrics.OperatorMetrics;
 import dev.operator.lightning.model.DesiredHash;
 import dev.operator.lightning.model.EffectiveSpec;
@@ -68,7 +68,8 @@ public final class ClusterReconciliation {
   private final ReferenceResolver references;
   private final ClusterEvents events;
   private final ElectionStep election;
-  private final Map<String, LndStateClient> stateClients = new ConcurrentHashMap<>();
+  private final WalletSetup wallet;
+  private final Map<String, LndRestClient> stateClients = new ConcurrentHashMap<>();
   private final Map<String, LightningClusterStatus> lastWritten = new ConcurrentHashMap<>();
   private final ExecutorService stateReaders =
       Executors.newCachedThreadPool(DaemonThreads.named("lnd-state-reader"));
@@ -82,6 +83,7 @@ public final class ClusterReconciliation {
     this.references = new ReferenceResolver(client);
     this.events = new ClusterEvents(client, clock);
     this.election = new ElectionStep(client, observer, applier, events, metrics, clock);
+    this.wallet = new WalletSetup(client, applier, events);
   }
 
   /** Stops following deleted clusters' elections and forgets what was kept for them. */
@@ -162,6 +164,21 @@ public final class ClusterReconciliation {
     members.forEach(m -> states.put(m.pod, m.lndState));
     if (view != null) {
       election.fenceAndLabel(cluster, view, pods, states, leadership);
+    }
+    // The first leader of a new cluster waits without a wallet: create it through that leader.
+    String leaderPod =
+        leadership != null && leadership.leader() != null ? leadership.leader().pod : null;
+    if (leaderPod != null
+        && WalletSetup.NO_WALLET.equals(states.get(leaderPod))
+        && refs.ok()
+        && secrets.ca() != null) {
+      wallet.run(
+          cluster,
+          spec,
+          leaderPod,
+          restClient(secrets.ca()),
+          secrets.ca().certificatePem(),
+          problems);
     }
     Observation observation =
         new Observation(
@@ -319,14 +336,16 @@ public final class ClusterReconciliation {
         .toList();
   }
 
+  /** One REST client per cluster CA, trusting only that CA. */
+  private LndRestClient restClient(CertificateAuthority ca) {
+    return stateClients.computeIfAbsent(
+        ca.certificatePem(), k -> new LndRestClient(ca.certificate()));
+  }
+
   /** Reads every member's /v1/state in parallel: a pass takes as long as the slowest one. */
   private List<MemberStatus> observeMembers(
       EffectiveSpec spec, List<Pod> pods, CertificateAuthority ca) {
-    LndStateClient lnd =
-        ca == null
-            ? null
-            : stateClients.computeIfAbsent(
-                ca.certificatePem(), k -> new LndStateClient(ca.certificate()));
+    LndRestClient lnd = ca == null ? null : restClient(ca);
     Names n = spec.names();
     List<CompletableFuture<MemberStatus>> reads = new ArrayList<>();
     for (Pod p : pods) {

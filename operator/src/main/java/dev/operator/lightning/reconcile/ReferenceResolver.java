@@ -48,6 +48,15 @@ final class ReferenceResolver {
           problems,
           spec.walletSecretKey());
     }
+    var wallet = spec.walletSeedSecretRef();
+    if (wallet != null) {
+      values(
+          ns,
+          wallet,
+          "spec.wallet.seedSecretRef",
+          problems,
+          dev.operator.lightning.api.WalletSpec.MNEMONIC_KEY);
+    }
     String rpcUser = null;
     String rpcPass = null;
     if (spec.chain().backend == ChainBackend.bitcoind) {

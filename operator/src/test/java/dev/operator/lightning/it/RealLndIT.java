@@ -11,6 +11,7 @@ import dev.operator.lightning.election.ElectionObserver;
 import dev.operator.lightning.election.EtcdTarget;
 import dev.operator.lightning.harness.EtcdServer;
 import dev.operator.lightning.harness.LndProcess;
+import dev.operator.lightning.lnd.LndRestClient;
 import dev.operator.lightning.model.CertificateRequest;
 import dev.operator.lightning.model.EffectiveSpec;
 import dev.operator.lightning.model.LndConfig;
@@ -21,7 +22,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -29,7 +29,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -105,26 +104,19 @@ class RealLndIT {
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(
               () -> {
-                assertThat(observer.view(key).candidates())
-                    .extracting(Candidate::clusterId)
-                    .containsExactly("omega-0", "omega-1", "omega-2");
+                var ids =
+                    observer.view(key).candidates().stream().map(Candidate::clusterId).toList();
+                assertThat(ids).containsExactlyInAnyOrder("omega-0", "omega-1", "omega-2");
+                assertThat(ids.get(0)).as("the lowest create revision leads").isEqualTo("omega-0");
               });
 
-      // Wallet creation through the leader's REST API.
-      JsonNode seed = get(http, members.get(0), "/v1/genseed", null);
-      String init =
-          "{\"wallet_password\":\""
-              + Base64.getEncoder().encodeToString(PASSWORD.getBytes(StandardCharsets.UTF_8))
-              + "\",\"cipher_seed_mnemonic\":"
-              + seed.get("cipher_seed_mnemonic")
-              + "}";
-      HttpResponse<String> created =
-          http.send(
-              HttpRequest.newBuilder(url(members.get(0), "/v1/initwallet"))
-                  .POST(HttpRequest.BodyPublishers.ofString(init))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      assertThat(created.statusCode()).as("initwallet: %s", created.body()).isEqualTo(200);
+      // Wallet creation through the leader's REST API, with the operator's own client.
+      LndRestClient rest = new LndRestClient(ca.certificate());
+      List<String> seed = rest.genSeed(members.get(0).ip(), MemberPaths.REST_PORT);
+      assertThat(seed).hasSize(24);
+      byte[] adminMacaroon =
+          rest.initWallet(members.get(0).ip(), MemberPaths.REST_PORT, PASSWORD, seed, 0);
+      assertThat(adminMacaroon).isNotEmpty();
       awaitState(http, members.get(0), "SERVER_ACTIVE");
       String identity = identity(http, members.get(0));
       assertThat(identity).hasSize(66);

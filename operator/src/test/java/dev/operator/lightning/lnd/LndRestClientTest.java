@@ -27,7 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** /v1/state over real TLS with a certificate from the cluster CA, as LND would serve it. */
-class LndStateClientTest {
+class LndRestClientTest {
   private final CertificateAuthority ca = CertificateAuthority.generate("test");
   private final AtomicReference<String> body = new AtomicReference<>();
   private HttpsServer server;
@@ -78,34 +78,33 @@ class LndStateClientTest {
   @Test
   void readsTheLowerCaseStateField() {
     body.set("{\"state\":\"WAITING_TO_START\"}");
-    assertThat(new LndStateClient(ca.certificate()).state("c-0.c-members.ns.svc", port()))
+    assertThat(new LndRestClient(ca.certificate()).state("c-0.c-members.ns.svc", port()))
         .contains("WAITING_TO_START");
   }
 
   @Test
   void aBodyWithOnlyTheSeedsUpperCaseFieldIsNotAState() {
     body.set("{\"State\":\"SERVER_ACTIVE\"}");
-    assertThat(new LndStateClient(ca.certificate()).state("c-0.c-members.ns.svc", port()))
-        .isEmpty();
+    assertThat(new LndRestClient(ca.certificate()).state("c-0.c-members.ns.svc", port())).isEmpty();
   }
 
   @Test
   void aCertificateForAnotherNameIsRefused() {
     body.set("{\"state\":\"SERVER_ACTIVE\"}");
-    assertThat(new LndStateClient(ca.certificate()).state("c-0.other.ns.svc", port())).isEmpty();
+    assertThat(new LndRestClient(ca.certificate()).state("c-0.other.ns.svc", port())).isEmpty();
   }
 
   @Test
   void aServerFromAnotherCaIsRefused() {
     body.set("{\"state\":\"SERVER_ACTIVE\"}");
     CertificateAuthority other = CertificateAuthority.generate("other");
-    assertThat(new LndStateClient(other.certificate()).state("c-0.c-members.ns.svc", port()))
+    assertThat(new LndRestClient(other.certificate()).state("c-0.c-members.ns.svc", port()))
         .isEmpty();
   }
 
   @Test
   void nothingListeningIsEmptyNotAnError() {
-    assertThat(new LndStateClient(ca.certificate()).state("c-0.c-members.ns.svc", 1)).isEmpty();
+    assertThat(new LndRestClient(ca.certificate()).state("c-0.c-members.ns.svc", 1)).isEmpty();
   }
 
   private int port() {
