@@ -263,6 +263,39 @@ class LeaderRoutingIT {
   }
 
   @Test
+  void theOperatorCreatesTheWalletOnceAndKeepsItsSeedAndAdminCredentials() {
+    int before = LndStandIn.walletsCreated();
+    try (MemberScenario s = new MemberScenario(client, etcd, "wallet", "iota", 90, null, true)) {
+      String first = s.awaitRoutedLeader(null);
+      var seed = client.secrets().inNamespace(s.ns).withName("iota-wallet-seed").get();
+      assertThat(seed).as("seed Secret").isNotNull();
+      assertThat(seed.getMetadata().getOwnerReferences())
+          .as("the seed outlives the cluster")
+          .isNullOrEmpty();
+      String words =
+          new String(java.util.Base64.getDecoder().decode(seed.getData().get("mnemonic")));
+      assertThat(words.split(" ")).hasSize(24);
+      var admin = client.secrets().inNamespace(s.ns).withName("iota-admin").get();
+      assertThat(admin.getData()).containsKeys("admin.macaroon", "tls.crt", "ca.crt");
+      assertThat(s.events("WalletCreated")).singleElement().asString().contains(first);
+
+      // A new leader unlocks by itself: no second wallet.
+      s.kubelet.killHard(first);
+      s.awaitRoutedLeader(first);
+      assertThat(LndStandIn.walletsCreated() - before).as("wallets created").isEqualTo(1);
+      assertThat(s.events("WalletCreated")).hasSize(1);
+      // No seed word in any event or in the status.
+      String visible =
+          String.join("\n", s.events("WalletCreated"))
+              + io.fabric8.kubernetes.client.utils.Serialization.asJson(s.status());
+      for (String w : words.split(" ")) {
+        assertThat(visible).doesNotContain(w);
+      }
+      s.assertInvariantHeld();
+    }
+  }
+
+  @Test
   void twoClustersOnOneEtcdWithDifferentPrefixesDoNotInterfere() {
     try (MemberScenario a = scenario("shared", "one", 90, null);
         MemberScenario b = scenario("shared", "two", 90, "tenant-b/")) {

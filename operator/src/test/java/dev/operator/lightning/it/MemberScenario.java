@@ -36,10 +36,24 @@ final class MemberScenario implements AutoCloseable {
       String name,
       Integer ttl,
       String etcdNamespace) {
+    this(client, etcd, prefix, name, ttl, etcdNamespace, false);
+  }
+
+  /**
+   * @param walletRequired members start without a wallet, as a new LND cluster does
+   */
+  MemberScenario(
+      KubernetesClient client,
+      EtcdServer etcd,
+      String prefix,
+      String name,
+      Integer ttl,
+      String etcdNamespace,
+      boolean walletRequired) {
     this.client = client;
     this.ns = ApiServerSupport.newNamespace(prefix);
     this.name = name;
-    this.kubelet = new StandInKubelet(client, ns, e -> e);
+    this.kubelet = new StandInKubelet(client, ns, e -> e, walletRequired);
     LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), etcdNamespace);
     if (ttl != null) {
       lc.getSpec().election = new ElectionSpec();

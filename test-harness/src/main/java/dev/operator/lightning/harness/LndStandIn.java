@@ -46,6 +46,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class LndStandIn implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LndStandIn.class);
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final java.util.concurrent.atomic.AtomicInteger walletsCreated =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** What a member pod's arguments and lnd.conf configure. */
   public record Config(
@@ -57,7 +61,8 @@ public final class LndStandIn implements AutoCloseable {
       String listenIp,
       int restPort,
       String tlsCertPem,
-      String tlsKeyPem) {}
+      String tlsKeyPem,
+      String walletPassword) {}
 
   private final Config config;
   private final AtomicReference<String> state = new AtomicReference<>("WAITING_TO_START");
@@ -84,6 +89,38 @@ public final class LndStandIn implements AutoCloseable {
           ex.sendResponseHeaders(200, body.length);
           ex.getResponseBody().write(body);
           ex.close();
+        });
+    http.createContext("/v1/genseed", ex -> respond(ex, 200, seedJson()));
+    http.createContext(
+        "/v1/initwallet",
+        ex -> {
+          var req = JSON.readTree(ex.getRequestBody());
+          String pw =
+              new String(
+                  Base64.getDecoder().decode(req.path("wallet_password").asText("")),
+                  StandardCharsets.UTF_8);
+          if (!"NON_EXISTING".equals(state.get())) {
+            respond(ex, 400, "{\"message\":\"wallet already exists\"}");
+          } else if (!pw.equals(config.walletPassword())
+              || req.path("cipher_seed_mnemonic").size() != 24) {
+            respond(ex, 400, "{\"message\":\"invalid passphrase or mnemonic\"}");
+          } else {
+            try {
+              etcd.getKVClient().put(bytes(walletKey()), bytes("created")).get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+              respond(ex, 500, "{\"message\":\"etcd\"}");
+              return;
+            }
+            walletsCreated.incrementAndGet();
+            respond(
+                ex,
+                200,
+                "{\"admin_macaroon\":\""
+                    + Base64.getEncoder()
+                        .encodeToString("stand-in admin macaroon".getBytes(StandardCharsets.UTF_8))
+                    + "\"}");
+            activate();
+          }
         });
     http.start();
     campaign = new Thread(this::campaign, "standin-" + config.clusterId());
@@ -167,10 +204,14 @@ public final class LndStandIn implements AutoCloseable {
       if (stopped) {
         return;
       }
-      state.set("RPC_ACTIVE");
-      activeSince = Instant.now();
-      state.set("SERVER_ACTIVE");
       log.info("{} is leader (lease {})", config.clusterId(), Long.toHexString(leaseId));
+      if (config.walletPassword() != null
+          && kv.get(bytes(walletKey())).get(10, TimeUnit.SECONDS).getKvs().isEmpty()) {
+        // Like LND with wallet-unlock-allow-create and no wallet: wait for initwallet.
+        state.set("NON_EXISTING");
+        return;
+      }
+      activate();
     } catch (Exception e) {
       if (!stopped) {
         // LND exits when its campaign fails; its container is then restarted.
@@ -179,6 +220,41 @@ public final class LndStandIn implements AutoCloseable {
         stopServing();
       }
     }
+  }
+
+  /** Leader with a wallet: unlocked (from the password file) and serving. */
+  private void activate() {
+    state.set("RPC_ACTIVE");
+    activeSince = Instant.now();
+    state.set("SERVER_ACTIVE");
+  }
+
+  /** Where the stand-ins of one cluster record that their shared wallet exists. */
+  private String walletKey() {
+    return nz(config.etcdNamespace()) + config.electionPrefix() + "-wallet";
+  }
+
+  /** How many wallets this process created (tests check it is created once). */
+  public static int walletsCreated() {
+    return walletsCreated.get();
+  }
+
+  private static String seedJson() {
+    StringBuilder b = new StringBuilder("{\"cipher_seed_mnemonic\":[");
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    for (int i = 0; i < 24; i++) {
+      b.append(i == 0 ? "" : ",").append("\"word").append(r.nextInt(100000)).append('"');
+    }
+    return b.append("]}").toString();
+  }
+
+  private static void respond(com.sun.net.httpserver.HttpExchange ex, int code, String body)
+      throws java.io.IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "application/json");
+    ex.sendResponseHeaders(code, b.length);
+    ex.getResponseBody().write(b);
+    ex.close();
   }
 
   /** Whether the process ended on its own (a failed campaign), as a container would exit. */

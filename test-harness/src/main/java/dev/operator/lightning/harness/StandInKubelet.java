@@ -60,6 +60,7 @@ public final class StandInKubelet implements AutoCloseable {
   private final Map<String, Member> members = new ConcurrentHashMap<>();
   private final Map<String, Instant> readySince = new ConcurrentHashMap<>();
   private final Watch watch;
+  private final boolean walletRequired;
 
   private static final class Member {
     final String uid;
@@ -80,6 +81,19 @@ public final class StandInKubelet implements AutoCloseable {
 
   public StandInKubelet(
       KubernetesClient client, String namespace, Function<String, String> endpointRewrite) {
+    this(client, namespace, endpointRewrite, false);
+  }
+
+  /**
+   * @param walletRequired members behave like LND with no wallet yet: the first leader waits in
+   *     NON_EXISTING until a client creates the wallet with the pod's password
+   */
+  public StandInKubelet(
+      KubernetesClient client,
+      String namespace,
+      Function<String, String> endpointRewrite,
+      boolean walletRequired) {
+    this.walletRequired = walletRequired;
     this.client = client;
     this.namespace = namespace;
     this.endpointRewrite = endpointRewrite;
@@ -291,7 +305,18 @@ public final class StandInKubelet implements AutoCloseable {
         ip,
         8080,
         decode(tls.getData().get("tls.crt")),
-        decode(tls.getData().get("tls.key")));
+        decode(tls.getData().get("tls.key")),
+        walletRequired ? walletPassword(pod) : null);
+  }
+
+  private String walletPassword(Pod pod) {
+    var wallet =
+        pod.getSpec().getVolumes().stream()
+            .filter(v -> v.getName().equals("wallet"))
+            .findFirst()
+            .orElseThrow()
+            .getSecret();
+    return secretValue(wallet.getSecretName(), wallet.getItems().get(0).getKey());
   }
 
   private String volumeSecret(Pod pod, String volume) {
