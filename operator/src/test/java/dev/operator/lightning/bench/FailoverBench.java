@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.operator.lightning.Main;
 import dev.operator.lightning.harness.EtcdServer;
-import dev.operator.lightning.harness.StandInKubelet;
+import dev.operator.lightning.harness.ProcessKubelet;
 import dev.operator.lightning.it.BenchSupport;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -130,7 +130,7 @@ class FailoverBench {
                     @Override
                     public void onClose(WatcherException cause) {}
                   });
-      StandInKubelet kubelet = c.kubelet();
+      ProcessKubelet kubelet = c.kubelet();
       List<Long> a = new ArrayList<>();
       List<Long> b = new ArrayList<>();
       List<Long> probe = new ArrayList<>();
@@ -214,7 +214,7 @@ class FailoverBench {
         .leader();
   }
 
-  private static void awaitStandby(StandInKubelet kubelet, BenchSupport.Cluster c, int members) {
+  private static void awaitStandby(ProcessKubelet kubelet, BenchSupport.Cluster c, int members) {
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(50))

@@ -4,7 +4,7 @@ import dev.operator.lightning.api.ElectionSpec;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.harness.EtcdServer;
 import dev.operator.lightning.harness.LndStandIn;
-import dev.operator.lightning.harness.StandInKubelet;
+import dev.operator.lightning.harness.ProcessKubelet;
 import dev.operator.lightning.model.EffectiveSpec;
 import dev.operator.lightning.model.Names;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -20,7 +20,7 @@ public final class BenchSupport {
 
   /** A 3-member cluster on the given etcd, run by a stand-in kubelet. */
   public record Cluster(
-      KubernetesClient k8s, String ns, String name, StandInKubelet kubelet, String electionPrefix)
+      KubernetesClient k8s, String ns, String name, ProcessKubelet kubelet, String electionPrefix)
       implements AutoCloseable {
     /** Members whose LND answers (leader active or follower waiting). */
     public int standingBy() {
@@ -55,7 +55,7 @@ public final class BenchSupport {
 
   public static Cluster cluster(KubernetesClient k8s, EtcdServer etcd, String name, int ttl) {
     String ns = ApiServerSupport.newNamespace(name);
-    StandInKubelet kubelet = new StandInKubelet(k8s, ns, e -> e);
+    ProcessKubelet kubelet = new ProcessKubelet(k8s, ns, e -> e);
     LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), null);
     lc.getSpec().election = new ElectionSpec();
     lc.getSpec().election.leaderSessionTtlSeconds = ttl;

@@ -117,8 +117,8 @@ class LeaderRoutingIT {
           .atMost(DEADLINE)
           .until(
               () ->
-                  s.kubelet.standIn(first) != null
-                      && "WAITING_TO_START".equals(s.kubelet.standIn(first).state()));
+                  s.kubelet.member(first) != null
+                      && "WAITING_TO_START".equals(s.kubelet.member(first).state()));
       s.assertInvariantHeld();
     }
   }

@@ -7,7 +7,8 @@ import dev.operator.lightning.api.ElectionSpec;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.harness.EtcdServer;
-import dev.operator.lightning.harness.StandInKubelet;
+import dev.operator.lightning.harness.ProcessKubelet;
+import dev.operator.lightning.harness.RealLndLauncher;
 import dev.operator.lightning.model.EffectiveSpec;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
@@ -26,7 +27,7 @@ final class MemberScenario implements AutoCloseable {
 
   final String ns;
   final String name;
-  final StandInKubelet kubelet;
+  final ProcessKubelet kubelet;
   final RoutingInvariant invariant;
 
   MemberScenario(
@@ -36,12 +37,9 @@ final class MemberScenario implements AutoCloseable {
       String name,
       Integer ttl,
       String etcdNamespace) {
-    this(client, etcd, prefix, name, ttl, etcdNamespace, false);
+    this(client, etcd, prefix, name, ttl, etcdNamespace, false, false);
   }
 
-  /**
-   * @param walletRequired members start without a wallet, as a new LND cluster does
-   */
   MemberScenario(
       KubernetesClient client,
       EtcdServer etcd,
@@ -50,11 +48,34 @@ final class MemberScenario implements AutoCloseable {
       Integer ttl,
       String etcdNamespace,
       boolean walletRequired) {
+    this(client, etcd, prefix, name, ttl, etcdNamespace, walletRequired, false);
+  }
+
+  /**
+   * @param walletRequired members start without a wallet, as a new LND cluster does
+   * @param realLnd members run the real lnd binary instead of stand-ins
+   */
+  MemberScenario(
+      KubernetesClient client,
+      EtcdServer etcd,
+      String prefix,
+      String name,
+      Integer ttl,
+      String etcdNamespace,
+      boolean walletRequired,
+      boolean realLnd) {
     this.client = client;
     this.ns = ApiServerSupport.newNamespace(prefix);
     this.name = name;
-    this.kubelet = new StandInKubelet(client, ns, e -> e, walletRequired);
+    this.kubelet =
+        realLnd
+            ? new ProcessKubelet(client, ns, e -> e, new RealLndLauncher(client, e -> e))
+            : new ProcessKubelet(client, ns, e -> e, walletRequired);
     LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), etcdNamespace);
+    if (realLnd) {
+      lc.getSpec().lnd = new dev.operator.lightning.api.LndSpec();
+      lc.getSpec().lnd.extraArgs = List.of("--nobootstrap");
+    }
     if (ttl != null) {
       lc.getSpec().election = new ElectionSpec();
       lc.getSpec().election.leaderSessionTtlSeconds = ttl;
@@ -100,8 +121,8 @@ final class MemberScenario implements AutoCloseable {
               assertThat(r).as("routed endpoint; seen %s", seen).isNotNull().isNotEqualTo(notThis);
               assertThat(s.leader).as("status.leader; seen %s", seen).isNotNull();
               assertThat(s.leader.pod).as("status.leader.pod; seen %s", seen).isEqualTo(r);
-              assertThat(kubelet.standIn(r)).as("stand-in of %s; seen %s", r, seen).isNotNull();
-              assertThat(kubelet.standIn(r).active()).as("%s active; seen %s", r, seen).isTrue();
+              assertThat(kubelet.member(r)).as("stand-in of %s; seen %s", r, seen).isNotNull();
+              assertThat(kubelet.member(r).active()).as("%s active; seen %s", r, seen).isTrue();
             });
     return routed();
   }
@@ -134,9 +155,7 @@ final class MemberScenario implements AutoCloseable {
                 .append(m.lndState)
                 .append(':')
                 .append(
-                    kubelet.standIn(m.pod) == null
-                        ? "no-standin"
-                        : kubelet.standIn(m.pod).state()));
+                    kubelet.member(m.pod) == null ? "no-standin" : kubelet.member(m.pod).state()));
     return b.toString();
   }
 

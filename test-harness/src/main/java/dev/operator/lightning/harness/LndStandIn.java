@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * LND between its minute-long leader health checks, it keeps claiming to be active after losing its
  * lease: that is what fencing exists for.
  */
-public final class LndStandIn implements AutoCloseable {
+public final class LndStandIn implements MemberProcess, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LndStandIn.class);
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
@@ -140,11 +140,6 @@ public final class LndStandIn implements AutoCloseable {
 
   public String state() {
     return state.get();
-  }
-
-  public boolean active() {
-    String s = state.get();
-    return s.equals("RPC_ACTIVE") || s.equals("SERVER_ACTIVE");
   }
 
   public Instant activeSince() {

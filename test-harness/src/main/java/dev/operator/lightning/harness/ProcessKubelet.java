@@ -32,19 +32,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A kubelet for LND member pods that runs each pod as an {@link LndStandIn} on its own loopback
- * address, for tests and benchmarks that need many fast failovers. It binds each pod to a node
- * named {@value #NODE} (so deletion is graceful, as on a real node), writes pod status as a kubelet
- * would (podIP, phase, container state with restart count, Ready), evaluates readiness at the
- * probe's declared period with the probe's rule (RPC_ACTIVE or SERVER_ACTIVE), restarts a killed
- * container, and on graceful deletion lets the member resign before confirming it.
+ * A kubelet for LND member pods that runs each pod as a local process on its own loopback address:
+ * an {@link LndStandIn} by default, or what a {@link MemberLauncher} starts (the real lnd, see
+ * {@link RealLndLauncher}), for tests and benchmarks that need many fast failovers. It binds each
+ * pod to a node named {@value #NODE} (so deletion is graceful, as on a real node), writes pod
+ * status as a kubelet would (podIP, phase, container state with restart count, Ready), evaluates
+ * readiness at the probe's declared period with the probe's rule (RPC_ACTIVE or SERVER_ACTIVE),
+ * restarts a killed container, and on graceful deletion lets the member resign before confirming
+ * it.
  *
  * <p>Service DNS does not exist here: {@code endpointRewrite} maps the etcd endpoint written in
  * lnd.conf to the address the stand-ins really dial.
  */
-public final class StandInKubelet implements AutoCloseable {
+public final class ProcessKubelet implements AutoCloseable {
   public static final String NODE = "harness-node";
-  private static final Logger log = LoggerFactory.getLogger(StandInKubelet.class);
+  private static final Logger log = LoggerFactory.getLogger(ProcessKubelet.class);
   private static final AtomicInteger IPS = new AtomicInteger();
 
   private final KubernetesClient client;
@@ -61,25 +63,26 @@ public final class StandInKubelet implements AutoCloseable {
   private final Map<String, Instant> readySince = new ConcurrentHashMap<>();
   private final Watch watch;
   private final boolean walletRequired;
+  private final MemberLauncher launcher;
 
   private static final class Member {
     final String uid;
     final String ip;
-    final LndStandIn.Config config;
-    volatile LndStandIn process;
+    final java.util.function.Supplier<MemberProcess> launch;
+    volatile MemberProcess process;
     volatile boolean ready;
     volatile int restarts;
     volatile boolean terminating;
     final Instant created = Instant.now();
 
-    Member(String uid, String ip, LndStandIn.Config config) {
+    Member(String uid, String ip, java.util.function.Supplier<MemberProcess> launch) {
       this.uid = uid;
       this.ip = ip;
-      this.config = config;
+      this.launch = launch;
     }
   }
 
-  public StandInKubelet(
+  public ProcessKubelet(
       KubernetesClient client, String namespace, Function<String, String> endpointRewrite) {
     this(client, namespace, endpointRewrite, false);
   }
@@ -88,12 +91,31 @@ public final class StandInKubelet implements AutoCloseable {
    * @param walletRequired members behave like LND with no wallet yet: the first leader waits in
    *     NON_EXISTING until a client creates the wallet with the pod's password
    */
-  public StandInKubelet(
+  public ProcessKubelet(
       KubernetesClient client,
       String namespace,
       Function<String, String> endpointRewrite,
       boolean walletRequired) {
+    this(client, namespace, endpointRewrite, walletRequired, null);
+  }
+
+  /** Runs members with the given launcher instead of stand-ins (for example the real lnd). */
+  public ProcessKubelet(
+      KubernetesClient client,
+      String namespace,
+      Function<String, String> endpointRewrite,
+      MemberLauncher launcher) {
+    this(client, namespace, endpointRewrite, false, launcher);
+  }
+
+  private ProcessKubelet(
+      KubernetesClient client,
+      String namespace,
+      Function<String, String> endpointRewrite,
+      boolean walletRequired,
+      MemberLauncher launcher) {
     this.walletRequired = walletRequired;
+    this.launcher = launcher != null ? launcher : (pod, ip) -> LndStandIn.start(configOf(pod, ip));
     this.client = client;
     this.namespace = namespace;
     this.endpointRewrite = endpointRewrite;
@@ -121,6 +143,12 @@ public final class StandInKubelet implements AutoCloseable {
 
   /** The running stand-in of a pod, or null. */
   public LndStandIn standIn(String pod) {
+    MemberProcess p = member(pod);
+    return p instanceof LndStandIn s ? s : null;
+  }
+
+  /** The running process of a pod (stand-in or real), or null. */
+  public MemberProcess member(String pod) {
     Member m = members.get(pod);
     return m == null ? null : m.process;
   }
@@ -157,7 +185,7 @@ public final class StandInKubelet implements AutoCloseable {
     if (members.get(pod) != m || m.terminating) {
       return;
     }
-    m.process = LndStandIn.start(m.config);
+    m.process = m.launch.get();
     writeStatus(pod, m, running(now(), finished));
   }
 
@@ -222,11 +250,10 @@ public final class StandInKubelet implements AutoCloseable {
     // ever dials it: clients reach members by DNS name through the HostsFile.
     String listen = "127.1." + (n / 250) + "." + (n % 250 + 1);
     String podIp = "198.51.100." + (n % 254 + 1);
-    LndStandIn.Config config = configOf(pod, listen);
     HostsFile.put(dnsName(pod), listen);
-    Member m = new Member(pod.getMetadata().getUid(), podIp, config);
+    Member m = new Member(pod.getMetadata().getUid(), podIp, () -> launcher.launch(pod, listen));
     members.put(name, m);
-    m.process = LndStandIn.start(config);
+    m.process = m.launch.get();
     writeStatus(name, m, running(now(), null));
   }
 
@@ -250,7 +277,7 @@ public final class StandInKubelet implements AutoCloseable {
   private void probeAll() {
     for (Map.Entry<String, Member> e : members.entrySet()) {
       Member m = e.getValue();
-      LndStandIn p = m.process;
+      MemberProcess p = m.process;
       if (p != null && p.exited() && !m.terminating) {
         // The process ended by itself: record the exit and restart it (restartPolicy Always).
         m.process = null;
