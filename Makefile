@@ -4,7 +4,7 @@ MVN ?= mvn -B
 CRD := lightningclusters.lightning.operator.dev-v1.yml
 TOOLS_DIR ?= $(HOME)/.cache/lightning-operator/tools
 
-.PHONY: help tools build test bench-failover manifests install image run fmt clean
+.PHONY: help tools build demo test bench-failover manifests install image run fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -14,6 +14,11 @@ tools: ## Build kube-apiserver, kubectl, kube-controller-manager and etcd from s
 
 build: ## Compile, format and package (no tests)
 	$(MVN) -q -DskipTests install
+
+demo: tools ## Real kube-apiserver, etcd, operator and lnd: apply the demo cluster, watch the election, kill the leader, see the failover
+	$(MVN) -q -DskipTests install
+	$(MVN) -q -pl operator test -Dtest=DemoRun -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=true \
+	  -Dsurefire.useFile=false
 
 test: tools ## Build the tools if missing, then run every unit and integration test
 	$(MVN) install

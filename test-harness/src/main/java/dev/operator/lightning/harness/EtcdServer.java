@@ -24,19 +24,24 @@ public final class EtcdServer implements AutoCloseable {
   private final int peerPort;
   private Process process;
 
-  private EtcdServer(Path binary) {
+  private EtcdServer(Path binary, int clientPort) {
     this.binary = binary;
     try {
       this.dataDir = Files.createTempDirectory("lnc-etcd");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.clientPort = freePort();
+    this.clientPort = clientPort > 0 ? clientPort : freePort();
     this.peerPort = freePort();
   }
 
   public static EtcdServer start() {
-    EtcdServer s = new EtcdServer(Tools.locate().binary("etcd"));
+    return start(0);
+  }
+
+  /** On a given client port (0: any free one). */
+  public static EtcdServer start(int clientPort) {
+    EtcdServer s = new EtcdServer(Tools.locate().binary("etcd"), clientPort);
     s.startProcess();
     return s;
   }
