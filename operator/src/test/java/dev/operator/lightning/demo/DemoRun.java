@@ -46,6 +46,15 @@ class DemoRun {
           .serverSideApply();
       try (ProcessKubelet kubelet =
           new ProcessKubelet(k8s, NS, dns, new RealLndLauncher(k8s, dns))) {
+        // Ctrl-C: stop the lnd processes and etcd too, not only the JVM.
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      kubelet.close();
+                      etcd.close();
+                    },
+                    "demo-cleanup"));
         say("kubectl apply -n demo -f manifests/examples/demo.yaml");
         try (var in =
             new FileInputStream(
