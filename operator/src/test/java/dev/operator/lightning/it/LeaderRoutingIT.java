@@ -296,6 +296,44 @@ class LeaderRoutingIT {
   }
 
   @Test
+  void aWalletIsRestoredFromTheUsersSeedSecret() {
+    java.util.List<String> words =
+        java.util.stream.IntStream.range(0, 24).mapToObj(i -> "restore" + i).toList();
+    try (MemberScenario s =
+        new MemberScenario(
+            client,
+            etcd,
+            "restore",
+            "kappa",
+            90,
+            null,
+            true,
+            false,
+            lc -> {
+              client
+                  .resource(
+                      LightningClusterReconcilerIT.secret(
+                          lc.getMetadata().getNamespace(),
+                          "my-seed",
+                          java.util.Map.of("mnemonic", String.join(" ", words))))
+                  .create();
+              lc.getSpec().wallet = new dev.operator.lightning.api.WalletSpec();
+              lc.getSpec().wallet.seedSecretRef =
+                  new dev.operator.lightning.api.SecretRef("my-seed");
+            })) {
+      s.awaitRoutedLeader(null);
+      assertThat(LndStandIn.lastMnemonic())
+          .as("the wallet was created from the user's seed")
+          .isEqualTo(words);
+      assertThat(s.events("WalletCreated")).singleElement().asString().contains("restored");
+      assertThat(client.secrets().inNamespace(s.ns).withName("kappa-wallet-seed").get())
+          .as("no generated seed beside the user's")
+          .isNull();
+      s.assertInvariantHeld();
+    }
+  }
+
+  @Test
   void twoClustersOnOneEtcdWithDifferentPrefixesDoNotInterfere() {
     try (MemberScenario a = scenario("shared", "one", 90, null);
         MemberScenario b = scenario("shared", "two", 90, "tenant-b/")) {

@@ -64,6 +64,22 @@ final class MemberScenario implements AutoCloseable {
       String etcdNamespace,
       boolean walletRequired,
       boolean realLnd) {
+    this(client, etcd, prefix, name, ttl, etcdNamespace, walletRequired, realLnd, c -> {});
+  }
+
+  /**
+   * @param customize changes the cluster (in its new namespace) before it is created
+   */
+  MemberScenario(
+      KubernetesClient client,
+      EtcdServer etcd,
+      String prefix,
+      String name,
+      Integer ttl,
+      String etcdNamespace,
+      boolean walletRequired,
+      boolean realLnd,
+      java.util.function.Consumer<LightningCluster> customize) {
     this.client = client;
     this.ns = ApiServerSupport.newNamespace(prefix);
     this.name = name;
@@ -86,6 +102,7 @@ final class MemberScenario implements AutoCloseable {
             + "/";
     this.invariant =
         new RoutingInvariant(client, ns, name + "-leader", etcd.endpoint(), electionPrefix);
+    customize.accept(lc);
     client.resource(lc).create();
   }
 

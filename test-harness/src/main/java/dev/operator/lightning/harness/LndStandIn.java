@@ -27,6 +27,7 @@ import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,6 +49,7 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LndStandIn.class);
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
+  private static volatile List<String> lastMnemonic = List.of();
   private static final java.util.concurrent.atomic.AtomicInteger walletsCreated =
       new java.util.concurrent.atomic.AtomicInteger();
 
@@ -112,6 +114,9 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
               return;
             }
             walletsCreated.incrementAndGet();
+            List<String> words = new java.util.ArrayList<>();
+            req.path("cipher_seed_mnemonic").forEach(w -> words.add(w.asText()));
+            lastMnemonic = List.copyOf(words);
             respond(
                 ex,
                 200,
@@ -227,6 +232,11 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
   /** Where the stand-ins of one cluster record that their shared wallet exists. */
   private String walletKey() {
     return nz(config.etcdNamespace()) + config.electionPrefix() + "-wallet";
+  }
+
+  /** The mnemonic of the last wallet a stand-in created. */
+  public static List<String> lastMnemonic() {
+    return lastMnemonic;
   }
 
   /** How many wallets this process created (tests check it is created once). */
