@@ -176,7 +176,9 @@ final class PrefixWatch {
                       err -> fail(err, gen),
                       () -> fail(new IllegalStateException("watch closed by etcd"), gen)));
     }
-    leaderMaybeChanged(revision);
+    if (leaderMaybeChanged(revision)) {
+      onChange.run();
+    }
     scheduleWatchdog(gen);
   }
 
@@ -251,7 +253,8 @@ final class PrefixWatch {
         TimeUnit.MILLISECONDS);
   }
 
-  private void leaderMaybeChanged(long atRevision) {
+  /** Records when the lowest key changes; true when it did. Callers decide whom to tell. */
+  private boolean leaderMaybeChanged(long atRevision) {
     boolean changed;
     synchronized (this) {
       List<Candidate> s = sorted();
@@ -263,9 +266,7 @@ final class PrefixWatch {
         leaderSince = clock.instant();
       }
     }
-    if (changed) {
-      onChange.run();
-    }
+    return changed;
   }
 
   private List<Candidate> sorted() {
