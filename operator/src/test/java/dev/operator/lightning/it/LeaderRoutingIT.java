@@ -265,7 +265,8 @@ class LeaderRoutingIT {
   @Test
   void theOperatorCreatesTheWalletOnceAndKeepsItsSeedAndAdminCredentials() {
     int before = LndStandIn.walletsCreated();
-    try (MemberScenario s = new MemberScenario(client, etcd, "wallet", "iota", 90, null, true)) {
+    try (MemberScenario s =
+        new MemberScenario(client, etcd, "wallet", "iota", 90, null, true, false, c -> {})) {
       String first = s.awaitRoutedLeader(null);
       var seed = client.secrets().inNamespace(s.ns).withName("iota-wallet-seed").get();
       assertThat(seed).as("seed Secret").isNotNull();

@@ -37,37 +37,12 @@ final class MemberScenario implements AutoCloseable {
       String name,
       Integer ttl,
       String etcdNamespace) {
-    this(client, etcd, prefix, name, ttl, etcdNamespace, false, false);
-  }
-
-  MemberScenario(
-      KubernetesClient client,
-      EtcdServer etcd,
-      String prefix,
-      String name,
-      Integer ttl,
-      String etcdNamespace,
-      boolean walletRequired) {
-    this(client, etcd, prefix, name, ttl, etcdNamespace, walletRequired, false);
+    this(client, etcd, prefix, name, ttl, etcdNamespace, false, false, c -> {});
   }
 
   /**
    * @param walletRequired members start without a wallet, as a new LND cluster does
    * @param realLnd members run the real lnd binary instead of stand-ins
-   */
-  MemberScenario(
-      KubernetesClient client,
-      EtcdServer etcd,
-      String prefix,
-      String name,
-      Integer ttl,
-      String etcdNamespace,
-      boolean walletRequired,
-      boolean realLnd) {
-    this(client, etcd, prefix, name, ttl, etcdNamespace, walletRequired, realLnd, c -> {});
-  }
-
-  /**
    * @param customize changes the cluster (in its new namespace) before it is created
    */
   MemberScenario(

@@ -37,7 +37,7 @@ class RealLndClusterIT {
     try (EtcdServer etcd = EtcdServer.start();
         Main.Running op = Main.start(client, Main.Settings.forTests());
         MemberScenario s =
-            new MemberScenario(client, etcd, "real", "sigma", 30, null, false, true)) {
+            new MemberScenario(client, etcd, "real", "sigma", 30, null, false, true, c -> {})) {
       String first = s.awaitRoutedLeader(null);
       assertThat(s.events("WalletCreated")).singleElement().asString().contains(first);
       String identity = identity(client, s, first);
