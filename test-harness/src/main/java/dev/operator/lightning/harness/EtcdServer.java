@@ -61,15 +61,8 @@ public final class EtcdServer implements AutoCloseable {
 
   /** Kills etcd (SIGKILL): every client connection breaks. */
   public void kill() {
-    if (process != null) {
-      process.destroyForcibly();
-      try {
-        process.waitFor();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      process = null;
-    }
+    Processes.stop(process, true);
+    process = null;
   }
 
   /** Starts etcd again on the same port and data. */

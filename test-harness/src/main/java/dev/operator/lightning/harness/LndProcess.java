@@ -60,26 +60,12 @@ public final class LndProcess implements AutoCloseable {
 
   /** SIGKILL: no resign, the session lease stays until its TTL. */
   public void killHard() {
-    if (process != null) {
-      process.destroyForcibly();
-      try {
-        process.waitFor();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    Processes.stop(process, true);
   }
 
   /** SIGTERM: LND resigns its leadership and shuts down. */
   public void stopGracefully() {
-    if (process != null) {
-      process.destroy();
-      try {
-        process.waitFor();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    Processes.stop(process, false);
   }
 
   /** The tail of its output, for failure messages. */

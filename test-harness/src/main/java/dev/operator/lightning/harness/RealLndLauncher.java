@@ -217,23 +217,13 @@ public final class RealLndLauncher implements MemberLauncher {
     @Override
     public void crash() {
       stopping = true;
-      process.destroyForcibly();
-      waitFor();
+      Processes.stop(process, true);
     }
 
     @Override
     public void shutdownGracefully() {
       stopping = true;
-      process.destroy();
-      waitFor();
-    }
-
-    private void waitFor() {
-      try {
-        process.waitFor();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      Processes.stop(process, false);
     }
   }
 }
