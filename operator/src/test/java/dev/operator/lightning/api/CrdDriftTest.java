@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** crds/ is what users install; it must be exactly what the API classes generate. */
@@ -38,10 +37,6 @@ class CrdDriftTest {
     assertThat(missing).as("fields without a description").isEmpty();
   }
 
-  /** Kubernetes' own types (affinity, resources, ...) are described upstream; skip into them. */
-  private static final Set<String> FOREIGN =
-      Set.of("affinity", "resources", "tolerations", "conditions", "nodeSelector", "annotations");
-
   private static void walk(String path, JSONSchemaProps node, List<String> missing) {
     if (node.getProperties() == null) {
       return;
@@ -53,7 +48,7 @@ class CrdDriftTest {
               if (child.getDescription() == null || child.getDescription().isBlank()) {
                 missing.add(p);
               }
-              if (!FOREIGN.contains(name)) {
+              if (!ApiReferenceTest.FOREIGN.contains(name)) {
                 walk(p, child, missing);
                 if (child.getItems() != null && child.getItems().getSchema() != null) {
                   walk(p + "[]", child.getItems().getSchema(), missing);
