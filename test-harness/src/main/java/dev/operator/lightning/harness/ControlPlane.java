@@ -24,8 +24,11 @@ public final class ControlPlane implements AutoCloseable {
   private final KubeAPIServer server;
   private final Path workDir;
   private final String kubeconfigYaml;
+  private final Tools tools;
+  private Process controllerManager;
 
   private ControlPlane(Tools tools) {
+    this.tools = tools;
     tools.binary("kube-apiserver");
     tools.binary("etcd");
     tools.binary("kubectl");
@@ -94,8 +97,43 @@ public final class ControlPlane implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts kube-controller-manager against this API server, with the controllers the local cluster
+   * needs: StatefulSets create their pods, the EndpointSlice controller follows pod readiness,
+   * garbage collection follows owner references, and each namespace gets its default
+   * ServiceAccount. No leader election, no serving port.
+   */
+  public synchronized void startControllerManager() {
+    if (controllerManager != null) {
+      return;
+    }
+    Path kubeconfig = writeKubeconfig(workDir.resolve("controller-manager.kubeconfig"));
+    try {
+      controllerManager =
+          new ProcessBuilder(
+                  tools.binary("kube-controller-manager").toString(),
+                  "--kubeconfig=" + kubeconfig,
+                  "--controllers=statefulset-controller,endpointslice-controller,"
+                      + "garbage-collector-controller,serviceaccount-controller",
+                  "--leader-elect=false",
+                  "--secure-port=0",
+                  "--concurrent-statefulset-syncs=5",
+                  "--v=1")
+              .redirectErrorStream(true)
+              .redirectOutput(workDir.resolve("kube-controller-manager.log").toFile())
+              .start();
+      log.info(
+          "kube-controller-manager started (log {})",
+          workDir.resolve("kube-controller-manager.log"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start kube-controller-manager", e);
+    }
+  }
+
   @Override
   public void close() {
+    Processes.stop(controllerManager, false);
     server.stop();
+    PodNetwork.deleteRecursively(workDir);
   }
 }

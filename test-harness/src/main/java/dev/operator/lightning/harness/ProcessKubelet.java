@@ -32,14 +32,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A kubelet for LND member pods that runs each pod as a local process on its own loopback address:
- * an {@link LndStandIn} by default, or what a {@link MemberLauncher} starts (the real lnd, see
- * {@link RealLndLauncher}), for tests and benchmarks that need many fast failovers. It binds each
- * pod to a node named {@value #NODE} (so deletion is graceful, as on a real node), writes pod
- * status as a kubelet would (podIP, phase, container state with restart count, Ready), evaluates
- * readiness at the probe's declared period with the probe's rule (RPC_ACTIVE or SERVER_ACTIVE),
- * restarts a killed container, and on graceful deletion lets the member resign before confirming
- * it.
+ * A kubelet for LND member pods that runs each pod as an {@link LndStandIn} on its own loopback
+ * address, for tests and benchmarks that need many fast failovers (pods with the real lnd and etcd
+ * run on the {@link SandboxKubelet} instead). It binds each pod to a node named {@value #NODE} (so
+ * deletion is graceful, as on a real node), writes pod status as a kubelet would (podIP, phase,
+ * container state with restart count, Ready), evaluates readiness at the probe's declared period
+ * with the probe's rule (RPC_ACTIVE or SERVER_ACTIVE), restarts a killed container, and on graceful
+ * deletion lets the member resign before confirming it.
  *
  * <p>Service DNS does not exist here: {@code endpointRewrite} maps the etcd endpoint written in
  * lnd.conf to the address the stand-ins really dial.
@@ -63,7 +62,6 @@ public final class ProcessKubelet implements AutoCloseable {
   private final Map<String, Instant> readySince = new ConcurrentHashMap<>();
   private final Watch watch;
   private final boolean walletRequired;
-  private final MemberLauncher launcher;
 
   private static final class Member {
     final String uid;
@@ -96,26 +94,8 @@ public final class ProcessKubelet implements AutoCloseable {
       String namespace,
       Function<String, String> endpointRewrite,
       boolean walletRequired) {
-    this(client, namespace, endpointRewrite, walletRequired, null);
-  }
 
-  /** Runs members with the given launcher instead of stand-ins (for example the real lnd). */
-  public ProcessKubelet(
-      KubernetesClient client,
-      String namespace,
-      Function<String, String> endpointRewrite,
-      MemberLauncher launcher) {
-    this(client, namespace, endpointRewrite, false, launcher);
-  }
-
-  private ProcessKubelet(
-      KubernetesClient client,
-      String namespace,
-      Function<String, String> endpointRewrite,
-      boolean walletRequired,
-      MemberLauncher launcher) {
     this.walletRequired = walletRequired;
-    this.launcher = launcher != null ? launcher : (pod, ip) -> LndStandIn.start(configOf(pod, ip));
     this.client = client;
     this.namespace = namespace;
     this.endpointRewrite = endpointRewrite;
@@ -147,7 +127,7 @@ public final class ProcessKubelet implements AutoCloseable {
     return p instanceof LndStandIn s ? s : null;
   }
 
-  /** The running process of a pod (stand-in or real), or null. */
+  /** The running stand-in of a pod, as a member process, or null. */
   public MemberProcess member(String pod) {
     Member m = members.get(pod);
     return m == null ? null : m.process;
@@ -251,7 +231,9 @@ public final class ProcessKubelet implements AutoCloseable {
     String listen = "127.1." + (n / 250) + "." + (n % 250 + 1);
     String podIp = "198.51.100." + (n % 254 + 1);
     HostsFile.put(dnsName(pod), listen);
-    Member m = new Member(pod.getMetadata().getUid(), podIp, () -> launcher.launch(pod, listen));
+    Member m =
+        new Member(
+            pod.getMetadata().getUid(), podIp, () -> LndStandIn.start(configOf(pod, listen)));
     members.put(name, m);
     m.process = m.launch.get();
     writeStatus(name, m, running(now(), null));

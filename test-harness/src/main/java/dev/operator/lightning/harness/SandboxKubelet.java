@@ -1,0 +1,972 @@
+package dev.operator.lightning.harness;
+
+import io.fabric8.kubernetes.api.model.BindingBuilder;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A kubelet for one node of the local cluster that runs every pod of a namespace as local
+ * processes, each in its own network namespace ({@link PodNetwork}) and mount namespace: the
+ * container's declared command and args, with its environment resolved as Kubernetes does (downward
+ * API, Secret and ConfigMap keys, {@code $(VAR)}), and Secret, ConfigMap, emptyDir and
+ * PersistentVolumeClaim volumes materialised under a per-pod folder and bind-mounted at their
+ * declared mount paths. Readiness and liveness probes run as declared (exec inside the pod's
+ * namespaces, httpGet and tcpSocket against the pod IP) with their period, timeout and thresholds;
+ * the restart policy is honoured; deletion sends SIGTERM, waits the grace period, then SIGKILL; pod
+ * status is written as a kubelet writes it. Images map to binaries through the {@link ImageTable};
+ * a pod it cannot run gets a waiting reason saying why.
+ *
+ * <p>What differs from a real node: no image filesystem (the container sees the host's files plus
+ * its volumes, and {@code HOME} is a per-pod folder), one container per pod, no resource limits, no
+ * init containers, and a container restart waits one second instead of the growing back-off.
+ */
+public final class SandboxKubelet implements AutoCloseable {
+  public static final String NODE = "local-node";
+  private static final Logger log = LoggerFactory.getLogger(SandboxKubelet.class);
+  private static final Duration RESTART_DELAY = Duration.ofSeconds(1);
+  private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final PodNetwork network;
+  private final ClusterDns dns;
+  private final ImageTable images;
+  private final Path root;
+  private final Set<Path> createdMountPoints = ConcurrentHashMap.newKeySet();
+  private final Map<String, PodRun> pods = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService loop =
+      Executors.newScheduledThreadPool(
+          6,
+          r -> {
+            Thread t = new Thread(r, "sandbox-kubelet");
+            t.setDaemon(true);
+            return t;
+          });
+  private final Watch watch;
+
+  /** What a command run in a pod printed and returned. */
+  public record ExecResult(int exitCode, String output) {}
+
+  private static final class PodRun {
+    final String name;
+    final String uid;
+    volatile Pod pod;
+    PodNetwork.Attachment net;
+    Path dir;
+    Container container;
+    List<String> argv;
+    Map<String, String> env;
+    List<String[]> mounts;
+    volatile Process process;
+    volatile boolean ready;
+    volatile boolean terminating;
+    volatile int restarts;
+    volatile String waitingReason;
+    volatile String waitingMessage;
+    volatile ContainerState lastState;
+    volatile Instant startedAt;
+    volatile Instant readySince;
+    final Instant created = Instant.now();
+    int readyStreak;
+    int unreadyStreak;
+    int livenessFailures;
+    final List<ScheduledFuture<?>> probes = new ArrayList<>();
+
+    PodRun(Pod pod) {
+      this.name = pod.getMetadata().getName();
+      this.uid = pod.getMetadata().getUid();
+      this.pod = pod;
+    }
+  }
+
+  public SandboxKubelet(
+      KubernetesClient client,
+      String namespace,
+      PodNetwork network,
+      ClusterDns dns,
+      ImageTable images) {
+    this.client = client;
+    this.namespace = namespace;
+    this.network = network;
+    this.dns = dns;
+    this.images = images;
+    try {
+      this.root = Files.createTempDirectory("lnc-node-" + namespace + "-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    registerNode();
+    this.watch =
+        client
+            .pods()
+            .inNamespace(namespace)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, Pod pod) {
+                    loop.execute(() -> handle(action, pod));
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {
+                    if (cause != null) {
+                      log.warn("pod watch closed: {}", cause.toString());
+                    }
+                  }
+                });
+  }
+
+  /** Registers the node, Ready, as a kubelet does: the EndpointSlice controller needs it. */
+  private void registerNode() {
+    var node =
+        new io.fabric8.kubernetes.api.model.NodeBuilder()
+            .withNewMetadata()
+            .withName(NODE)
+            .withLabels(Map.of("kubernetes.io/hostname", NODE, "kubernetes.io/os", "linux"))
+            .endMetadata()
+            .build();
+    try {
+      client.nodes().resource(node).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+    var status =
+        new io.fabric8.kubernetes.api.model.NodeBuilder()
+            .withNewStatus()
+            .addNewCondition()
+            .withType("Ready")
+            .withStatus("True")
+            .withReason("KubeletReady")
+            .withMessage("local kubelet is posting ready status")
+            .endCondition()
+            .addNewAddress()
+            .withType("InternalIP")
+            .withAddress(network.gateway())
+            .endAddress()
+            .endStatus()
+            .build();
+    client
+        .nodes()
+        .withName(NODE)
+        .subresource("status")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), status);
+  }
+
+  /** The pod's IP on the pod network, or null if it does not run here. */
+  public String podIp(String pod) {
+    PodRun r = pods.get(pod);
+    return r == null || r.net == null ? null : r.net.ip();
+  }
+
+  /** The container's output (stdout and stderr, all restarts). */
+  public Path log(String pod) {
+    PodRun r = pods.get(pod);
+    return r == null || r.dir == null ? null : r.dir.resolve("container.log");
+  }
+
+  /** When the pod last turned Ready through its readiness probe. */
+  public Instant readySince(String pod) {
+    PodRun r = pods.get(pod);
+    return r == null ? null : r.readySince;
+  }
+
+  /** SIGKILL of the container's process, as {@code kill -9} on the node; it is restarted. */
+  public void killContainer(String pod) {
+    PodRun r = pods.get(pod);
+    Process p = r == null ? null : r.process;
+    if (p == null) {
+      throw new IllegalStateException("no running container in pod " + pod);
+    }
+    log.info("pod {}: SIGKILL to {}", pod, p.pid());
+    p.destroyForcibly();
+  }
+
+  /** Runs a command in the pod's namespaces with the container's environment (kubectl exec). */
+  public ExecResult exec(String pod, List<String> command, Duration timeout) {
+    PodRun r = pods.get(pod);
+    Process p = r == null ? null : r.process;
+    if (p == null) {
+      throw new IllegalStateException("no running container in pod " + pod);
+    }
+    List<String> cmd =
+        new ArrayList<>(List.of("nsenter", "-t", Long.toString(p.pid()), "-n", "-m", "--"));
+    cmd.addAll(command);
+    return run(cmd, r.env, timeout);
+  }
+
+  private void handle(Watcher.Action action, Pod pod) {
+    String name = pod.getMetadata().getName();
+    PodRun r = pods.get(name);
+    if (r != null && !r.uid.equals(pod.getMetadata().getUid())) {
+      if (action == Watcher.Action.DELETED) {
+        return;
+      }
+      // A new pod with the same name (StatefulSet): the old one must be gone first.
+      if (!r.terminating) {
+        return;
+      }
+      loop.schedule(() -> handle(action, pod), 200, TimeUnit.MILLISECONDS);
+      return;
+    }
+    if (action == Watcher.Action.DELETED) {
+      if (r != null) {
+        r.terminating = true;
+        stopContainer(r, true, 0);
+        cleanUp(r);
+      }
+      return;
+    }
+    if (r == null) {
+      if (pod.getMetadata().getDeletionTimestamp() == null) {
+        start(pod);
+      }
+      return;
+    }
+    r.pod = pod;
+    if (pod.getMetadata().getDeletionTimestamp() != null && !r.terminating) {
+      r.terminating = true;
+      Long grace = pod.getMetadata().getDeletionGracePeriodSeconds();
+      loop.execute(() -> terminate(r, grace == null ? 30 : grace));
+    }
+  }
+
+  private void start(Pod pod) {
+    PodRun r = new PodRun(pod);
+    pods.put(r.name, r);
+    if (pod.getSpec().getNodeName() == null && !bind(r.name)) {
+      pods.remove(r.name);
+      return;
+    }
+    try {
+      r.dir = Files.createDirectories(root.resolve(r.name + "-" + r.uid.substring(0, 8)));
+      Files.createDirectories(r.dir.resolve("home"));
+      r.net = network.attach(namespace + "/" + r.name);
+      if (pod.getSpec().getHostname() != null && pod.getSpec().getSubdomain() != null) {
+        dns.putPod(
+            namespace, pod.getSpec().getHostname(), pod.getSpec().getSubdomain(), r.net.ip());
+      }
+      prepare(r);
+    } catch (RuntimeException | IOException e) {
+      r.waitingReason = "CreateContainerConfigError";
+      r.waitingMessage = e.getMessage();
+      log.warn("cannot run pod {}: {}", r.name, e.getMessage());
+      writeStatus(r);
+      return;
+    }
+    launch(r);
+    scheduleProbes(r);
+  }
+
+  private boolean bind(String name) {
+    try {
+      client
+          .bindings()
+          .inNamespace(namespace)
+          .resource(
+              new BindingBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .endMetadata()
+                  .withNewTarget()
+                  .withKind("Node")
+                  .withName(NODE)
+                  .endTarget()
+                  .build())
+          .create();
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return true;
+      }
+      log.warn("cannot bind {}: {}", name, e.getMessage());
+      return false;
+    }
+  }
+
+  /** Volumes, environment and argv: everything that does not change across restarts. */
+  private void prepare(PodRun r) throws IOException {
+    Pod pod = r.pod;
+    List<Container> containers = pod.getSpec().getContainers();
+    if (containers.size() != 1
+        || (pod.getSpec().getInitContainers() != null
+            && !pod.getSpec().getInitContainers().isEmpty())) {
+      throw new IllegalArgumentException(
+          "the local kubelet runs pods with exactly one container and no init containers");
+    }
+    Container c = containers.get(0);
+    r.container = c;
+    Map<String, Path> volumes = new LinkedHashMap<>();
+    for (Volume v :
+        pod.getSpec().getVolumes() == null ? List.<Volume>of() : pod.getSpec().getVolumes()) {
+      volumes.put(v.getName(), materialise(r, v));
+    }
+    r.mounts = new ArrayList<>();
+    for (VolumeMount vm :
+        c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
+      Path source = volumes.get(vm.getName());
+      if (source == null) {
+        throw new IllegalArgumentException("volume mount " + vm.getName() + " has no volume");
+      }
+      if (vm.getSubPath() != null && !vm.getSubPath().isEmpty()) {
+        source = source.resolve(vm.getSubPath());
+      }
+      createMountPoint(Path.of(vm.getMountPath()), Files.isDirectory(source));
+      r.mounts.add(
+          new String[] {
+            source.toString(),
+            vm.getMountPath(),
+            Boolean.TRUE.equals(vm.getReadOnly()) ? "ro" : "rw"
+          });
+    }
+    r.env = new LinkedHashMap<>();
+    r.env.put("PATH", PATH);
+    r.env.put(
+        "HOSTNAME", pod.getSpec().getHostname() != null ? pod.getSpec().getHostname() : r.name);
+    r.env.put("HOME", r.dir.resolve("home").toString());
+    r.env.putAll(ContainerEnvironment.resolve(pod, r.net.ip(), c.getEnv(), this::keyOf));
+    List<String> command = ContainerEnvironment.expandAll(c.getCommand(), r.env);
+    List<String> argv = new ArrayList<>();
+    argv.add(images.binaryFor(c.getImage(), command).toString());
+    if (command.size() > 1) {
+      argv.addAll(command.subList(1, command.size()));
+    }
+    argv.addAll(ContainerEnvironment.expandAll(c.getArgs(), r.env));
+    r.argv = argv;
+  }
+
+  private Path materialise(PodRun r, Volume v) throws IOException {
+    Path dir = r.dir.resolve("volumes").resolve(v.getName());
+    if (v.getPersistentVolumeClaim() != null) {
+      // Outlives the pod, as a bound volume does: a StatefulSet pod gets its data back.
+      Path claim = root.resolve("claims").resolve(v.getPersistentVolumeClaim().getClaimName());
+      return Files.createDirectories(claim);
+    }
+    Files.createDirectories(dir);
+    if (v.getEmptyDir() != null) {
+      return dir;
+    }
+    if (v.getSecret() != null) {
+      Secret s =
+          client.secrets().inNamespace(namespace).withName(v.getSecret().getSecretName()).get();
+      if (s == null) {
+        throw new IllegalArgumentException(
+            "Secret " + v.getSecret().getSecretName() + " not found");
+      }
+      Map<String, byte[]> data = new LinkedHashMap<>();
+      if (s.getData() != null) {
+        s.getData().forEach((k, b64) -> data.put(k, Base64.getDecoder().decode(b64)));
+      }
+      if (s.getStringData() != null) {
+        s.getStringData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+      }
+      writeKeys(dir, data, v.getSecret().getItems(), v.getSecret().getDefaultMode());
+      return dir;
+    }
+    if (v.getConfigMap() != null) {
+      ConfigMap cm =
+          client.configMaps().inNamespace(namespace).withName(v.getConfigMap().getName()).get();
+      if (cm == null) {
+        throw new IllegalArgumentException(
+            "ConfigMap " + v.getConfigMap().getName() + " not found");
+      }
+      Map<String, byte[]> data = new LinkedHashMap<>();
+      if (cm.getData() != null) {
+        cm.getData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+      }
+      if (cm.getBinaryData() != null) {
+        cm.getBinaryData().forEach((k, b64) -> data.put(k, Base64.getDecoder().decode(b64)));
+      }
+      writeKeys(dir, data, v.getConfigMap().getItems(), v.getConfigMap().getDefaultMode());
+      return dir;
+    }
+    throw new IllegalArgumentException(
+        "volume "
+            + v.getName()
+            + ": the local kubelet supports secret, configMap, emptyDir and persistentVolumeClaim");
+  }
+
+  private static void writeKeys(
+      Path dir, Map<String, byte[]> data, List<KeyToPath> items, Integer mode) throws IOException {
+    Map<String, String> keyToPath = new LinkedHashMap<>();
+    if (items == null || items.isEmpty()) {
+      data.keySet().forEach(k -> keyToPath.put(k, k));
+    } else {
+      for (KeyToPath i : items) {
+        if (!data.containsKey(i.getKey())) {
+          throw new IllegalArgumentException("volume item " + i.getKey() + " not found");
+        }
+        keyToPath.put(i.getKey(), i.getPath());
+      }
+    }
+    for (var e : keyToPath.entrySet()) {
+      Path file = dir.resolve(e.getValue());
+      Files.createDirectories(file.getParent());
+      Files.write(file, data.get(e.getKey()));
+      Files.setPosixFilePermissions(file, permissions(mode == null ? 0644 : mode));
+    }
+  }
+
+  private static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] order = {
+      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+          PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
+          PosixFilePermission.GROUP_READ,
+      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
+          PosixFilePermission.OWNER_READ
+    };
+    for (int bit = 0; bit < order.length; bit++) {
+      if ((mode & (1 << bit)) != 0) {
+        set.add(order[bit]);
+      }
+    }
+    return set;
+  }
+
+  private String keyOf(String kind, String nameAndKey) {
+    String name = nameAndKey.substring(0, nameAndKey.indexOf('/'));
+    String key = nameAndKey.substring(nameAndKey.indexOf('/') + 1);
+    if (kind.equals("Secret")) {
+      Secret s = client.secrets().inNamespace(namespace).withName(name).get();
+      String b64 = s == null || s.getData() == null ? null : s.getData().get(key);
+      return b64 == null
+          ? null
+          : new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+    }
+    ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).get();
+    return cm == null || cm.getData() == null ? null : cm.getData().get(key);
+  }
+
+  /** Mount points must exist on the host to bind over them; the ones made here go on close. */
+  private void createMountPoint(Path target, boolean directory) throws IOException {
+    Path existing = target;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == target) {
+      return;
+    }
+    Path firstCreated = target;
+    while (firstCreated.getParent() != null && !firstCreated.getParent().equals(existing)) {
+      firstCreated = firstCreated.getParent();
+    }
+    createdMountPoints.add(firstCreated);
+    if (directory) {
+      Files.createDirectories(target);
+    } else {
+      Files.createDirectories(target.getParent());
+      Files.createFile(target);
+    }
+  }
+
+  private void launch(PodRun r) {
+    StringBuilder script = new StringBuilder("set -e\n");
+    for (String[] m : r.mounts) {
+      script
+          .append("mount --bind ")
+          .append(quote(m[0]))
+          .append(' ')
+          .append(quote(m[1]))
+          .append('\n');
+      if (m[2].equals("ro")) {
+        script.append("mount -o remount,bind,ro ").append(quote(m[1])).append('\n');
+      }
+    }
+    script.append("exec \"$@\"\n");
+    List<String> cmd = new ArrayList<>(PodNetwork.execIn(r.net.netns()));
+    cmd.addAll(List.of("/bin/sh", "-c", script.toString(), r.name));
+    cmd.addAll(r.argv);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().clear();
+    pb.environment().putAll(r.env);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(r.dir.resolve("container.log").toFile()));
+    try {
+      Process p = pb.start();
+      r.process = p;
+      r.startedAt = Instant.now();
+      r.waitingReason = null;
+      r.waitingMessage = null;
+      p.onExit().thenRun(() -> loop.execute(() -> exited(r, p)));
+    } catch (IOException e) {
+      r.waitingReason = "RunContainerError";
+      r.waitingMessage = e.getMessage();
+    }
+    writeStatus(r);
+  }
+
+  private void exited(PodRun r, Process p) {
+    log.info("pod {}: container exited with {}", r.name, p.exitValue());
+    if (r.process != p) {
+      return;
+    }
+    r.process = null;
+    r.ready = false;
+    r.readyStreak = 0;
+    int code = p.exitValue();
+    r.lastState =
+        new ContainerStateBuilder()
+            .withNewTerminated()
+            .withExitCode(code)
+            .withReason(code == 0 ? "Completed" : "Error")
+            .withStartedAt(timestamp(r.startedAt))
+            .withFinishedAt(timestamp(Instant.now()))
+            .endTerminated()
+            .build();
+    if (r.terminating) {
+      return;
+    }
+    String policy = r.pod.getSpec().getRestartPolicy();
+    boolean restart = !"Never".equals(policy) && !("OnFailure".equals(policy) && code == 0);
+    if (!restart) {
+      writeStatus(r);
+      return;
+    }
+    r.restarts++;
+    r.waitingReason = "CrashLoopBackOff";
+    r.waitingMessage = "back-off " + RESTART_DELAY.toMillis() + " ms restarting failed container";
+    writeStatus(r);
+    loop.schedule(
+        () -> {
+          if (!r.terminating && r.process == null && pods.get(r.name) == r) {
+            launch(r);
+          }
+        },
+        RESTART_DELAY.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void scheduleProbes(PodRun r) {
+    Probe readiness = r.container.getReadinessProbe();
+    if (readiness == null) {
+      // No probe: ready whenever the container runs, checked each second.
+      r.probes.add(
+          loop.scheduleAtFixedRate(
+              () -> readinessResult(r, null, r.process != null), 0, 1, TimeUnit.SECONDS));
+    } else {
+      r.probes.add(
+          loop.scheduleWithFixedDelay(
+              () -> readinessResult(r, readiness, probe(r, readiness)),
+              seconds(readiness.getInitialDelaySeconds(), 0) * 1000L,
+              seconds(readiness.getPeriodSeconds(), 10) * 1000L,
+              TimeUnit.MILLISECONDS));
+    }
+    Probe liveness = r.container.getLivenessProbe();
+    if (liveness != null) {
+      r.probes.add(
+          loop.scheduleWithFixedDelay(
+              () -> livenessResult(r, liveness, probe(r, liveness)),
+              seconds(liveness.getInitialDelaySeconds(), 0) * 1000L,
+              seconds(liveness.getPeriodSeconds(), 10) * 1000L,
+              TimeUnit.MILLISECONDS));
+    }
+  }
+
+  private void readinessResult(PodRun r, Probe probe, boolean success) {
+    boolean ready;
+    synchronized (r) {
+      if (r.process == null || r.terminating) {
+        success = false;
+        r.readyStreak = 0;
+        r.unreadyStreak = Integer.MAX_VALUE / 2;
+      }
+      if (success) {
+        r.readyStreak++;
+        r.unreadyStreak = 0;
+      } else {
+        r.unreadyStreak++;
+        r.readyStreak = 0;
+      }
+      int successThreshold = probe == null ? 1 : seconds(probe.getSuccessThreshold(), 1);
+      int failureThreshold = probe == null ? 1 : seconds(probe.getFailureThreshold(), 3);
+      ready = r.ready;
+      if (!r.ready && r.readyStreak >= successThreshold) {
+        ready = true;
+      } else if (r.ready && r.unreadyStreak >= failureThreshold) {
+        ready = false;
+      }
+      if (ready == r.ready) {
+        return;
+      }
+      r.ready = ready;
+      if (ready) {
+        r.readySince = Instant.now();
+      }
+    }
+    writeStatus(r);
+  }
+
+  private void livenessResult(PodRun r, Probe probe, boolean success) {
+    Process p = r.process;
+    if (p == null || r.terminating) {
+      return;
+    }
+    synchronized (r) {
+      r.livenessFailures = success ? 0 : r.livenessFailures + 1;
+      if (r.livenessFailures < seconds(probe.getFailureThreshold(), 3)) {
+        return;
+      }
+      r.livenessFailures = 0;
+    }
+    log.info("pod {}: liveness probe failed, restarting the container", r.name);
+    Long grace = r.pod.getSpec().getTerminationGracePeriodSeconds();
+    stopProcess(p, false, grace == null ? 30 : grace);
+  }
+
+  private boolean probe(PodRun r, Probe probe) {
+    long t0 = System.nanoTime();
+    try {
+      return probeOnce(r, probe);
+    } finally {
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      if (ms > 500) {
+        log.info("probe of {} took {} ms", r.name, ms);
+      }
+    }
+  }
+
+  private boolean probeOnce(PodRun r, Probe probe) {
+    Process p = r.process;
+    if (p == null) {
+      return false;
+    }
+    int timeout = seconds(probe.getTimeoutSeconds(), 1);
+    try {
+      if (probe.getExec() != null) {
+        List<String> cmd =
+            new ArrayList<>(List.of("nsenter", "-t", Long.toString(p.pid()), "-n", "-m", "--"));
+        cmd.addAll(probe.getExec().getCommand());
+        return run(cmd, r.env, Duration.ofSeconds(timeout)).exitCode() == 0;
+      }
+      if (probe.getHttpGet() != null) {
+        var get = probe.getHttpGet();
+        String scheme = get.getScheme() == null ? "http" : get.getScheme().toLowerCase();
+        URI uri =
+            URI.create(
+                scheme
+                    + "://"
+                    + r.net.ip()
+                    + ":"
+                    + port(r, get.getPort())
+                    + (get.getPath() == null ? "/" : get.getPath()));
+        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+        if (c instanceof HttpsURLConnection https) {
+          // The kubelet does not verify probe certificates.
+          https.setSSLSocketFactory(trustAll().getSocketFactory());
+          https.setHostnameVerifier((h, s) -> true);
+        }
+        c.setConnectTimeout(timeout * 1000);
+        c.setReadTimeout(timeout * 1000);
+        int code = c.getResponseCode();
+        c.disconnect();
+        return code >= 200 && code < 400;
+      }
+      if (probe.getTcpSocket() != null) {
+        try (Socket s = new Socket()) {
+          s.connect(
+              new InetSocketAddress(r.net.ip(), port(r, probe.getTcpSocket().getPort())),
+              timeout * 1000);
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int port(PodRun r, IntOrString port) {
+    if (port.getIntVal() != null) {
+      return port.getIntVal();
+    }
+    return r.container.getPorts().stream()
+        .filter(p -> port.getStrVal().equals(p.getName()))
+        .map(ContainerPort::getContainerPort)
+        .findFirst()
+        .orElseThrow(
+            () -> new IllegalArgumentException("no container port named " + port.getStrVal()));
+  }
+
+  private static int seconds(Integer value, int fallback) {
+    return value == null || value == 0 ? fallback : value;
+  }
+
+  private void terminate(PodRun r, long graceSeconds) {
+    log.info("pod {}: terminating with a grace period of {} s", r.name, graceSeconds);
+    stopContainer(r, graceSeconds == 0, graceSeconds);
+    try {
+      client.pods().inNamespace(namespace).withName(r.name).withGracePeriod(0).delete();
+    } catch (KubernetesClientException e) {
+      log.debug("final delete of {}: {}", r.name, e.getMessage());
+    }
+    cleanUp(r);
+  }
+
+  private void stopContainer(PodRun r, boolean kill, long graceSeconds) {
+    r.probes.forEach(f -> f.cancel(false));
+    stopProcess(r.process, kill, graceSeconds);
+  }
+
+  /** SIGTERM, then SIGKILL after the grace period (or SIGKILL at once); waits for the end. */
+  private static void stopProcess(Process p, boolean kill, long graceSeconds) {
+    if (p == null) {
+      return;
+    }
+    try {
+      if (!kill) {
+        p.destroy();
+        if (p.waitFor(Math.max(graceSeconds, 1), TimeUnit.SECONDS)) {
+          return;
+        }
+      }
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void cleanUp(PodRun r) {
+    if (pods.remove(r.name, r)) {
+      Pod pod = r.pod;
+      if (pod.getSpec().getHostname() != null && pod.getSpec().getSubdomain() != null) {
+        dns.removePod(namespace, pod.getSpec().getHostname(), pod.getSpec().getSubdomain());
+      }
+      if (r.net != null) {
+        network.detach(namespace + "/" + r.name);
+      }
+    }
+  }
+
+  private void writeStatus(PodRun r) {
+    boolean running = r.process != null;
+    ContainerState state;
+    if (running) {
+      state = new ContainerStateBuilder().withNewRunning(timestamp(r.startedAt)).build();
+    } else if (r.waitingReason != null) {
+      state =
+          new ContainerStateBuilder()
+              .withNewWaiting()
+              .withReason(r.waitingReason)
+              .withMessage(r.waitingMessage)
+              .endWaiting()
+              .build();
+    } else if (r.lastState != null) {
+      state = r.lastState;
+    } else {
+      state =
+          new ContainerStateBuilder()
+              .withNewWaiting()
+              .withReason("ContainerCreating")
+              .endWaiting()
+              .build();
+    }
+    String phase = "Pending";
+    if (running || r.restarts > 0) {
+      phase = "Running";
+    } else if (r.lastState != null && r.lastState.getTerminated() != null) {
+      phase = r.lastState.getTerminated().getExitCode() == 0 ? "Succeeded" : "Failed";
+    }
+    String ready = r.ready ? "True" : "False";
+    Container c = r.container != null ? r.container : r.pod.getSpec().getContainers().get(0);
+    var status =
+        new ContainerStatusBuilder()
+            .withName(c.getName())
+            .withImage(c.getImage())
+            .withImageID("")
+            .withContainerID(running ? "local://" + r.process.pid() : null)
+            .withReady(r.ready)
+            .withStarted(running)
+            .withRestartCount(r.restarts)
+            .withState(state)
+            .withLastState(r.restarts > 0 ? r.lastState : null)
+            .build();
+    String ip = r.net == null ? null : r.net.ip();
+    Pod patch =
+        new PodBuilder()
+            .withNewStatus()
+            .withPhase(phase)
+            .withPodIP(ip)
+            .withPodIPs(
+                ip == null ? List.of() : List.of(new io.fabric8.kubernetes.api.model.PodIP(ip)))
+            .withHostIP(network.gateway())
+            .withStartTime(timestamp(r.created))
+            .withConditions(
+                condition("PodScheduled", "True"),
+                condition("Initialized", "True"),
+                condition("ContainersReady", ready),
+                condition("Ready", ready))
+            .withContainerStatuses(List.of(status))
+            .endStatus()
+            .build();
+    try {
+      client
+          .pods()
+          .inNamespace(namespace)
+          .withName(r.name)
+          .subresource("status")
+          .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    } catch (KubernetesClientException e) {
+      log.warn("status of {} not written: {}", r.name, e.getMessage());
+    }
+  }
+
+  private static io.fabric8.kubernetes.api.model.PodCondition condition(
+      String type, String status) {
+    return new PodConditionBuilder().withType(type).withStatus(status).build();
+  }
+
+  private static String timestamp(Instant t) {
+    return (t == null ? Instant.now() : t).truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private static String quote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+
+  /** Runs a command with a clean environment and a deadline, capturing its output. */
+  static ExecResult run(List<String> cmd, Map<String, String> env, Duration timeout) {
+    try {
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      if (env != null) {
+        pb.environment().clear();
+        pb.environment().putAll(env);
+      }
+      Process p = pb.start();
+      var out = new java.io.ByteArrayOutputStream();
+      Thread reader =
+          new Thread(
+              () -> {
+                try {
+                  p.getInputStream().transferTo(out);
+                } catch (IOException e) {
+                  // process gone
+                }
+              });
+      reader.setDaemon(true);
+      reader.start();
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(5, TimeUnit.SECONDS);
+        return new ExecResult(-1, "timed out after " + timeout.toMillis() + " ms");
+      }
+      reader.join(1000);
+      return new ExecResult(p.exitValue(), out.toString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return new ExecResult(-1, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new ExecResult(-1, "interrupted");
+    }
+  }
+
+  private static SSLContext trustAll() {
+    try {
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(
+          null,
+          new TrustManager[] {
+            new X509TrustManager() {
+              @Override
+              public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+              @Override
+              public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+              @Override
+              public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+              }
+            }
+          },
+          null);
+      return ctx;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    watch.close();
+    List.copyOf(pods.values())
+        .forEach(
+            r -> {
+              r.terminating = true;
+              stopContainer(r, true, 0);
+              cleanUp(r);
+            });
+    loop.shutdownNow();
+    for (Path p : createdMountPoints) {
+      removeEmptyDirectories(p);
+    }
+    PodNetwork.deleteRecursively(root);
+  }
+
+  /** Removes a tree of mount points only if it holds no files. */
+  private static void removeEmptyDirectories(Path top) {
+    try (var walk = Files.walk(top)) {
+      if (walk.anyMatch(p -> !Files.isDirectory(p) && p.toFile().length() > 0)) {
+        return;
+      }
+    } catch (IOException | UncheckedIOException e) {
+      return;
+    }
+    PodNetwork.deleteRecursively(top);
+  }
+}
