@@ -5,12 +5,10 @@ import static org.awaitility.Awaitility.await;
 import dev.operator.lightning.Main;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
-import dev.operator.lightning.harness.EtcdServer;
-import dev.operator.lightning.harness.HostsFile;
-import dev.operator.lightning.harness.ProcessKubelet;
-import dev.operator.lightning.harness.RealLndLauncher;
+import dev.operator.lightning.harness.LocalCluster;
 import dev.operator.lightning.harness.Tools;
-import dev.operator.lightning.it.BenchSupport;
+import dev.operator.lightning.it.ApiServerSupport;
+import dev.operator.lightning.it.Lncli;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -20,63 +18,68 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code make demo}: a real kube-apiserver, a real etcd, the operator, and the real lnd run by the
- * process kubelet. Applies manifests/examples/demo.yaml, shows the cluster and its events live
- * while a leader is elected and its wallet created, kills the leader hard, shows the failover with
- * its measured time, and stops everything it started.
+ * {@code make demo}: the local cluster (a real kube-apiserver and kube-controller-manager, the pod
+ * network, and a kubelet that runs pods as the real etcd and lnd), and the operator. Applies
+ * manifests/examples/demo.yaml, shows the cluster and its events live while the managed etcd forms,
+ * a leader is elected and its wallet created, asks the leader Service for the node's identity with
+ * lncli, kills the leader hard, shows the failover with its measured time and the same identity
+ * behind the Service, and stops everything it started (also on Ctrl-C).
  */
 class DemoRun {
   private static final String NS = "demo";
 
   @Test
   void demo() throws Exception {
-    say("starting a real kube-apiserver, etcd and the operator");
-    KubernetesClient k8s = BenchSupport.client();
-    // demo-etcd:2379 is what the demo cluster names; the operator resolves it through the
-    // harness's hosts file, lnd through the kubelet's endpoint mapping.
-    HostsFile.put("demo-etcd", "127.0.0.1");
-    try (EtcdServer etcd = EtcdServer.start(2379);
-        Main.Running operator = Main.start(k8s, Main.Settings.forTests())) {
-      Function<String, String> dns = e -> e.equals("demo-etcd:2379") ? etcd.endpoint() : e;
-      k8s.resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-          .serverSideApply();
-      try (ProcessKubelet kubelet =
-          new ProcessKubelet(k8s, NS, dns, new RealLndLauncher(k8s, dns))) {
-        // Ctrl-C: stop the lnd processes and etcd too, not only the JVM.
-        Runtime.getRuntime()
-            .addShutdownHook(
-                new Thread(
-                    () -> {
-                      kubelet.close();
-                      etcd.close();
-                    },
-                    "demo-cleanup"));
-        say("kubectl apply -n demo -f manifests/examples/demo.yaml");
-        try (var in =
-            new FileInputStream(
-                Tools.locate().repoRoot().resolve("manifests/examples/demo.yaml").toFile())) {
-          k8s.load(in).inNamespace(NS).serverSideApply();
-        }
-        Set<String> seen = new HashSet<>();
-        String leader = watchUntil(k8s, seen, Duration.ofMinutes(3), null);
-        say("leader " + leader + " is active and the only endpoint of Service demo");
-
-        Instant kill = Instant.now();
-        say("kill -9 of the leader's lnd (" + leader + ")");
-        kubelet.killHard(leader);
-        String next = watchUntil(k8s, seen, Duration.ofMinutes(2), leader);
-        say(
-            String.format(
-                "failover: %s -> %s, active and routed %d ms after the kill (lease TTL 30 s)",
-                leader, next, Duration.between(kill, Instant.now()).toMillis()));
-        print(k8s);
-        say("stopping everything the demo started");
-        k8s.resources(LightningCluster.class).inNamespace(NS).withName("demo").delete();
+    say(
+        "starting the local cluster: kube-apiserver, kube-controller-manager, pod network, kubelet");
+    LocalCluster cluster = LocalCluster.start(NS);
+    // Ctrl-C: stop etcd, lnd and the control plane too, and remove the pod network.
+    Thread cleanup = new Thread(cluster::close, "demo-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    KubernetesClient k8s = cluster.client();
+    ApiServerSupport.installCrd(k8s);
+    k8s.resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+        .serverSideApply();
+    say("starting the operator");
+    try (Main.Running operator = Main.start(k8s, Main.Settings.forTests())) {
+      say("kubectl apply -n demo -f manifests/examples/demo.yaml");
+      Instant applied = Instant.now();
+      try (var in =
+          new FileInputStream(
+              Tools.locate().repoRoot().resolve("manifests/examples/demo.yaml").toFile())) {
+        k8s.load(in).inNamespace(NS).serverSideApply();
       }
+      Set<String> seen = new HashSet<>();
+      String leader = watchUntil(k8s, seen, Duration.ofMinutes(3), null);
+      say(
+          String.format(
+              "leader %s is active and the only endpoint of Service demo, %d ms after apply",
+              leader, Duration.between(applied, Instant.now()).toMillis()));
+      String identity = Lncli.identityThroughLeaderService(cluster, NS, "demo");
+      say("lncli --rpcserver=demo.demo.svc:10009 getinfo -> identity_pubkey " + identity);
+
+      Instant kill = Instant.now();
+      say("kill -9 of the leader's lnd (" + leader + ")");
+      cluster.kubelet().killContainer(leader);
+      String next = watchUntil(k8s, seen, Duration.ofMinutes(2), leader);
+      say(
+          String.format(
+              "failover: %s -> %s, active and routed %d ms after the kill (lease TTL 30 s)",
+              leader, next, Duration.between(kill, Instant.now()).toMillis()));
+      String after = Lncli.identityThroughLeaderService(cluster, NS, "demo");
+      say(
+          "lncli getinfo through the same Service -> identity_pubkey "
+              + after
+              + (after.equals(identity) ? " (the same node)" : " (DIFFERENT: state not shared!)"));
+      print(k8s);
+      say("stopping everything the demo started");
+      k8s.resources(LightningCluster.class).inNamespace(NS).withName("demo").delete();
+    } finally {
+      Runtime.getRuntime().removeShutdownHook(cleanup);
+      cluster.close();
     }
   }
 

@@ -37,7 +37,8 @@ public final class ApiServerSupport {
         .resolve("crds/lightningclusters.lightning.operator.dev-v1.yml");
   }
 
-  private static void installCrd(KubernetesClient c) {
+  /** Installs the committed CRD and waits until the API serves it. */
+  public static void installCrd(KubernetesClient c) {
     CustomResourceDefinition crd;
     try {
       crd = Serialization.unmarshal(Files.readString(crdFile()), CustomResourceDefinition.class);

@@ -266,7 +266,7 @@ class LeaderRoutingIT {
   void theOperatorCreatesTheWalletOnceAndKeepsItsSeedAndAdminCredentials() {
     int before = LndStandIn.walletsCreated();
     try (MemberScenario s =
-        new MemberScenario(client, etcd, "wallet", "iota", 90, null, true, false, c -> {})) {
+        new MemberScenario(client, etcd, "wallet", "iota", 90, null, true, c -> {})) {
       String first = s.awaitRoutedLeader(null);
       var seed = client.secrets().inNamespace(s.ns).withName("iota-wallet-seed").get();
       assertThat(seed).as("seed Secret").isNotNull();
@@ -309,7 +309,6 @@ class LeaderRoutingIT {
             90,
             null,
             true,
-            false,
             lc -> {
               client
                   .resource(

@@ -8,7 +8,6 @@ import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.harness.EtcdServer;
 import dev.operator.lightning.harness.ProcessKubelet;
-import dev.operator.lightning.harness.RealLndLauncher;
 import dev.operator.lightning.model.EffectiveSpec;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
@@ -37,12 +36,11 @@ final class MemberScenario implements AutoCloseable {
       String name,
       Integer ttl,
       String etcdNamespace) {
-    this(client, etcd, prefix, name, ttl, etcdNamespace, false, false, c -> {});
+    this(client, etcd, prefix, name, ttl, etcdNamespace, false, c -> {});
   }
 
   /**
    * @param walletRequired members start without a wallet, as a new LND cluster does
-   * @param realLnd members run the real lnd binary instead of stand-ins
    * @param customize changes the cluster (in its new namespace) before it is created
    */
   MemberScenario(
@@ -53,20 +51,12 @@ final class MemberScenario implements AutoCloseable {
       Integer ttl,
       String etcdNamespace,
       boolean walletRequired,
-      boolean realLnd,
       java.util.function.Consumer<LightningCluster> customize) {
     this.client = client;
     this.ns = ApiServerSupport.newNamespace(prefix);
     this.name = name;
-    this.kubelet =
-        realLnd
-            ? new ProcessKubelet(client, ns, e -> e, new RealLndLauncher(client, e -> e))
-            : new ProcessKubelet(client, ns, e -> e, walletRequired);
+    this.kubelet = new ProcessKubelet(client, ns, e -> e, walletRequired);
     LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), etcdNamespace);
-    if (realLnd) {
-      lc.getSpec().lnd = new dev.operator.lightning.api.LndSpec();
-      lc.getSpec().lnd.extraArgs = List.of("--nobootstrap");
-    }
     if (ttl != null) {
       lc.getSpec().election = new ElectionSpec();
       lc.getSpec().election.leaderSessionTtlSeconds = ttl;
