@@ -27,7 +27,7 @@ public final class ControlPlane implements AutoCloseable {
   private final Tools tools;
   private Process controllerManager;
 
-  private ControlPlane(Tools tools) {
+  private ControlPlane(Tools tools, java.util.Map<String, String> flags) {
     this.tools = tools;
     tools.binary("kube-apiserver");
     tools.binary("etcd");
@@ -43,9 +43,11 @@ public final class ControlPlane implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    KubeAPIServerConfigBuilder config = KubeAPIServerConfigBuilder.anAPIServerConfig();
+    flags.forEach(config::withApiServerFlag);
     server =
         new KubeAPIServer(
-            KubeAPIServerConfigBuilder.anAPIServerConfig()
+            config
                 .withTestDir(workDir.toString())
                 .withApiServerVersion(tools.kubernetesVersion())
                 .withOfflineMode(true)
@@ -62,7 +64,13 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Starts a new control plane; the caller closes it. */
   public static ControlPlane start() {
-    return new ControlPlane(Tools.locate());
+    return new ControlPlane(Tools.locate(), java.util.Map.of());
+  }
+
+  /** Starts a new control plane whose Services take cluster IPs from {@code serviceCidr}. */
+  public static ControlPlane start(String serviceCidr) {
+    return new ControlPlane(
+        Tools.locate(), java.util.Map.of("--service-cluster-ip-range", serviceCidr));
   }
 
   /** One control plane for the whole test JVM, stopped when the JVM exits. */

@@ -21,11 +21,16 @@ public final class LocalCluster implements AutoCloseable {
   private final SandboxKubelet kubelet;
   private final PodNetwork.Attachment clientPod;
 
-  private LocalCluster(ControlPlane controlPlane, String namespace) {
-    this.controlPlane = controlPlane;
+  private LocalCluster(String namespace) {
+    this.network = PodNetwork.create();
+    try {
+      this.controlPlane = ControlPlane.start(network.serviceCidr());
+    } catch (RuntimeException e) {
+      network.close();
+      throw e;
+    }
     controlPlane.startControllerManager();
     this.client = controlPlane.newClient();
-    this.network = PodNetwork.create();
     this.dns = new ClusterDns(network);
     this.proxy = new ServiceProxy(client, namespace, network, dns);
     this.kubelet = new SandboxKubelet(client, namespace, network, dns, ImageTable.standard());
@@ -35,7 +40,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Starts a control plane of its own and the node for {@code namespace}. */
   public static LocalCluster start(String namespace) {
-    return new LocalCluster(ControlPlane.start(), namespace);
+    return new LocalCluster(namespace);
   }
 
   public ControlPlane controlPlane() {

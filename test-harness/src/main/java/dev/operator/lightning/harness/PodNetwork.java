@@ -76,6 +76,25 @@ public final class PodNetwork implements AutoCloseable {
     throw new IllegalStateException("no free pod network slot (lncbr0.." + (SLOTS - 1) + ")");
   }
 
+  /**
+   * The cluster IP range for this network's control plane, distinct per slot so that two local
+   * clusters on one machine never put the same service IP on two bridges.
+   */
+  public String serviceCidr() {
+    return "10." + (100 + slot) + ".0.0/24";
+  }
+
+  /** Whether another live process holds a pod network (and may use the shared mount points). */
+  public boolean othersRunning() {
+    for (int other = 0; other < SLOTS; other++) {
+      Path owner = STATE.resolve("slot-" + other);
+      if (other != slot && Files.exists(owner) && ownerAlive(owner)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The host side of the pod network (where the operator and the service proxy live). */
   public String gateway() {
     return gateway;

@@ -952,8 +952,11 @@ public final class SandboxKubelet implements AutoCloseable {
               cleanUp(r);
             });
     loop.shutdownNow();
-    for (Path p : createdMountPoints) {
-      removeEmptyDirectories(p);
+    // Another local cluster's pods may have their volumes bind-mounted on these very directories.
+    if (!network.othersRunning()) {
+      for (Path p : createdMountPoints) {
+        removeEmptyDirectories(p);
+      }
     }
     PodNetwork.deleteRecursively(root);
   }
