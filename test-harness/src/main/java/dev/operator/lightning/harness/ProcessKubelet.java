@@ -1,6 +1,5 @@
 package dev.operator.lightning.harness;
 
-import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -203,26 +202,8 @@ public final class ProcessKubelet implements AutoCloseable {
 
   private void start(Pod pod) {
     String name = pod.getMetadata().getName();
-    try {
-      client
-          .bindings()
-          .inNamespace(namespace)
-          .resource(
-              new BindingBuilder()
-                  .withNewMetadata()
-                  .withName(name)
-                  .endMetadata()
-                  .withNewTarget()
-                  .withKind("Node")
-                  .withName(NODE)
-                  .endTarget()
-                  .build())
-          .create();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) {
-        log.warn("cannot bind {}: {}", name, e.getMessage());
-        return;
-      }
+    if (!PodBinding.bind(client, namespace, name, NODE)) {
+      return;
     }
     int n = IPS.getAndIncrement();
     // The process listens on loopback; the pod IP it reports comes from a documentation range

@@ -1,6 +1,5 @@
 package dev.operator.lightning.harness;
 
-import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -287,7 +286,7 @@ public final class SandboxKubelet implements AutoCloseable {
   private void start(Pod pod) {
     PodRun r = new PodRun(pod);
     pods.put(r.name, r);
-    if (pod.getSpec().getNodeName() == null && !bind(r.name)) {
+    if (pod.getSpec().getNodeName() == null && !PodBinding.bind(client, namespace, r.name, NODE)) {
       pods.remove(r.name);
       return;
     }
@@ -309,32 +308,6 @@ public final class SandboxKubelet implements AutoCloseable {
     }
     launch(r);
     scheduleProbes(r);
-  }
-
-  private boolean bind(String name) {
-    try {
-      client
-          .bindings()
-          .inNamespace(namespace)
-          .resource(
-              new BindingBuilder()
-                  .withNewMetadata()
-                  .withName(name)
-                  .endMetadata()
-                  .withNewTarget()
-                  .withKind("Node")
-                  .withName(NODE)
-                  .endTarget()
-                  .build())
-          .create();
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 409) {
-        return true;
-      }
-      log.warn("cannot bind {}: {}", name, e.getMessage());
-      return false;
-    }
   }
 
   /** Volumes, environment and argv: everything that does not change across restarts. */

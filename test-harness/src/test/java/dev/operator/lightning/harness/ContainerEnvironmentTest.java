@@ -52,12 +52,7 @@ class ContainerEnvironmentTest {
                 .build(),
             new EnvVarBuilder().withName("LATER").withValue("$(DEFINED_AFTER)").build(),
             new EnvVarBuilder().withName("DEFINED_AFTER").withValue("x").build(),
-            new EnvVarBuilder()
-                .withName("PASSWORD")
-                .withNewValueFrom()
-                .withNewSecretKeyRef("password", "wallet", false)
-                .endValueFrom()
-                .build());
+            walletPassword());
     Map<String, String> out =
         ContainerEnvironment.resolve(
             POD,
@@ -79,16 +74,18 @@ class ContainerEnvironmentTest {
 
   @Test
   void aMissingSecretKeyIsAnErrorNotAnEmptyValue() {
-    List<EnvVar> env =
-        List.of(
-            new EnvVarBuilder()
-                .withName("PASSWORD")
-                .withNewValueFrom()
-                .withNewSecretKeyRef("password", "wallet", false)
-                .endValueFrom()
-                .build());
+    List<EnvVar> env = List.of(walletPassword());
     assertThatThrownBy(() -> ContainerEnvironment.resolve(POD, "10.0.0.1", env, (k, n) -> null))
         .hasMessageContaining("Secret wallet has no key password");
+  }
+
+  private static EnvVar walletPassword() {
+    return new EnvVarBuilder()
+        .withName("PASSWORD")
+        .withNewValueFrom()
+        .withNewSecretKeyRef("password", "wallet", false)
+        .endValueFrom()
+        .build();
   }
 
   private static EnvVar field(String name, String path) {
