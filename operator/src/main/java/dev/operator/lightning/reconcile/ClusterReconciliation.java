@@ -117,6 +117,8 @@ public final class ClusterReconciliation {
             ? election.routeNothing(cluster, spec, problems)
             : election.route(cluster, spec, view, pods, previousStatus(cluster), problems);
 
+    String leaderPod =
+        leadership != null && leadership.leader() != null ? leadership.leader().pod : null;
     OwnedSecrets.Result secrets = ownedSecrets.ensure(cluster, spec);
     problems.addAll(secrets.problems());
     List<MemberStatus> members = observeMembers(spec, pods, secrets.ca());
@@ -154,7 +156,8 @@ public final class ClusterReconciliation {
           spec.isManagedEtcd() || refs.credentials().externalEtcdClientCertificate();
       Set<String> healthy = new HashSet<>();
       members.stream().filter(m -> Boolean.TRUE.equals(m.ready)).forEach(m -> healthy.add(m.pod));
-      if (reconcileMembers(cluster, spec, pods, healthy, configHash, clientCert, problems)) {
+      if (reconcileMembers(
+          cluster, spec, pods, healthy, leaderPod, configHash, clientCert, problems)) {
         // Report the members as they are now, so the next pass has nothing new to write.
         members = observeMembers(spec, memberPods(spec.names()), secrets.ca());
       }
@@ -166,8 +169,6 @@ public final class ClusterReconciliation {
       election.fenceAndLabel(cluster, view, pods, states, leadership);
     }
     // The first leader of a new cluster waits without a wallet: create it through that leader.
-    String leaderPod =
-        leadership != null && leadership.leader() != null ? leadership.leader().pod : null;
     if (leaderPod != null
         && WalletSetup.NO_WALLET.equals(states.get(leaderPod))
         && refs.ok()
@@ -260,6 +261,7 @@ public final class ClusterReconciliation {
       EffectiveSpec spec,
       List<Pod> pods,
       Set<String> healthy,
+      String leaderPod,
       String configHash,
       boolean clientCert,
       List<Problem> problems) {
@@ -306,20 +308,28 @@ public final class ClusterReconciliation {
           "removed member pod " + p.getMetadata().getName() + " (scale down)");
     }
     // Replace one outdated member at a time, and only while the rest are ready, so a spec
-    // change never takes more than one member away.
+    // change never takes more than one member away; the leader goes last.
     if (!outdated.isEmpty() && (allOthersSettled || outdated.size() == spec.replicas())) {
+      String next =
+          RollingOrder.next(
+                  outdated.stream().map(p -> p.getMetadata().getName()).toList(),
+                  healthy,
+                  leaderPod)
+              .orElseThrow();
       Pod victim =
           outdated.stream()
-              .min(
-                  Comparator.comparing((Pod p) -> healthy.contains(p.getMetadata().getName()))
-                      .thenComparing(p -> p.getMetadata().getName()))
+              .filter(p -> p.getMetadata().getName().equals(next))
+              .findFirst()
               .orElseThrow();
       client.resource(victim).delete();
       changed = true;
       events.normal(
           cluster,
           "MemberReplaced",
-          "deleted member pod " + victim.getMetadata().getName() + " to apply the changed spec");
+          "deleted member pod "
+              + victim.getMetadata().getName()
+              + (victim.getMetadata().getName().equals(leaderPod) ? " (the leader, last)" : "")
+              + " to apply the changed spec");
     }
     return changed;
   }

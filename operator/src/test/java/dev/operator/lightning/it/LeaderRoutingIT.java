@@ -231,10 +231,11 @@ class LeaderRoutingIT {
   }
 
   @Test
-  void aSpecChangeReplacesMembersOneAtATimeAndKeepsALeaderRouted() {
+  void aSpecChangeReplacesMembersOneAtATimeLeaderLastAndMovesLeadershipOnce() {
     try (MemberScenario s = scenario("roll", "theta", 90, null)) {
-      s.awaitRoutedLeader(null);
+      String leader = s.awaitRoutedLeader(null);
       await().atMost(DEADLINE).until(() -> "3/3".equals(s.status().ready));
+      assertThat(s.events("Failover")).as("no failover before the roll").isEmpty();
       var lc =
           client
               .resources(dev.operator.lightning.api.LightningCluster.class)
@@ -258,6 +259,17 @@ class LeaderRoutingIT {
                 assertThat(s.routed()).isNotNull();
               });
       assertThat(s.events("MemberReplaced")).hasSize(3);
+      assertThat(s.events("MemberReplaced"))
+          .as("the leader is replaced, and last")
+          .filteredOn(e -> e.contains("(the leader, last)"))
+          .singleElement()
+          .asString()
+          .contains("deleted member pod " + leader + " ");
+      assertThat(s.events("Failover"))
+          .as("leadership moves once, to a member already on the new spec")
+          .singleElement()
+          .asString()
+          .contains("from " + leader);
       s.assertInvariantHeld();
     }
   }
