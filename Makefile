@@ -4,12 +4,12 @@ MVN ?= mvn -B
 CRD := lightningclusters.lightning.operator.dev-v1.yml
 TOOLS_DIR ?= $(HOME)/.cache/lightning-operator/tools
 
-.PHONY: help tools build demo test bench-failover manifests install image run fmt clean
+.PHONY: help tools build demo test bench-failover bench-failover-lnd manifests install image run fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-tools: ## Build kube-apiserver, kubectl, kube-controller-manager and etcd from source (cached)
+tools: ## Build kube-apiserver, kubectl, kube-controller-manager, etcd, helm, lnd and lncli from source (cached)
 	scripts/tools.sh all
 
 build: ## Compile, format and package (no tests)
@@ -27,6 +27,11 @@ bench-failover: tools ## Print failover timings over 30 hard kills, against prob
 	$(MVN) -q -DskipTests install
 	$(MVN) -pl operator test -Dtest=FailoverBench -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dbench.failovers=$${BENCH_FAILOVERS:-30} -Dbench.ttlFailovers=$${BENCH_TTL_FAILOVERS:-2}
+
+bench-failover-lnd: tools ## Print real-lnd handover times on the local cluster over 10 kills and 10 deletions (~3 min, root)
+	$(MVN) -q -DskipTests install
+	$(MVN) -pl operator test -Dtest=RealLndFailoverBench -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dbench.rounds=$${BENCH_ROUNDS:-10}
 
 HELM = $(TOOLS_DIR)/helm/$(shell sed -n 's/^HELM_VERSION=//p' scripts/versions.env)/helm
 

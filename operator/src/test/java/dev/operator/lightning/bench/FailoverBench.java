@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -176,14 +175,17 @@ class FailoverBench {
               + TTL
               + " s");
       System.out.printf("%-62s %8s %8s %8s%n", "", "p50 ms", "p99 ms", "max ms");
-      row("(a) election change -> EndpointSlice updated (operator)", a);
-      row("(b) leader killed -> new leader active and routed (operator)", b);
-      row("(c) election change -> routed by readiness probe only (1 s)", probe);
-      row("(d) leader killed -> routed after TTL expiry, no operator (n=" + d.size() + ")", d);
+      Percentiles.row("(a) election change -> EndpointSlice updated (operator)", a);
+      Percentiles.row("(b) leader killed -> new leader active and routed (operator)", b);
+      Percentiles.row("(c) election change -> routed by readiness probe only (1 s)", probe);
+      Percentiles.row(
+          "(d) leader killed -> routed after TTL expiry, no operator (n=" + d.size() + ")", d);
       System.out.printf(
           "ratio (c)/(a) at p50: %.1fx   ratio (d)/(b) at p50: %.1fx%n",
-          (double) pct(probe, 50) / Math.max(1, pct(a, 50)),
-          d.isEmpty() ? Double.NaN : (double) pct(d, 50) / Math.max(1, pct(b, 50)));
+          (double) Percentiles.pct(probe, 50) / Math.max(1, Percentiles.pct(a, 50)),
+          d.isEmpty()
+              ? Double.NaN
+              : (double) Percentiles.pct(d, 50) / Math.max(1, Percentiles.pct(b, 50)));
       c.close();
     }
   }
@@ -234,20 +236,5 @@ class FailoverBench {
         .filter(m -> !m.at().isBefore(after) && leader.equals(m.leader()) && (!ready || m.ready()))
         .findFirst()
         .orElseThrow(() -> new IllegalStateException("no slice for " + leader + " after " + after));
-  }
-
-  private static long pct(List<Long> v, int p) {
-    if (v.isEmpty()) {
-      return -1;
-    }
-    List<Long> s = new ArrayList<>(v);
-    Collections.sort(s);
-    int idx = (int) Math.ceil(p / 100.0 * s.size()) - 1;
-    return s.get(Math.max(0, Math.min(idx, s.size() - 1)));
-  }
-
-  private static void row(String name, List<Long> v) {
-    System.out.printf(
-        "%-62s %8d %8d %8d%n", name, pct(v, 50), pct(v, 99), v.isEmpty() ? -1 : Collections.max(v));
   }
 }

@@ -2,18 +2,13 @@ package dev.operator.lightning.demo;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.operator.lightning.Main;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
-import dev.operator.lightning.harness.LocalCluster;
-import dev.operator.lightning.harness.Tools;
-import dev.operator.lightning.it.ApiServerSupport;
+import dev.operator.lightning.it.DemoCluster;
 import dev.operator.lightning.it.Lncli;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.FileInputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -32,44 +27,36 @@ class DemoRun {
   private static final String NS = "demo";
 
   @Test
-  void demo() throws Exception {
-    say(
-        "starting the local cluster: kube-apiserver, kube-controller-manager, pod network, kubelet");
-    LocalCluster cluster = LocalCluster.start(NS);
+  void demo() {
+    say("starting the local cluster (kube-apiserver, kube-controller-manager, pod network,");
+    say("kubelet) and the operator");
+    DemoCluster demo = DemoCluster.start(NS);
     // Ctrl-C: stop etcd, lnd and the control plane too, and remove the pod network.
-    Thread cleanup = new Thread(cluster::close, "demo-cleanup");
+    Thread cleanup = new Thread(demo::close, "demo-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
-    KubernetesClient k8s = cluster.client();
-    ApiServerSupport.installCrd(k8s);
-    k8s.resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-        .serverSideApply();
-    say("starting the operator");
-    try (Main.Running operator = Main.start(k8s, Main.Settings.forTests())) {
+    try {
+      KubernetesClient k8s = demo.client();
       say("kubectl apply -n demo -f manifests/examples/demo.yaml");
       Instant applied = Instant.now();
-      try (var in =
-          new FileInputStream(
-              Tools.locate().repoRoot().resolve("manifests/examples/demo.yaml").toFile())) {
-        k8s.load(in).inNamespace(NS).serverSideApply();
-      }
+      demo.apply();
       Set<String> seen = new HashSet<>();
       String leader = watchUntil(k8s, seen, Duration.ofMinutes(3), null);
       say(
           String.format(
               "leader %s is active and the only endpoint of Service demo, %d ms after apply",
               leader, Duration.between(applied, Instant.now()).toMillis()));
-      String identity = Lncli.identityThroughLeaderService(cluster, NS, "demo");
+      String identity = Lncli.identityThroughLeaderService(demo.cluster, NS, "demo");
       say("lncli --rpcserver=demo.demo.svc:10009 getinfo -> identity_pubkey " + identity);
 
       Instant kill = Instant.now();
       say("kill -9 of the leader's lnd (" + leader + ")");
-      cluster.kubelet().killContainer(leader);
+      demo.cluster.kubelet().killContainer(leader);
       String next = watchUntil(k8s, seen, Duration.ofMinutes(2), leader);
       say(
           String.format(
               "failover: %s -> %s, active and routed %d ms after the kill (lease TTL 30 s)",
               leader, next, Duration.between(kill, Instant.now()).toMillis()));
-      String after = Lncli.identityThroughLeaderService(cluster, NS, "demo");
+      String after = Lncli.identityThroughLeaderService(demo.cluster, NS, "demo");
       say(
           "lncli getinfo through the same Service -> identity_pubkey "
               + after
@@ -79,7 +66,7 @@ class DemoRun {
       k8s.resources(LightningCluster.class).inNamespace(NS).withName("demo").delete();
     } finally {
       Runtime.getRuntime().removeShutdownHook(cleanup);
-      cluster.close();
+      demo.close();
     }
   }
 

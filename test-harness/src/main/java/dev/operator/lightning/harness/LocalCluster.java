@@ -20,6 +20,8 @@ public final class LocalCluster implements AutoCloseable {
   private final ServiceProxy proxy;
   private final SandboxKubelet kubelet;
   private final PodNetwork.Attachment clientPod;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private LocalCluster(String namespace) {
     this.network = PodNetwork.create();
@@ -64,6 +66,10 @@ public final class LocalCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    // Once: a demo's Ctrl-C hook and its normal end may both get here.
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     kubelet.close();
     proxy.close();
     network.close();

@@ -1,0 +1,142 @@
+package dev.operator.lightning.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.operator.lightning.Main;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.LightningClusterStatus;
+import dev.operator.lightning.harness.LocalCluster;
+import dev.operator.lightning.harness.Tools;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The operator on a {@link LocalCluster}, with {@code manifests/examples/demo.yaml} (cluster
+ * {@value #NAME}: 3 real lnd members on a managed etcd of 3) applied in its namespace.
+ */
+public final class DemoCluster implements AutoCloseable {
+  public static final String NAME = "demo";
+
+  public final String ns;
+  public final LocalCluster cluster;
+  private final Main.Running operator;
+
+  private DemoCluster(String ns) {
+    this.ns = ns;
+    this.cluster = LocalCluster.start(ns);
+    try {
+      ApiServerSupport.installCrd(client());
+      client()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+          .serverSideApply();
+      this.operator = Main.start(client(), Main.Settings.forTests());
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  /** Starts the local cluster and the operator; {@link #apply} creates the demo cluster. */
+  public static DemoCluster start(String ns) {
+    return new DemoCluster(ns);
+  }
+
+  /** Applies manifests/examples/demo.yaml in this namespace, as kubectl apply would. */
+  public void apply() {
+    LightningCluster lc =
+        client()
+            .resources(LightningCluster.class)
+            .load(Tools.locate().repoRoot().resolve("manifests/examples/demo.yaml").toFile())
+            .item();
+    lc.getMetadata().setNamespace(ns);
+    client().resource(lc).serverSideApply();
+  }
+
+  public KubernetesClient client() {
+    return cluster.client();
+  }
+
+  public LightningClusterStatus status() {
+    LightningCluster lc =
+        client().resources(LightningCluster.class).inNamespace(ns).withName(NAME).get();
+    return lc == null ? null : lc.getStatus();
+  }
+
+  /** A leader other than notThis, active, in status and alone in the leader slice. */
+  public String awaitLeader(String notThis, Duration deadline) {
+    try {
+      return awaitLeaderOrFail(notThis, deadline);
+    } catch (AssertionError | RuntimeException e) {
+      printPodLogs();
+      throw e;
+    }
+  }
+
+  /** The end of every container log, so a failure shows what lnd and etcd said. */
+  public void printPodLogs() {
+    for (Pod p : client().pods().inNamespace(ns).list().getItems()) {
+      Path log = cluster.kubelet().log(p.getMetadata().getName());
+      try {
+        List<String> lines = log == null ? List.of() : Files.readAllLines(log);
+        System.out.printf(
+            "---- %s (last 40 lines of %s)%n%s%n",
+            p.getMetadata().getName(),
+            log,
+            String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+      } catch (java.io.IOException e) {
+        System.out.printf("---- %s: no log (%s)%n", p.getMetadata().getName(), e);
+      }
+    }
+  }
+
+  private String awaitLeaderOrFail(String notThis, Duration deadline) {
+    KubernetesClient client = client();
+    String[] leader = new String[1];
+    await()
+        .atMost(deadline)
+        .pollInterval(Duration.ofMillis(100))
+        .untilAsserted(
+            () -> {
+              LightningClusterStatus s = status();
+              assertThat(s).as("status").isNotNull();
+              assertThat(s.leader).as("status.leader; members %s", s.members).isNotNull();
+              assertThat(s.leader.pod).isNotEqualTo(notThis);
+              var slice =
+                  client
+                      .discovery()
+                      .v1()
+                      .endpointSlices()
+                      .inNamespace(ns)
+                      .withName(NAME + "-leader")
+                      .get();
+              assertThat(slice.getEndpoints())
+                  .as("leader slice endpoints")
+                  .singleElement()
+                  .satisfies(e -> assertThat(e.getTargetRef().getName()).isEqualTo(s.leader.pod));
+              assertThat(s.members)
+                  .as("members %s", s.members)
+                  .anySatisfy(
+                      m -> {
+                        assertThat(m.pod).isEqualTo(s.leader.pod);
+                        assertThat(m.lndState).isIn("RPC_ACTIVE", "SERVER_ACTIVE");
+                      });
+              leader[0] = s.leader.pod;
+            });
+    return leader[0];
+  }
+
+  @Override
+  public void close() {
+    try {
+      operator.close();
+    } finally {
+      cluster.close();
+    }
+  }
+}
