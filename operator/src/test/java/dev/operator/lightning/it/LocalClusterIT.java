@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * etcd of 3) applied to a real kube-apiserver and kube-controller-manager; the StatefulSet's etcd
  * pods and the member pods run as the real etcd and lnd in their own network namespaces, with their
  * probes executed as declared; {@code lncli getinfo} goes to the leader Service's address through
- * the service proxy, before and after a hard kill and a graceful deletion of the leader.
+ * the service proxy, before and after a hard kill and a graceful deletion of the leader, and while
+ * an etcd member is lost and recreated on its claim.
  */
 class LocalClusterIT {
   private static final String NS = "e2e";
@@ -60,6 +61,28 @@ class LocalClusterIT {
           second, third, Duration.between(deleted, Instant.now()).toMillis());
       assertThat(Lncli.identityThroughLeaderService(demo.cluster, NS, NAME))
           .as("identity through the leader Service after a graceful deletion")
+          .isEqualTo(identity);
+
+      // An etcd member is lost: the StatefulSet recreates it on its claim, it rejoins with its
+      // data, and the leader keeps serving on the quorum of two meanwhile.
+      String uid =
+          client.pods().inNamespace(NS).withName(NAME + "-etcd-0").get().getMetadata().getUid();
+      client.pods().inNamespace(NS).withName(NAME + "-etcd-0").withGracePeriod(0).delete();
+      assertThat(Lncli.identityThroughLeaderService(demo.cluster, NS, NAME))
+          .as("identity with one etcd member gone")
+          .isEqualTo(identity);
+      await()
+          .atMost(DEADLINE)
+          .untilAsserted(
+              () -> {
+                Pod etcd0 = client.pods().inNamespace(NS).withName(NAME + "-etcd-0").get();
+                assertThat(etcd0).as("etcd-0 recreated by the StatefulSet").isNotNull();
+                assertThat(etcd0.getMetadata().getUid()).isNotEqualTo(uid);
+                assertThat(ready(etcd0)).as("etcd-0 rejoined and Ready").isTrue();
+                assertThat(demo.status().leader.pod).isEqualTo(third);
+              });
+      assertThat(Lncli.identityThroughLeaderService(demo.cluster, NS, NAME))
+          .as("identity after etcd-0 rejoined")
           .isEqualTo(identity);
     }
   }

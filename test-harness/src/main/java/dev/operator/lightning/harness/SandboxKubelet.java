@@ -93,6 +93,15 @@ public final class SandboxKubelet implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+  // Watch events in order, on one thread: a StatefulSet pod's deletion must be handled before
+  // the creation of its successor with the same name.
+  private final ScheduledExecutorService events =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "sandbox-kubelet-events");
+            t.setDaemon(true);
+            return t;
+          });
   private final Watch watch;
 
   /** What a command run in a pod printed and returned. */
@@ -155,7 +164,7 @@ public final class SandboxKubelet implements AutoCloseable {
                 new Watcher<>() {
                   @Override
                   public void eventReceived(Action action, Pod pod) {
-                    loop.execute(() -> handle(action, pod));
+                    events.execute(() -> handle(action, pod));
                   }
 
                   @Override
@@ -254,12 +263,12 @@ public final class SandboxKubelet implements AutoCloseable {
       if (action == Watcher.Action.DELETED) {
         return;
       }
-      // A new pod with the same name (StatefulSet): the old one must be gone first.
-      if (!r.terminating) {
-        return;
-      }
-      loop.schedule(() -> handle(action, pod), 200, TimeUnit.MILLISECONDS);
-      return;
+      // A new pod with the same name (StatefulSet): names are unique, so the old pod object is
+      // gone even if its deletion was missed; its container goes now.
+      r.terminating = true;
+      stopContainer(r, true, 0);
+      cleanUp(r);
+      r = null;
     }
     if (action == Watcher.Action.DELETED) {
       if (r != null) {
@@ -275,11 +284,12 @@ public final class SandboxKubelet implements AutoCloseable {
       }
       return;
     }
-    r.pod = pod;
-    if (pod.getMetadata().getDeletionTimestamp() != null && !r.terminating) {
-      r.terminating = true;
+    PodRun run = r;
+    run.pod = pod;
+    if (pod.getMetadata().getDeletionTimestamp() != null && !run.terminating) {
+      run.terminating = true;
       Long grace = pod.getMetadata().getDeletionGracePeriodSeconds();
-      loop.execute(() -> terminate(r, grace == null ? 30 : grace));
+      loop.execute(() -> terminate(run, grace == null ? 30 : grace));
     }
   }
 
@@ -924,6 +934,7 @@ public final class SandboxKubelet implements AutoCloseable {
               stopContainer(r, true, 0);
               cleanUp(r);
             });
+    events.shutdownNow();
     loop.shutdownNow();
     // Another local cluster's pods may have their volumes bind-mounted on these very directories.
     if (!network.othersRunning()) {
