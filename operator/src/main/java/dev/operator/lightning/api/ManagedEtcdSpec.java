@@ -16,7 +16,14 @@ public class ManagedEtcdSpec {
   @ValidationRule(
       value = "self == 1 || self == 3 || self == 5",
       message = "etcd.managed.replicas must be 1, 3 or 5: an odd member count keeps a quorum")
-  @JsonPropertyDescription("Number of etcd members: 1, 3 or 5. Default 3.")
+  @ValidationRule(
+      value = "self == oldSelf",
+      message =
+          "etcd.managed.replicas is immutable: the operator does not change etcd membership yet,"
+              + " and new members would not join the running etcd (see docs/operations.md)")
+  @JsonPropertyDescription(
+      "Number of etcd members: 1, 3 or 5. Default 3. Fixed once the cluster exists: etcd"
+          + " membership changes are not automated.")
   public Integer replicas = 3;
 
   @Size(min = 1)

@@ -160,7 +160,12 @@ class ValidationIT {
         Arguments.of(
             "election prefix set after creation",
             (Consumer<Map<String, Object>>) s -> s.put("election", Map.of("keyPrefix", "/other")),
-            "election.keyPrefix is immutable"));
+            "election.keyPrefix is immutable"),
+        Arguments.of(
+            "etcd member count",
+            (Consumer<Map<String, Object>>)
+                s -> s.put("etcd", Map.of("managed", Map.of("replicas", 5))),
+            "etcd.managed.replicas is immutable"));
   }
 
   @ParameterizedTest(name = "{0}")
