@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.charset.StandardCharsets;
@@ -51,12 +50,7 @@ public final class ProcessKubelet implements AutoCloseable {
   private final String namespace;
   private final Function<String, String> endpointRewrite;
   private final ScheduledExecutorService loop =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "standin-kubelet");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(HarnessThreads.daemon("standin-kubelet"));
   private final Map<String, Member> members = new ConcurrentHashMap<>();
   private final Map<String, Instant> readySince = new ConcurrentHashMap<>();
   private final Watch watch;
@@ -99,24 +93,10 @@ public final class ProcessKubelet implements AutoCloseable {
     this.namespace = namespace;
     this.endpointRewrite = endpointRewrite;
     this.watch =
-        client
-            .pods()
-            .inNamespace(namespace)
-            .withLabel("app.kubernetes.io/component", "lnd")
-            .watch(
-                new Watcher<>() {
-                  @Override
-                  public void eventReceived(Action action, Pod pod) {
-                    loop.execute(() -> handle(action, pod));
-                  }
-
-                  @Override
-                  public void onClose(WatcherException cause) {
-                    if (cause != null) {
-                      log.warn("pod watch closed: {}", cause.toString());
-                    }
-                  }
-                });
+        HarnessThreads.watchPods(
+            client.pods().inNamespace(namespace).withLabel("app.kubernetes.io/component", "lnd"),
+            loop,
+            this::handle);
     loop.scheduleAtFixedRate(this::probeAll, 1000, 1000, TimeUnit.MILLISECONDS);
   }
 

@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
@@ -86,22 +85,11 @@ public final class SandboxKubelet implements AutoCloseable {
   private final Set<Path> createdMountPoints = ConcurrentHashMap.newKeySet();
   private final Map<String, PodRun> pods = new ConcurrentHashMap<>();
   private final ScheduledExecutorService loop =
-      Executors.newScheduledThreadPool(
-          6,
-          r -> {
-            Thread t = new Thread(r, "sandbox-kubelet");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newScheduledThreadPool(6, HarnessThreads.daemon("sandbox-kubelet"));
   // Watch events in order, on one thread: a StatefulSet pod's deletion must be handled before
   // the creation of its successor with the same name.
   private final ScheduledExecutorService events =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "sandbox-kubelet-events");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(HarnessThreads.daemon("sandbox-kubelet-events"));
   private final Watch watch;
 
   /** What a command run in a pod printed and returned. */
@@ -157,23 +145,7 @@ public final class SandboxKubelet implements AutoCloseable {
     }
     registerNode();
     this.watch =
-        client
-            .pods()
-            .inNamespace(namespace)
-            .watch(
-                new Watcher<>() {
-                  @Override
-                  public void eventReceived(Action action, Pod pod) {
-                    events.execute(() -> handle(action, pod));
-                  }
-
-                  @Override
-                  public void onClose(WatcherException cause) {
-                    if (cause != null) {
-                      log.warn("pod watch closed: {}", cause.toString());
-                    }
-                  }
-                });
+        HarnessThreads.watchPods(client.pods().inNamespace(namespace), events, this::handle);
   }
 
   /** Registers the node, Ready, as a kubelet does: the EndpointSlice controller needs it. */

@@ -43,12 +43,7 @@ public final class ServiceProxy implements AutoCloseable {
   private final Map<String, ServerSocket> listeners = new ConcurrentHashMap<>();
   private final AtomicInteger roundRobin = new AtomicInteger();
   private final ExecutorService pipes =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "service-proxy");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newCachedThreadPool(HarnessThreads.daemon("service-proxy"));
 
   public ServiceProxy(
       KubernetesClient client, String namespace, PodNetwork network, ClusterDns dns) {
