@@ -143,10 +143,12 @@ final class PrefixWatch {
   }
 
   private void listed(GetResponse r, long gen) {
+    boolean wasSynced;
     synchronized (this) {
       if (closed || gen != generation) {
         return;
       }
+      wasSynced = synced;
       candidates.clear();
       r.getKvs()
           .forEach(
@@ -176,7 +178,8 @@ final class PrefixWatch {
                       err -> fail(err, gen),
                       () -> fail(new IllegalStateException("watch closed by etcd"), gen)));
     }
-    if (leaderMaybeChanged(revision)) {
+    // Seeing the election again is news too: status still says it is not observed.
+    if (leaderMaybeChanged(revision) || !wasSynced) {
       onChange.run();
     }
     scheduleWatchdog(gen);
