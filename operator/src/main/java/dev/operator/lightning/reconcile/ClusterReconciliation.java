@@ -37,6 +37,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -57,6 +58,12 @@ import java.util.concurrent.Executors;
 public final class ClusterReconciliation {
   /** How often LND states are re-read when nothing else wakes the reconciler. */
   public static final Duration RESYNC_PERIOD = Duration.ofSeconds(10);
+
+  /** How often a new leader's state is read until it is active and routed. */
+  static final Duration ACTIVATION_RECHECK = Duration.ofMillis(250);
+
+  /** How long after an election a leader that is not active yet is looked at that often. */
+  static final Duration ACTIVATION_WINDOW = Duration.ofSeconds(60);
 
   /** What LND's /v1/state answers while it waits to win the election. */
   static final String STANDBY_STATE = "WAITING_TO_START";
@@ -165,6 +172,17 @@ public final class ClusterReconciliation {
 
     Map<String, String> states = new HashMap<>();
     members.forEach(m -> states.put(m.pod, m.lndState));
+    Duration next = RESYNC_PERIOD;
+    if (view != null && leaderPod != null && leadership != null) {
+      boolean active = Leadership.ACTIVE_STATES.contains(states.get(leaderPod));
+      election.noteLeaderState(cluster, leaderPod, active);
+      if (active && !leadership.leaderRouted()) {
+        leadership = election.routeSeenActive(cluster, spec, pods, leadership, problems);
+      } else if (!active && recentlyElected(leadership)) {
+        // A new leader is opening its wallet: look again soon instead of waiting for its probe.
+        next = ACTIVATION_RECHECK;
+      }
+    }
     if (view != null) {
       election.fenceAndLabel(cluster, view, pods, states, leadership);
     }
@@ -207,7 +225,20 @@ public final class ClusterReconciliation {
         events.normal(cluster, t.condition().getReason(), t.condition().getMessage());
       }
     }
-    return RESYNC_PERIOD;
+    return next;
+  }
+
+  /** Whether the leader was elected within {@link #ACTIVATION_WINDOW}. */
+  private boolean recentlyElected(ElectionStep.Outcome leadership) {
+    if (leadership.leader() == null || leadership.leader().since == null) {
+      return false;
+    }
+    try {
+      Instant since = Instant.parse(leadership.leader().since);
+      return Duration.between(since, clock.instant()).compareTo(ACTIVATION_WINDOW) < 0;
+    } catch (java.time.format.DateTimeParseException e) {
+      return false;
+    }
   }
 
   /**

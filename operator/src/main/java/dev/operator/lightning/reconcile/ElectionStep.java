@@ -53,6 +53,16 @@ final class ElectionStep {
   /** The last leader seen per cluster, to name "from" when a leaderless gap came between. */
   private final Map<String, String> lastLeader = new ConcurrentHashMap<>();
 
+  /**
+   * Per cluster: the leader key whose LND this operator last read as active, and when. It lets
+   * every pass route that leader ready until its readiness probe catches up, and no longer than
+   * {@link #SEEN_ACTIVE_FOR} after the last such read.
+   */
+  private final Map<String, Map.Entry<String, java.time.Instant>> seenActive =
+      new ConcurrentHashMap<>();
+
+  static final Duration SEEN_ACTIVE_FOR = Duration.ofSeconds(5);
+
   /** Per cluster: the leader key and the uid of the pod that was running when it was seen. */
   private final Map<String, Map.Entry<String, String>> leaderPods = new ConcurrentHashMap<>();
 
@@ -133,6 +143,73 @@ final class ElectionStep {
     return observer.view(key);
   }
 
+  /** Records whether this pass read the leader's LND as active (forgets it if not). */
+  void noteLeaderState(LightningCluster cluster, String leaderPod, boolean active) {
+    String key = key(cluster);
+    ElectionView view = observer.view(key);
+    if (active
+        && view != null
+        && view.leader().isPresent()
+        && view.leader().get().clusterId().equals(leaderPod)) {
+      seenActive.put(key, Map.entry(view.leader().get().key(), clock.instant()));
+    } else {
+      seenActive.remove(key);
+    }
+  }
+
+  /** The view's leader, if this operator read it as active recently; else null. */
+  private String seenActiveLeader(String key, ElectionView view) {
+    Map.Entry<String, java.time.Instant> seen = seenActive.get(key);
+    if (seen == null
+        || view.leader().isEmpty()
+        || !view.leader().get().key().equals(seen.getKey())
+        || Duration.between(seen.getValue(), clock.instant()).compareTo(SEEN_ACTIVE_FOR) > 0) {
+      return null;
+    }
+    return view.leader().get().clusterId();
+  }
+
+  /**
+   * Routes the leader as ready once this operator has read its LND as active, up to a readiness
+   * period before its probe would. Only if the election still has the same leader: a view taken
+   * earlier in the pass may be stale, and routing a deposed leader is never acceptable.
+   */
+  Outcome routeSeenActive(
+      LightningCluster cluster,
+      EffectiveSpec spec,
+      List<Pod> pods,
+      Outcome before,
+      List<Problem> problems) {
+    String key = key(cluster);
+    ElectionView view = observer.view(key);
+    if (view == null || !view.synced()) {
+      return before;
+    }
+    String activePod = seenActiveLeader(key, view);
+    if (activePod == null) {
+      return before;
+    }
+    Leadership.Decision decision =
+        Leadership.decide(view, pods, leaderPodUid(key, view, pods), activePod);
+    if (decision.routes().isEmpty()
+        || decision.routes().get().stream().noneMatch(Leadership.Route::ready)) {
+      return before;
+    }
+    List<LeaderEndpointSliceBuilder.RoutedMember> members =
+        decision.routes().get().stream()
+            .map(r -> new LeaderEndpointSliceBuilder.RoutedMember(r.pod(), r.ready()))
+            .toList();
+    ObjectApplier.Outcome o =
+        applier.apply(
+            cluster,
+            LeaderEndpointSliceBuilder.build(cluster, spec, members, view.leaderSinceRevision()));
+    if (o.problem() != null) {
+      problems.add(o.problem());
+      return before;
+    }
+    return new Outcome(before.observed(), before.leader(), before.failover(), before.roles(), true);
+  }
+
   /**
    * Revokes a confirmed-dead leader's lease and routes the leader Service for the view {@link
    * #observe} returned. It runs first in a pass, before anything slower, because the time from an
@@ -148,13 +225,16 @@ final class ElectionStep {
     String key = key(cluster);
     // The pod remembered for the leader before this pass, to tell later whether it was replaced.
     Map.Entry<String, String> leaderPodBefore = leaderPods.get(key);
-    Leadership.Decision decision = Leadership.decide(view, pods, leaderPodUid(key, view, pods));
+    Leadership.Decision decision =
+        Leadership.decide(view, pods, leaderPodUid(key, view, pods), seenActiveLeader(key, view));
     if (decision.revocation().isPresent() && revoke(cluster, key, decision.revocation().get())) {
       // Route the successor in this same pass, from etcd itself, rather than wait for the
       // watch event to start another pass.
       try {
         view = observer.readNow(key);
-        decision = Leadership.decide(view, pods, leaderPodUid(key, view, pods));
+        decision =
+            Leadership.decide(
+                view, pods, leaderPodUid(key, view, pods), seenActiveLeader(key, view));
       } catch (Exception e) {
         log.debug("{}: re-read after revocation failed: {}", key, e.toString());
       }

@@ -39,6 +39,15 @@ final class Leadership {
    *     it, or null if unknown (for example after an operator restart)
    */
   static Decision decide(ElectionView view, List<Pod> pods, String leaderPodUid) {
+    return decide(view, pods, leaderPodUid, null);
+  }
+
+  /**
+   * @param seenActive a member whose LND this operator has just read as active; as the leader it is
+   *     routed ready without waiting for its readiness probe, which tests the same states
+   */
+  static Decision decide(
+      ElectionView view, List<Pod> pods, String leaderPodUid, String seenActive) {
     if (!view.synced()) {
       return new Decision(Optional.empty(), Optional.empty(), Map.of());
     }
@@ -49,7 +58,8 @@ final class Leadership {
 
     List<Route> routes = new ArrayList<>();
     if (leaderPod != null && podIp(leaderPod) != null) {
-      routes.add(new Route(leaderPod, isReady(leaderPod) && !terminating(leaderPod)));
+      boolean active = isReady(leaderPod) || leaderPod.getMetadata().getName().equals(seenActive);
+      routes.add(new Route(leaderPod, active && !terminating(leaderPod)));
     }
 
     Optional<Revocation> revocation =

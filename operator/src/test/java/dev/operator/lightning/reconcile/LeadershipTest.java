@@ -176,6 +176,30 @@ class LeadershipTest {
   }
 
   @Test
+  void aLeaderTheOperatorSawActiveIsRoutedReadyBeforeItsProbePasses() {
+    List<Pod> pods = List.of(pod("c-0", "u0", false), pod("c-1", "u1", false));
+    assertThat(routedReady(Leadership.decide(view(LEADER, FOLLOWER), pods, "u0", "c-0")))
+        .as("leader seen active")
+        .isTrue();
+    assertThat(routedReady(Leadership.decide(view(LEADER, FOLLOWER), pods, "u0", "c-1")))
+        .as("a follower seen active does not make the leader ready")
+        .isFalse();
+    List<Pod> leaving =
+        List.of(
+            with(
+                pod("c-0", "u0", false),
+                b -> b.editMetadata().withDeletionTimestamp("x").endMetadata()),
+            pod("c-1", "u1", false));
+    assertThat(routedReady(Leadership.decide(view(LEADER, FOLLOWER), leaving, "u0", "c-0")))
+        .as("a terminating leader is never routed ready")
+        .isFalse();
+  }
+
+  private static boolean routedReady(Leadership.Decision d) {
+    return d.routes().orElseThrow().stream().anyMatch(Leadership.Route::ready);
+  }
+
+  @Test
   void noLeaderRoutesNothingAndAnUnobservedElectionChangesNothing() {
     List<Pod> pods = List.of(pod("c-0", "u0", true));
     assertThat(Leadership.decide(view(), pods, null).routes()).contains(List.of());
