@@ -32,6 +32,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -174,7 +175,7 @@ public final class ClusterReconciliation {
     members.forEach(m -> states.put(m.pod, m.lndState));
     Duration next = RESYNC_PERIOD;
     if (view != null && leaderPod != null && leadership != null) {
-      boolean active = Leadership.ACTIVE_STATES.contains(states.get(leaderPod));
+      boolean active = Leadership.isActive(states.get(leaderPod));
       election.noteLeaderState(cluster, leaderPod, active);
       if (active && !leadership.leaderRouted()) {
         leadership = election.routeSeenActive(cluster, spec, pods, leadership, problems);
@@ -214,8 +215,9 @@ public final class ClusterReconciliation {
     StatusAggregator.Decision decision =
         StatusAggregator.decide(observation, previous, clock.instant());
     if (!decision.status().equals(previous)) {
-      writeStatus(cluster, decision.status());
-      lastWritten.put(statusKey(cluster), decision.status());
+      if (writeStatus(cluster, decision.status())) {
+        lastWritten.put(statusKey(cluster), decision.status());
+      }
     }
     for (StatusAggregator.Transition t : decision.transitions()) {
       if (t.warning()) {
@@ -423,7 +425,8 @@ public final class ClusterReconciliation {
     }
   }
 
-  private void writeStatus(LightningCluster cluster, LightningClusterStatus status) {
+  /** False when the cluster was deleted meanwhile. */
+  private boolean writeStatus(LightningCluster cluster, LightningClusterStatus status) {
     LightningCluster patch = new LightningCluster();
     patch.setMetadata(
         new ObjectMetaBuilder()
@@ -431,14 +434,24 @@ public final class ClusterReconciliation {
             .withNamespace(cluster.getMetadata().getNamespace())
             .build());
     patch.setStatus(status);
-    client
-        .resource(patch)
-        .subresource("status")
-        .patch(
-            new PatchContext.Builder()
-                .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager(ObjectApplier.FIELD_MANAGER)
-                .withForce(true)
-                .build());
+    try {
+      client
+          .resource(patch)
+          .subresource("status")
+          .patch(
+              new PatchContext.Builder()
+                  .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                  .withFieldManager(ObjectApplier.FIELD_MANAGER)
+                  .withForce(true)
+                  .build());
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      // Deleted while this pass ran: there is no status left to write.
+      lastWritten.remove(statusKey(cluster));
+      return false;
+    }
   }
 }

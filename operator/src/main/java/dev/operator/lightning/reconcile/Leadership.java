@@ -18,7 +18,7 @@ import java.util.Set;
 final class Leadership {
   static final String LEADER = "leader";
   static final String FOLLOWER = "follower";
-  static final Set<String> ACTIVE_STATES = Set.of("RPC_ACTIVE", "SERVER_ACTIVE");
+  private static final Set<String> ACTIVE_STATES = Set.of("RPC_ACTIVE", "SERVER_ACTIVE");
 
   private Leadership() {}
 
@@ -92,7 +92,7 @@ final class Leadership {
       String name = p.getMetadata().getName();
       boolean isLeader = leader.isPresent() && leader.get().clusterId().equals(name);
       String state = lndStates.get(name);
-      if (!isLeader && !terminating(p) && state != null && ACTIVE_STATES.contains(state)) {
+      if (!isLeader && !terminating(p) && isActive(state)) {
         fence.add(name);
       }
     }
@@ -135,6 +135,11 @@ final class Leadership {
       return Optional.of("the lnd container of " + leader.clusterId() + " restarted");
     }
     return Optional.empty();
+  }
+
+  /** Whether an LND state (null when it could not be read) is one that serves clients. */
+  static boolean isActive(String lndState) {
+    return lndState != null && ACTIVE_STATES.contains(lndState);
   }
 
   static ContainerStatus lndContainer(Pod pod) {

@@ -195,6 +195,15 @@ class LeadershipTest {
         .isFalse();
   }
 
+  @Test
+  void onlyTheServingStatesAreActiveAndAnUnreadStateIsNot() {
+    assertThat(Leadership.isActive("RPC_ACTIVE")).isTrue();
+    assertThat(Leadership.isActive("SERVER_ACTIVE")).isTrue();
+    assertThat(Leadership.isActive("WAITING_TO_START")).isFalse();
+    assertThat(Leadership.isActive("NON_EXISTING")).isFalse();
+    assertThat(Leadership.isActive(null)).as("state not read").isFalse();
+  }
+
   private static boolean routedReady(Leadership.Decision d) {
     return d.routes().orElseThrow().stream().anyMatch(Leadership.Route::ready);
   }
