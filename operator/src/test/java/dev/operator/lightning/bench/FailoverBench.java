@@ -144,8 +144,15 @@ class FailoverBench {
         Mark routedReady = firstSlice(slices, kill, next, true);
         a.add(Duration.between(change.at(), routedAny.at()).toMillis());
         b.add(Duration.between(kill, routedReady.at()).toMillis());
-        Instant probeReady = kubelet.readySince(next);
-        probe.add(Duration.between(change.at(), probeReady).toMillis());
+        // The operator may route the new leader before its probe passes: wait for the probe.
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(50))
+            .until(
+                () ->
+                    kubelet.readySince(next) != null
+                        && kubelet.readySince(next).isAfter(change.at()));
+        probe.add(Duration.between(change.at(), kubelet.readySince(next)).toMillis());
         leader = next;
       }
 

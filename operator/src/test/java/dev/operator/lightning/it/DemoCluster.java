@@ -58,6 +58,11 @@ public final class DemoCluster implements AutoCloseable {
     client().resource(lc).serverSideApply();
   }
 
+  /** How many reconciliations threw so far (a bug: everything after the throw was skipped). */
+  public double failedReconciliations() {
+    return Reconciliations.failed(operator);
+  }
+
   public KubernetesClient client() {
     return cluster.client();
   }

@@ -43,6 +43,21 @@ class LightningClusterReconcilerIT {
     operator = Main.start(client, Main.Settings.forTests());
   }
 
+  private double failedBefore;
+
+  @org.junit.jupiter.api.BeforeEach
+  void countFailedReconciliations() {
+    failedBefore = Reconciliations.failed(operator);
+  }
+
+  /** Bad input is reported in status, never by a pass that throws. */
+  @org.junit.jupiter.api.AfterEach
+  void noReconciliationThrew() {
+    assertThat(Reconciliations.failed(operator))
+        .as("reconciliations that threw during the test (see the log for the exception)")
+        .isEqualTo(failedBefore);
+  }
+
   @AfterAll
   static void stopOperator() {
     if (operator != null) {

@@ -84,6 +84,7 @@ class LocalClusterIT {
       assertThat(Lncli.identityThroughLeaderService(demo.cluster, NS, NAME))
           .as("identity after etcd-0 rejoined")
           .isEqualTo(identity);
+      assertThat(demo.failedReconciliations()).as("reconciliations that threw").isZero();
     }
   }
 

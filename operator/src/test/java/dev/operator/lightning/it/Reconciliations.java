@@ -10,6 +10,13 @@ import java.time.Clock;
 final class Reconciliations {
   private Reconciliations() {}
 
+  /** How many reconciliations of the running operator threw (JOSDK's own counter). */
+  static double failed(dev.operator.lightning.Main.Running operator) {
+    return operator.registry().find("operator.sdk.reconciliations.failed").counters().stream()
+        .mapToDouble(io.micrometer.core.instrument.Counter::count)
+        .sum();
+  }
+
   static ClusterReconciliation direct(KubernetesClient client) {
     return new ClusterReconciliation(
         client,
