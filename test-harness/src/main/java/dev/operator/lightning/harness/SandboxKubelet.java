@@ -68,12 +68,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What differs from a real node: no image filesystem (the container sees the host's files plus
  * its volumes, and {@code HOME} is a per-pod folder), one container per pod, no resource limits, no
- * init containers, and a container restart waits one second instead of the growing back-off.
+ * init containers.
  */
 public final class SandboxKubelet implements AutoCloseable {
   public static final String NODE = "local-node";
   private static final Logger log = LoggerFactory.getLogger(SandboxKubelet.class);
-  private static final Duration RESTART_DELAY = Duration.ofSeconds(1);
+  // The kubelet's crash back-off: the first restart is immediate, then 10 s doubling to 5 min,
+  // forgotten once a container has run for 10 minutes.
+  private static final Duration BACKOFF_INITIAL = Duration.ofSeconds(10);
+  private static final Duration BACKOFF_MAX = Duration.ofMinutes(5);
+  private static final Duration BACKOFF_RESET = BACKOFF_MAX.multipliedBy(2);
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   private final KubernetesClient client;
@@ -114,6 +118,7 @@ public final class SandboxKubelet implements AutoCloseable {
     volatile ContainerState lastState;
     volatile Instant startedAt;
     volatile Instant readySince;
+    Duration nextBackoff = Duration.ZERO;
     final Instant created = Instant.now();
     int readyStreak;
     int unreadyStreak;
@@ -533,8 +538,23 @@ public final class SandboxKubelet implements AutoCloseable {
       return;
     }
     r.restarts++;
+    if (r.startedAt != null
+        && Duration.between(r.startedAt, Instant.now()).compareTo(BACKOFF_RESET) >= 0) {
+      r.nextBackoff = Duration.ZERO;
+    }
+    Duration delay = r.nextBackoff;
+    r.nextBackoff =
+        delay.isZero()
+            ? BACKOFF_INITIAL
+            : (delay.multipliedBy(2).compareTo(BACKOFF_MAX) > 0
+                ? BACKOFF_MAX
+                : delay.multipliedBy(2));
+    if (delay.isZero()) {
+      launch(r);
+      return;
+    }
     r.waitingReason = "CrashLoopBackOff";
-    r.waitingMessage = "back-off " + RESTART_DELAY.toMillis() + " ms restarting failed container";
+    r.waitingMessage = "back-off " + delay.toSeconds() + "s restarting failed container";
     writeStatus(r);
     loop.schedule(
         () -> {
@@ -542,7 +562,7 @@ public final class SandboxKubelet implements AutoCloseable {
             launch(r);
           }
         },
-        RESTART_DELAY.toMillis(),
+        delay.toMillis(),
         TimeUnit.MILLISECONDS);
   }
 
