@@ -195,8 +195,21 @@ final class ElectionStep {
         || decision.routes().get().stream().noneMatch(Leadership.Route::ready)) {
       return before;
     }
+    if (!writeSlice(cluster, spec, view, decision.routes().get(), problems)) {
+      return before;
+    }
+    return new Outcome(before.observed(), before.leader(), before.failover(), before.roles(), true);
+  }
+
+  /** Writes the leader EndpointSlice with these routes; false if the write was refused. */
+  private boolean writeSlice(
+      LightningCluster cluster,
+      EffectiveSpec spec,
+      ElectionView view,
+      List<Leadership.Route> routes,
+      List<Problem> problems) {
     List<LeaderEndpointSliceBuilder.RoutedMember> members =
-        decision.routes().get().stream()
+        routes.stream()
             .map(r -> new LeaderEndpointSliceBuilder.RoutedMember(r.pod(), r.ready()))
             .toList();
     ObjectApplier.Outcome o =
@@ -205,9 +218,12 @@ final class ElectionStep {
             LeaderEndpointSliceBuilder.build(cluster, spec, members, view.leaderSinceRevision()));
     if (o.problem() != null) {
       problems.add(o.problem());
-      return before;
+      return false;
     }
-    return new Outcome(before.observed(), before.leader(), before.failover(), before.roles(), true);
+    if (o.written() && view.leaderSince() != null) {
+      metrics.routingDelay(Duration.between(view.leaderSince(), clock.instant()));
+    }
+    return true;
   }
 
   /**
@@ -242,20 +258,8 @@ final class ElectionStep {
 
     boolean routed = false;
     if (decision.routes().isPresent()) {
-      List<LeaderEndpointSliceBuilder.RoutedMember> members =
-          decision.routes().get().stream()
-              .map(r -> new LeaderEndpointSliceBuilder.RoutedMember(r.pod(), r.ready()))
-              .toList();
-      ObjectApplier.Outcome o =
-          applier.apply(
-              cluster,
-              LeaderEndpointSliceBuilder.build(cluster, spec, members, view.leaderSinceRevision()));
-      if (o.problem() != null) {
-        problems.add(o.problem());
-      } else if (o.written() && view.leaderSince() != null) {
-        metrics.routingDelay(Duration.between(view.leaderSince(), clock.instant()));
-      }
-      routed = members.stream().anyMatch(LeaderEndpointSliceBuilder.RoutedMember::ready);
+      writeSlice(cluster, spec, view, decision.routes().get(), problems);
+      routed = decision.routes().get().stream().anyMatch(Leadership.Route::ready);
     } else {
       ensureSlice(cluster, spec, problems);
     }

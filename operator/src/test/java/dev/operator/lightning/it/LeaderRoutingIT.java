@@ -46,20 +46,9 @@ class LeaderRoutingIT {
     }
   }
 
-  private double failedBefore;
-
-  @org.junit.jupiter.api.BeforeEach
-  void countFailedReconciliations() {
-    failedBefore = Reconciliations.failed(operator);
-  }
-
-  /** A pass that throws is a bug: it is retried, but everything after the throw was skipped. */
-  @org.junit.jupiter.api.AfterEach
-  void noReconciliationThrew() {
-    assertThat(Reconciliations.failed(operator))
-        .as("reconciliations that threw during the test (see the log for the exception)")
-        .isEqualTo(failedBefore);
-  }
+  @org.junit.jupiter.api.extension.RegisterExtension
+  final NoFailedReconciliations noFailedReconciliations =
+      new NoFailedReconciliations(() -> operator);
 
   private static MemberScenario scenario(String prefix, String name, Integer ttl, String etcdNs) {
     return new MemberScenario(client, etcd, prefix, name, ttl, etcdNs);

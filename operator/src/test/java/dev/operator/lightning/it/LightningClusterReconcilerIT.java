@@ -43,20 +43,9 @@ class LightningClusterReconcilerIT {
     operator = Main.start(client, Main.Settings.forTests());
   }
 
-  private double failedBefore;
-
-  @org.junit.jupiter.api.BeforeEach
-  void countFailedReconciliations() {
-    failedBefore = Reconciliations.failed(operator);
-  }
-
-  /** Bad input is reported in status, never by a pass that throws. */
-  @org.junit.jupiter.api.AfterEach
-  void noReconciliationThrew() {
-    assertThat(Reconciliations.failed(operator))
-        .as("reconciliations that threw during the test (see the log for the exception)")
-        .isEqualTo(failedBefore);
-  }
+  @org.junit.jupiter.api.extension.RegisterExtension
+  final NoFailedReconciliations noFailedReconciliations =
+      new NoFailedReconciliations(() -> operator);
 
   @AfterAll
   static void stopOperator() {
