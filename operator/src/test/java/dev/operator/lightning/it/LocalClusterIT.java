@@ -85,6 +85,9 @@ class LocalClusterIT {
           .as("identity after etcd-0 rejoined")
           .isEqualTo(identity);
       assertThat(demo.failedReconciliations()).as("reconciliations that threw").isZero();
+      assertThat(podCreations(client, NAME + "-etcd-0"))
+          .as("etcd-0 created by the StatefulSet: once at the start, once after the deletion")
+          .isEqualTo(2);
     }
   }
 
@@ -130,6 +133,15 @@ class LocalClusterIT {
                     .isEqualTo(p.getMetadata().getName().equals(leader));
               }
             });
+  }
+
+  /** How many times the StatefulSet controller reported creating this pod (events aggregate). */
+  private static int podCreations(KubernetesClient client, String pod) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> "SuccessfulCreate".equals(e.getReason()))
+        .filter(e -> e.getMessage() != null && e.getMessage().startsWith("create Pod " + pod + " "))
+        .mapToInt(e -> e.getCount() == null ? 1 : e.getCount())
+        .sum();
   }
 
   private static boolean ready(Pod p) {

@@ -210,11 +210,7 @@ public final class ProcessKubelet implements AutoCloseable {
       }
       m.process = null;
     }
-    try {
-      client.pods().inNamespace(namespace).withName(name).withGracePeriod(0).delete();
-    } catch (KubernetesClientException e) {
-      log.debug("final delete of {}: {}", name, e.getMessage());
-    }
+    PodBinding.confirmDeletion(client, namespace, name, m.uid);
   }
 
   private void probeAll() {

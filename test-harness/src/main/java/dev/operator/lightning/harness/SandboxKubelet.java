@@ -724,11 +724,7 @@ public final class SandboxKubelet implements AutoCloseable {
   private void terminate(PodRun r, long graceSeconds) {
     log.info("pod {}: terminating with a grace period of {} s", r.name, graceSeconds);
     stopContainer(r, graceSeconds == 0, graceSeconds);
-    try {
-      client.pods().inNamespace(namespace).withName(r.name).withGracePeriod(0).delete();
-    } catch (KubernetesClientException e) {
-      log.debug("final delete of {}: {}", r.name, e.getMessage());
-    }
+    PodBinding.confirmDeletion(client, namespace, r.name, r.uid);
     cleanUp(r);
   }
 
