@@ -1,7 +1,7 @@
 package dev.operator.lightning.harness;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Cluster DNS for the local cluster, as hosts entries: Service names ({@code name.ns.svc}) to their
@@ -13,7 +13,9 @@ import java.util.TreeMap;
  */
 public final class ClusterDns {
   private final PodNetwork network;
-  private final Map<String, String> names = new TreeMap<>();
+  // In the order names were added: a new name is appended, so the lines already in every pod's
+  // hosts file keep their bytes while it is rewritten.
+  private final Map<String, String> names = new LinkedHashMap<>();
 
   public ClusterDns(PodNetwork network) {
     this.network = network;

@@ -2,6 +2,8 @@ package dev.operator.lightning.harness;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,13 +158,25 @@ public final class PodNetwork implements AutoCloseable {
       Path dir = Path.of("/etc/netns", netns);
       Files.createDirectories(dir);
       // In place: a running pod sees this very file through its bind mount, a new file would not.
-      Files.writeString(
-          dir.resolve("hosts"),
-          content,
-          StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE,
-          StandardOpenOption.TRUNCATE_EXISTING,
-          StandardOpenOption.WRITE);
+      // Written over the old bytes and only then cut to length, so a reader never finds the file
+      // empty (Go keeps what it read for 5 s, and a name missing then means a DNS query).
+      byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+      try (FileChannel file =
+          FileChannel.open(
+              dir.resolve("hosts"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        long position = 0;
+        while (buffer.hasRemaining()) {
+          position += file.write(buffer, position);
+        }
+        file.truncate(bytes.length);
+      }
+      // No DNS server exists: a name that is not in the hosts file must fail at once (the pod's
+      // own loopback refuses), not after the resolver's timeout against the host's nameserver.
+      Path resolv = dir.resolve("resolv.conf");
+      if (!Files.exists(resolv)) {
+        Files.writeString(resolv, "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

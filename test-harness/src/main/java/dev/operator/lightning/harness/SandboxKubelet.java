@@ -271,6 +271,18 @@ public final class SandboxKubelet implements AutoCloseable {
   }
 
   private void start(Pod pod) {
+    long t0 = System.nanoTime();
+    try {
+      startOnce(pod);
+    } finally {
+      log.info(
+          "pod {}: started in {} ms",
+          pod.getMetadata().getName(),
+          (System.nanoTime() - t0) / 1_000_000);
+    }
+  }
+
+  private void startOnce(Pod pod) {
     PodRun r = new PodRun(pod);
     pods.put(r.name, r);
     if (pod.getSpec().getNodeName() == null && !PodBinding.bind(client, namespace, r.name, NODE)) {
