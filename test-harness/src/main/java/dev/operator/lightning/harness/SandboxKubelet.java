@@ -662,7 +662,7 @@ public final class SandboxKubelet implements AutoCloseable {
     } finally {
       long ms = (System.nanoTime() - t0) / 1_000_000;
       if (ms > 500) {
-        log.info("probe of {} took {} ms", r.name, ms);
+        log.debug("probe of {} took {} ms", r.name, ms);
       }
     }
   }
