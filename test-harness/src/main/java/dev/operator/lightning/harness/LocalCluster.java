@@ -61,7 +61,7 @@ public final class LocalCluster implements AutoCloseable {
   public SandboxKubelet.ExecResult runInCluster(List<String> command, Duration timeout) {
     List<String> cmd = new ArrayList<>(PodNetwork.execIn(clientPod.netns()));
     cmd.addAll(command);
-    return SandboxKubelet.run(cmd, Map.of("PATH", System.getenv("PATH")), timeout);
+    return LocalCommand.run(cmd, Map.of("PATH", System.getenv("PATH")), timeout);
   }
 
   @Override

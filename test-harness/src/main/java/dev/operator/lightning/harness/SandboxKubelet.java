@@ -1,18 +1,13 @@
 package dev.operator.lightning.harness;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -23,34 +18,20 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,7 +67,7 @@ public final class SandboxKubelet implements AutoCloseable {
   private final ClusterDns dns;
   private final ImageTable images;
   private final Path root;
-  private final Set<Path> createdMountPoints = ConcurrentHashMap.newKeySet();
+  private final PodVolumes volumes;
   private final Map<String, PodRun> pods = new ConcurrentHashMap<>();
   private final ScheduledExecutorService loop =
       Executors.newScheduledThreadPool(6, HarnessThreads.daemon("sandbox-kubelet"));
@@ -145,6 +126,7 @@ public final class SandboxKubelet implements AutoCloseable {
     this.images = images;
     try {
       this.root = Files.createTempDirectory("lnc-node-" + namespace + "-");
+      this.volumes = new PodVolumes(client, namespace, root);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -230,7 +212,7 @@ public final class SandboxKubelet implements AutoCloseable {
     List<String> cmd =
         new ArrayList<>(List.of("nsenter", "-t", Long.toString(p.pid()), "-n", "-m", "--"));
     cmd.addAll(command);
-    return run(cmd, r.env, timeout);
+    return LocalCommand.run(cmd, r.env, timeout);
   }
 
   private void handle(Watcher.Action action, Pod pod) {
@@ -321,22 +303,22 @@ public final class SandboxKubelet implements AutoCloseable {
     }
     Container c = containers.get(0);
     r.container = c;
-    Map<String, Path> volumes = new LinkedHashMap<>();
+    Map<String, Path> mounted = new LinkedHashMap<>();
     for (Volume v :
         pod.getSpec().getVolumes() == null ? List.<Volume>of() : pod.getSpec().getVolumes()) {
-      volumes.put(v.getName(), materialise(r, v));
+      mounted.put(v.getName(), volumes.materialise(r.dir, v));
     }
     r.mounts = new ArrayList<>();
     for (VolumeMount vm :
         c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
-      Path source = volumes.get(vm.getName());
+      Path source = mounted.get(vm.getName());
       if (source == null) {
         throw new IllegalArgumentException("volume mount " + vm.getName() + " has no volume");
       }
       if (vm.getSubPath() != null && !vm.getSubPath().isEmpty()) {
         source = source.resolve(vm.getSubPath());
       }
-      createMountPoint(Path.of(vm.getMountPath()), Files.isDirectory(source));
+      volumes.createMountPoint(Path.of(vm.getMountPath()), Files.isDirectory(source));
       r.mounts.add(
           new String[] {
             source.toString(),
@@ -349,7 +331,7 @@ public final class SandboxKubelet implements AutoCloseable {
     r.env.put(
         "HOSTNAME", pod.getSpec().getHostname() != null ? pod.getSpec().getHostname() : r.name);
     r.env.put("HOME", r.dir.resolve("home").toString());
-    r.env.putAll(ContainerEnvironment.resolve(pod, r.net.ip(), c.getEnv(), this::keyOf));
+    r.env.putAll(ContainerEnvironment.resolve(pod, r.net.ip(), c.getEnv(), volumes::keyOf));
     List<String> command = ContainerEnvironment.expandAll(c.getCommand(), r.env);
     List<String> argv = new ArrayList<>();
     argv.add(images.binaryFor(c.getImage(), command).toString());
@@ -358,132 +340,6 @@ public final class SandboxKubelet implements AutoCloseable {
     }
     argv.addAll(ContainerEnvironment.expandAll(c.getArgs(), r.env));
     r.argv = argv;
-  }
-
-  private Path materialise(PodRun r, Volume v) throws IOException {
-    Path dir = r.dir.resolve("volumes").resolve(v.getName());
-    if (v.getPersistentVolumeClaim() != null) {
-      // Outlives the pod, as a bound volume does: a StatefulSet pod gets its data back.
-      Path claim = root.resolve("claims").resolve(v.getPersistentVolumeClaim().getClaimName());
-      return Files.createDirectories(claim);
-    }
-    Files.createDirectories(dir);
-    if (v.getEmptyDir() != null) {
-      return dir;
-    }
-    if (v.getSecret() != null) {
-      Secret s =
-          client.secrets().inNamespace(namespace).withName(v.getSecret().getSecretName()).get();
-      if (s == null) {
-        throw new IllegalArgumentException(
-            "Secret " + v.getSecret().getSecretName() + " not found");
-      }
-      Map<String, byte[]> data = new LinkedHashMap<>();
-      if (s.getData() != null) {
-        s.getData().forEach((k, b64) -> data.put(k, Base64.getDecoder().decode(b64)));
-      }
-      if (s.getStringData() != null) {
-        s.getStringData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
-      }
-      writeKeys(dir, data, v.getSecret().getItems(), v.getSecret().getDefaultMode());
-      return dir;
-    }
-    if (v.getConfigMap() != null) {
-      ConfigMap cm =
-          client.configMaps().inNamespace(namespace).withName(v.getConfigMap().getName()).get();
-      if (cm == null) {
-        throw new IllegalArgumentException(
-            "ConfigMap " + v.getConfigMap().getName() + " not found");
-      }
-      Map<String, byte[]> data = new LinkedHashMap<>();
-      if (cm.getData() != null) {
-        cm.getData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
-      }
-      if (cm.getBinaryData() != null) {
-        cm.getBinaryData().forEach((k, b64) -> data.put(k, Base64.getDecoder().decode(b64)));
-      }
-      writeKeys(dir, data, v.getConfigMap().getItems(), v.getConfigMap().getDefaultMode());
-      return dir;
-    }
-    throw new IllegalArgumentException(
-        "volume "
-            + v.getName()
-            + ": the local kubelet supports secret, configMap, emptyDir and persistentVolumeClaim");
-  }
-
-  private static void writeKeys(
-      Path dir, Map<String, byte[]> data, List<KeyToPath> items, Integer mode) throws IOException {
-    Map<String, String> keyToPath = new LinkedHashMap<>();
-    if (items == null || items.isEmpty()) {
-      data.keySet().forEach(k -> keyToPath.put(k, k));
-    } else {
-      for (KeyToPath i : items) {
-        if (!data.containsKey(i.getKey())) {
-          throw new IllegalArgumentException("volume item " + i.getKey() + " not found");
-        }
-        keyToPath.put(i.getKey(), i.getPath());
-      }
-    }
-    for (var e : keyToPath.entrySet()) {
-      Path file = dir.resolve(e.getValue());
-      Files.createDirectories(file.getParent());
-      Files.write(file, data.get(e.getKey()));
-      Files.setPosixFilePermissions(file, permissions(mode == null ? 0644 : mode));
-    }
-  }
-
-  private static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] order = {
-      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
-          PosixFilePermission.OTHERS_READ,
-      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
-          PosixFilePermission.GROUP_READ,
-      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
-          PosixFilePermission.OWNER_READ
-    };
-    for (int bit = 0; bit < order.length; bit++) {
-      if ((mode & (1 << bit)) != 0) {
-        set.add(order[bit]);
-      }
-    }
-    return set;
-  }
-
-  private String keyOf(String kind, String nameAndKey) {
-    String name = nameAndKey.substring(0, nameAndKey.indexOf('/'));
-    String key = nameAndKey.substring(nameAndKey.indexOf('/') + 1);
-    if (kind.equals("Secret")) {
-      Secret s = client.secrets().inNamespace(namespace).withName(name).get();
-      String b64 = s == null || s.getData() == null ? null : s.getData().get(key);
-      return b64 == null
-          ? null
-          : new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
-    }
-    ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).get();
-    return cm == null || cm.getData() == null ? null : cm.getData().get(key);
-  }
-
-  /** Mount points must exist on the host to bind over them; the ones made here go on close. */
-  private void createMountPoint(Path target, boolean directory) throws IOException {
-    Path existing = target;
-    while (existing != null && !Files.exists(existing)) {
-      existing = existing.getParent();
-    }
-    if (existing == target) {
-      return;
-    }
-    Path firstCreated = target;
-    while (firstCreated.getParent() != null && !firstCreated.getParent().equals(existing)) {
-      firstCreated = firstCreated.getParent();
-    }
-    createdMountPoints.add(firstCreated);
-    if (directory) {
-      Files.createDirectories(target);
-    } else {
-      Files.createDirectories(target.getParent());
-      Files.createFile(target);
-    }
   }
 
   private void launch(PodRun r) {
@@ -589,8 +445,8 @@ public final class SandboxKubelet implements AutoCloseable {
       r.probes.add(
           loop.scheduleWithFixedDelay(
               () -> readinessResult(r, readiness, probe(r, readiness)),
-              seconds(readiness.getInitialDelaySeconds(), 0) * 1000L,
-              seconds(readiness.getPeriodSeconds(), 10) * 1000L,
+              ProbeCheck.seconds(readiness.getInitialDelaySeconds(), 0) * 1000L,
+              ProbeCheck.seconds(readiness.getPeriodSeconds(), 10) * 1000L,
               TimeUnit.MILLISECONDS));
     }
     Probe liveness = r.container.getLivenessProbe();
@@ -598,8 +454,8 @@ public final class SandboxKubelet implements AutoCloseable {
       r.probes.add(
           loop.scheduleWithFixedDelay(
               () -> livenessResult(r, liveness, probe(r, liveness)),
-              seconds(liveness.getInitialDelaySeconds(), 0) * 1000L,
-              seconds(liveness.getPeriodSeconds(), 10) * 1000L,
+              ProbeCheck.seconds(liveness.getInitialDelaySeconds(), 0) * 1000L,
+              ProbeCheck.seconds(liveness.getPeriodSeconds(), 10) * 1000L,
               TimeUnit.MILLISECONDS));
     }
   }
@@ -619,8 +475,8 @@ public final class SandboxKubelet implements AutoCloseable {
         r.unreadyStreak++;
         r.readyStreak = 0;
       }
-      int successThreshold = probe == null ? 1 : seconds(probe.getSuccessThreshold(), 1);
-      int failureThreshold = probe == null ? 1 : seconds(probe.getFailureThreshold(), 3);
+      int successThreshold = probe == null ? 1 : ProbeCheck.seconds(probe.getSuccessThreshold(), 1);
+      int failureThreshold = probe == null ? 1 : ProbeCheck.seconds(probe.getFailureThreshold(), 3);
       ready = r.ready;
       if (!r.ready && r.readyStreak >= successThreshold) {
         ready = true;
@@ -645,7 +501,7 @@ public final class SandboxKubelet implements AutoCloseable {
     }
     synchronized (r) {
       r.livenessFailures = success ? 0 : r.livenessFailures + 1;
-      if (r.livenessFailures < seconds(probe.getFailureThreshold(), 3)) {
+      if (r.livenessFailures < ProbeCheck.seconds(probe.getFailureThreshold(), 3)) {
         return;
       }
       r.livenessFailures = 0;
@@ -656,81 +512,9 @@ public final class SandboxKubelet implements AutoCloseable {
   }
 
   private boolean probe(PodRun r, Probe probe) {
-    long t0 = System.nanoTime();
-    try {
-      return probeOnce(r, probe);
-    } finally {
-      long ms = (System.nanoTime() - t0) / 1_000_000;
-      if (ms > 500) {
-        log.debug("probe of {} took {} ms", r.name, ms);
-      }
-    }
-  }
-
-  private boolean probeOnce(PodRun r, Probe probe) {
     Process p = r.process;
-    if (p == null) {
-      return false;
-    }
-    int timeout = seconds(probe.getTimeoutSeconds(), 1);
-    try {
-      if (probe.getExec() != null) {
-        List<String> cmd =
-            new ArrayList<>(List.of("nsenter", "-t", Long.toString(p.pid()), "-n", "-m", "--"));
-        cmd.addAll(probe.getExec().getCommand());
-        return run(cmd, r.env, Duration.ofSeconds(timeout)).exitCode() == 0;
-      }
-      if (probe.getHttpGet() != null) {
-        var get = probe.getHttpGet();
-        String scheme = get.getScheme() == null ? "http" : get.getScheme().toLowerCase();
-        URI uri =
-            URI.create(
-                scheme
-                    + "://"
-                    + r.net.ip()
-                    + ":"
-                    + port(r, get.getPort())
-                    + (get.getPath() == null ? "/" : get.getPath()));
-        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
-        if (c instanceof HttpsURLConnection https) {
-          // The kubelet does not verify probe certificates.
-          https.setSSLSocketFactory(trustAll().getSocketFactory());
-          https.setHostnameVerifier((h, s) -> true);
-        }
-        c.setConnectTimeout(timeout * 1000);
-        c.setReadTimeout(timeout * 1000);
-        int code = c.getResponseCode();
-        c.disconnect();
-        return code >= 200 && code < 400;
-      }
-      if (probe.getTcpSocket() != null) {
-        try (Socket s = new Socket()) {
-          s.connect(
-              new InetSocketAddress(r.net.ip(), port(r, probe.getTcpSocket().getPort())),
-              timeout * 1000);
-          return true;
-        }
-      }
-      return false;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static int port(PodRun r, IntOrString port) {
-    if (port.getIntVal() != null) {
-      return port.getIntVal();
-    }
-    return r.container.getPorts().stream()
-        .filter(p -> port.getStrVal().equals(p.getName()))
-        .map(ContainerPort::getContainerPort)
-        .findFirst()
-        .orElseThrow(
-            () -> new IllegalArgumentException("no container port named " + port.getStrVal()));
-  }
-
-  private static int seconds(Integer value, int fallback) {
-    return value == null || value == 0 ? fallback : value;
+    return p != null
+        && ProbeCheck.passes(probe, p.pid(), r.net.ip(), r.container.getPorts(), r.env);
   }
 
   private void terminate(PodRun r, long graceSeconds) {
@@ -862,68 +646,6 @@ public final class SandboxKubelet implements AutoCloseable {
     return "'" + s.replace("'", "'\\''") + "'";
   }
 
-  /** Runs a command with a clean environment and a deadline, capturing its output. */
-  static ExecResult run(List<String> cmd, Map<String, String> env, Duration timeout) {
-    try {
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-      if (env != null) {
-        pb.environment().clear();
-        pb.environment().putAll(env);
-      }
-      Process p = pb.start();
-      var out = new java.io.ByteArrayOutputStream();
-      Thread reader =
-          new Thread(
-              () -> {
-                try {
-                  p.getInputStream().transferTo(out);
-                } catch (IOException e) {
-                  // process gone
-                }
-              });
-      reader.setDaemon(true);
-      reader.start();
-      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly();
-        p.waitFor(5, TimeUnit.SECONDS);
-        return new ExecResult(-1, "timed out after " + timeout.toMillis() + " ms");
-      }
-      reader.join(1000);
-      return new ExecResult(p.exitValue(), out.toString(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      return new ExecResult(-1, e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new ExecResult(-1, "interrupted");
-    }
-  }
-
-  private static SSLContext trustAll() {
-    try {
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(
-          null,
-          new TrustManager[] {
-            new X509TrustManager() {
-              @Override
-              public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-              @Override
-              public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-              @Override
-              public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-              }
-            }
-          },
-          null);
-      return ctx;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   @Override
   public void close() {
     watch.close();
@@ -938,22 +660,8 @@ public final class SandboxKubelet implements AutoCloseable {
     loop.shutdownNow();
     // Another local cluster's pods may have their volumes bind-mounted on these very directories.
     if (!network.othersRunning()) {
-      for (Path p : createdMountPoints) {
-        removeEmptyDirectories(p);
-      }
+      volumes.removeCreatedMountPoints();
     }
     PodNetwork.deleteRecursively(root);
-  }
-
-  /** Removes a tree of mount points only if it holds no files. */
-  private static void removeEmptyDirectories(Path top) {
-    try (var walk = Files.walk(top)) {
-      if (walk.anyMatch(p -> !Files.isDirectory(p) && p.toFile().length() > 0)) {
-        return;
-      }
-    } catch (IOException | UncheckedIOException e) {
-      return;
-    }
-    PodNetwork.deleteRecursively(top);
   }
 }
