@@ -91,26 +91,30 @@ class LocalClusterIT {
     }
   }
 
+  /** All three turn Ready by their probe; a quorum of two is enough for a leader before that. */
   private static void assertEtcdPodsRunByTheKubelet(KubernetesClient client) {
-    List<Pod> etcd =
-        client
-            .pods()
-            .inNamespace(NS)
-            .withLabel("app.kubernetes.io/component", "etcd")
-            .list()
-            .getItems();
-    assertThat(etcd)
-        .as("etcd pods created by the StatefulSet controller")
-        .hasSize(3)
-        .allSatisfy(
-            p -> {
-              assertThat(p.getMetadata().getOwnerReferences())
-                  .anySatisfy(o -> assertThat(o.getKind()).isEqualTo("StatefulSet"));
-              assertThat(p.getSpec().getNodeName()).isEqualTo(SandboxKubelet.NODE);
-              assertThat(ready(p))
-                  .as("%s Ready by its /readyz probe", p.getMetadata().getName())
-                  .isTrue();
-            });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client
+                            .pods()
+                            .inNamespace(NS)
+                            .withLabel("app.kubernetes.io/component", "etcd")
+                            .list()
+                            .getItems())
+                    .as("etcd pods created by the StatefulSet controller")
+                    .hasSize(3)
+                    .allSatisfy(
+                        p -> {
+                          assertThat(p.getMetadata().getOwnerReferences())
+                              .anySatisfy(o -> assertThat(o.getKind()).isEqualTo("StatefulSet"));
+                          assertThat(p.getSpec().getNodeName()).isEqualTo(SandboxKubelet.NODE);
+                          assertThat(ready(p))
+                              .as("%s Ready by its /readyz probe", p.getMetadata().getName())
+                              .isTrue();
+                        }));
   }
 
   /** The member readiness probe (exec, wget to 127.0.0.1 in the pod) passes on the leader only. */
