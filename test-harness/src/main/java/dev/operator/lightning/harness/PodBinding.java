@@ -77,4 +77,29 @@ final class PodBinding {
           .warn("final delete of {}/{}: {}", namespace, pod, e.toString());
     }
   }
+
+  /**
+   * Merges a pod status into the pod's status subresource, as a kubelet reports it; a pod that is
+   * gone by then has no status left to write.
+   */
+  static void writeStatus(
+      KubernetesClient client,
+      String namespace,
+      String pod,
+      io.fabric8.kubernetes.api.model.Pod patch) {
+    try {
+      client
+          .pods()
+          .inNamespace(namespace)
+          .withName(pod)
+          .subresource("status")
+          .patch(
+              io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                  io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+              patch);
+    } catch (KubernetesClientException e) {
+      org.slf4j.LoggerFactory.getLogger(PodBinding.class)
+          .debug("status of {}/{} not written: {}", namespace, pod, e.getMessage());
+    }
+  }
 }

@@ -9,11 +9,8 @@ import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -384,16 +381,7 @@ public final class ProcessKubelet implements AutoCloseable {
             .withContainerStatuses(List.of(cs))
             .endStatus()
             .build();
-    try {
-      client
-          .pods()
-          .inNamespace(namespace)
-          .withName(pod)
-          .subresource("status")
-          .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-    } catch (KubernetesClientException e) {
-      log.debug("status of {} not written: {}", pod, e.getMessage());
-    }
+    PodBinding.writeStatus(client, namespace, pod, patch);
   }
 
   private static String now() {

@@ -621,16 +621,7 @@ public final class SandboxKubelet implements AutoCloseable {
             .withContainerStatuses(List.of(status))
             .endStatus()
             .build();
-    try {
-      client
-          .pods()
-          .inNamespace(namespace)
-          .withName(r.name)
-          .subresource("status")
-          .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-    } catch (KubernetesClientException e) {
-      log.warn("status of {} not written: {}", r.name, e.getMessage());
-    }
+    PodBinding.writeStatus(client, namespace, r.name, patch);
   }
 
   private static io.fabric8.kubernetes.api.model.PodCondition condition(
