@@ -8,11 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -230,37 +230,16 @@ public final class PodNetwork implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add("ip");
     cmd.addAll(List.of(args));
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(10, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException(String.join(" ", cmd) + " did not finish in 10 s");
-      }
-      if (required && p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out.trim());
-      }
-      return p.exitValue();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run ip (iproute2)", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    SandboxKubelet.ExecResult r = LocalCommand.run(cmd, null, Duration.ofSeconds(10));
+    // -1: iproute2 missing, or ip did not finish in time; never acceptable.
+    if (r.exitCode() == -1 || (required && r.exitCode() != 0)) {
+      throw new IllegalStateException(String.join(" ", cmd) + " failed: " + r.output().trim());
     }
+    return r.exitCode();
   }
 
   private static List<String> output(String... cmd) {
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      p.waitFor(10, TimeUnit.SECONDS);
-      return out.lines().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return LocalCommand.run(List.of(cmd), null, Duration.ofSeconds(10)).output().lines().toList();
   }
 
   static void deleteRecursively(Path dir) {
