@@ -224,16 +224,12 @@ public final class SandboxKubelet implements AutoCloseable {
       }
       // A new pod with the same name (StatefulSet): names are unique, so the old pod object is
       // gone even if its deletion was missed; its container goes now.
-      r.terminating = true;
-      stopContainer(r, true, 0);
-      cleanUp(r);
+      forceStop(r);
       r = null;
     }
     if (action == Watcher.Action.DELETED) {
       if (r != null) {
-        r.terminating = true;
-        stopContainer(r, true, 0);
-        cleanUp(r);
+        forceStop(r);
       }
       return;
     }
@@ -524,6 +520,13 @@ public final class SandboxKubelet implements AutoCloseable {
     cleanUp(r);
   }
 
+  /** SIGKILL at once and forget the pod: its object is gone, or this kubelet is closing. */
+  private void forceStop(PodRun r) {
+    r.terminating = true;
+    stopContainer(r, true, 0);
+    cleanUp(r);
+  }
+
   private void stopContainer(PodRun r, boolean kill, long graceSeconds) {
     r.probes.forEach(f -> f.cancel(false));
     stopProcess(r.process, kill, graceSeconds);
@@ -640,13 +643,7 @@ public final class SandboxKubelet implements AutoCloseable {
   @Override
   public void close() {
     watch.close();
-    List.copyOf(pods.values())
-        .forEach(
-            r -> {
-              r.terminating = true;
-              stopContainer(r, true, 0);
-              cleanUp(r);
-            });
+    List.copyOf(pods.values()).forEach(this::forceStop);
     events.shutdownNow();
     loop.shutdownNow();
     // Another local cluster's pods may have their volumes bind-mounted on these very directories.
