@@ -179,7 +179,7 @@ public final class ProcessKubelet implements AutoCloseable {
 
   private void start(Pod pod) {
     String name = pod.getMetadata().getName();
-    if (!PodBinding.bind(client, namespace, name, NODE)) {
+    if (!KubeletRequests.bind(client, namespace, name, NODE)) {
       return;
     }
     int n = IPS.getAndIncrement();
@@ -207,7 +207,7 @@ public final class ProcessKubelet implements AutoCloseable {
       }
       m.process = null;
     }
-    PodBinding.confirmDeletion(client, namespace, name, m.uid);
+    KubeletRequests.confirmDeletion(client, namespace, name, m.uid);
   }
 
   private void probeAll() {
@@ -381,7 +381,7 @@ public final class ProcessKubelet implements AutoCloseable {
             .withContainerStatuses(List.of(cs))
             .endStatus()
             .build();
-    PodBinding.writeStatus(client, namespace, pod, patch);
+    KubeletRequests.writeStatus(client, namespace, pod, patch);
   }
 
   private static String now() {

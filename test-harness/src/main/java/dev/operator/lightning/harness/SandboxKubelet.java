@@ -263,7 +263,8 @@ public final class SandboxKubelet implements AutoCloseable {
   private void startOnce(Pod pod) {
     PodRun r = new PodRun(pod);
     pods.put(r.name, r);
-    if (pod.getSpec().getNodeName() == null && !PodBinding.bind(client, namespace, r.name, NODE)) {
+    if (pod.getSpec().getNodeName() == null
+        && !KubeletRequests.bind(client, namespace, r.name, NODE)) {
       pods.remove(r.name);
       return;
     }
@@ -516,7 +517,7 @@ public final class SandboxKubelet implements AutoCloseable {
   private void terminate(PodRun r, long graceSeconds) {
     log.info("pod {}: terminating with a grace period of {} s", r.name, graceSeconds);
     stopContainer(r, graceSeconds == 0, graceSeconds);
-    PodBinding.confirmDeletion(client, namespace, r.name, r.uid);
+    KubeletRequests.confirmDeletion(client, namespace, r.name, r.uid);
     cleanUp(r);
   }
 
@@ -624,7 +625,7 @@ public final class SandboxKubelet implements AutoCloseable {
             .withContainerStatuses(List.of(status))
             .endStatus()
             .build();
-    PodBinding.writeStatus(client, namespace, r.name, patch);
+    KubeletRequests.writeStatus(client, namespace, r.name, patch);
   }
 
   private static io.fabric8.kubernetes.api.model.PodCondition condition(

@@ -8,8 +8,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * What a scheduler and a kubelet ask of the API server for the harness kubelets: binding a pod to
  * their node, and confirming a pod's deletion once its containers have stopped.
  */
-final class PodBinding {
-  private PodBinding() {}
+final class KubeletRequests {
+  private KubeletRequests() {}
 
   /** Binds the pod; true if it is bound now (also when it already was). */
   static boolean bind(KubernetesClient client, String namespace, String pod, String node) {
@@ -33,7 +33,7 @@ final class PodBinding {
       if (e.getCode() == 409) {
         return true;
       }
-      org.slf4j.LoggerFactory.getLogger(PodBinding.class)
+      org.slf4j.LoggerFactory.getLogger(KubeletRequests.class)
           .warn("cannot bind {}/{}: {}", namespace, pod, e.getMessage());
       return false;
     }
@@ -64,7 +64,7 @@ final class PodBinding {
           http.sendAsync(request, String.class).get(10, java.util.concurrent.TimeUnit.SECONDS);
       // 404: already gone; 409: the name now belongs to a new pod. Both mean: done.
       if (response.code() >= 300 && response.code() != 404 && response.code() != 409) {
-        org.slf4j.LoggerFactory.getLogger(PodBinding.class)
+        org.slf4j.LoggerFactory.getLogger(KubeletRequests.class)
             .warn(
                 "final delete of {}/{}: HTTP {} {}",
                 namespace,
@@ -73,7 +73,7 @@ final class PodBinding {
                 response.body());
       }
     } catch (Exception e) {
-      org.slf4j.LoggerFactory.getLogger(PodBinding.class)
+      org.slf4j.LoggerFactory.getLogger(KubeletRequests.class)
           .warn("final delete of {}/{}: {}", namespace, pod, e.toString());
     }
   }
@@ -98,7 +98,7 @@ final class PodBinding {
                   io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
               patch);
     } catch (KubernetesClientException e) {
-      org.slf4j.LoggerFactory.getLogger(PodBinding.class)
+      org.slf4j.LoggerFactory.getLogger(KubeletRequests.class)
           .debug("status of {}/{} not written: {}", namespace, pod, e.getMessage());
     }
   }
