@@ -142,6 +142,6 @@ public final class ControlPlane implements AutoCloseable {
   public void close() {
     Processes.stop(controllerManager, false);
     server.stop();
-    PodNetwork.deleteRecursively(workDir);
+    Folders.deleteRecursively(workDir);
   }
 }

@@ -130,7 +130,7 @@ public final class PodNetwork implements AutoCloseable {
     if (a != null) {
       ip(false, "link", "del", a.hostVeth());
       ip(false, "netns", "del", a.netns());
-      deleteRecursively(Path.of("/etc/netns", a.netns()));
+      Folders.deleteRecursively(Path.of("/etc/netns", a.netns()));
     }
   }
 
@@ -198,7 +198,7 @@ public final class PodNetwork implements AutoCloseable {
           ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
         }
         ip(false, "netns", "del", name);
-        deleteRecursively(Path.of("/etc/netns", name));
+        Folders.deleteRecursively(Path.of("/etc/netns", name));
       }
     }
     ip(false, "link", "del", "lncbr" + slot);
@@ -240,16 +240,5 @@ public final class PodNetwork implements AutoCloseable {
 
   private static List<String> output(String... cmd) {
     return LocalCommand.run(List.of(cmd), null, Duration.ofSeconds(10)).output().lines().toList();
-  }
-
-  static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var walk = Files.walk(dir)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -178,6 +178,6 @@ final class PodVolumes {
     } catch (IOException | UncheckedIOException e) {
       return;
     }
-    PodNetwork.deleteRecursively(top);
+    Folders.deleteRecursively(top);
   }
 }

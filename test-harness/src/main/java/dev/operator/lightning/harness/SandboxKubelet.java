@@ -651,6 +651,6 @@ public final class SandboxKubelet implements AutoCloseable {
     if (!network.othersRunning()) {
       volumes.removeCreatedMountPoints();
     }
-    PodNetwork.deleteRecursively(root);
+    Folders.deleteRecursively(root);
   }
 }
