@@ -95,7 +95,7 @@ build_helm() {
 
 build_lnd() {
   local dir="$TOOLS_DIR/lnd/$LND_VERSION"
-  if [[ -x "$dir/lnd" && -x "$dir/lncli" ]]; then
+  if [[ -x "$dir/lnd" && -x "$dir/lncli" && -s "$dir/options.tsv" ]]; then
     log "lnd v$LND_VERSION cached"; return
   fi
   log "building lnd and lncli v$LND_VERSION with -tags kvdb_etcd (cold: several minutes)"
@@ -106,7 +106,14 @@ build_lnd() {
   local copy="$WORK_DIR/lnd-$LND_VERSION"
   rm -rf "$copy" && cp -r "$src" "$copy" && chmod -R u+w "$copy"
   mkdir -p "$dir"
-  (cd "$copy" && go build -p 2 -trimpath -tags kvdb_etcd -ldflags "-s -w" -o "$dir/" ./cmd/lnd ./cmd/lncli)
+  # scripts/lnd-options lists every option lnd's parser accepts; it is built inside lnd's module,
+  # with the same tags, so the list is the pinned lnd's own (the operator checks user settings
+  # against it, and a test compares the operator's copy with this one).
+  mkdir -p "$copy/cmd/lnc-lnd-options"
+  cp "$here/lnd-options/main.go" "$copy/cmd/lnc-lnd-options/main.go"
+  (cd "$copy" && go build -p 2 -trimpath -tags kvdb_etcd -ldflags "-s -w" -o "$dir/" \
+    ./cmd/lnd ./cmd/lncli ./cmd/lnc-lnd-options)
+  "$dir/lnc-lnd-options" >"$dir/options.tsv"
 }
 
 what="${1:-all}"

@@ -5,24 +5,77 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
-/** Pass-through LND settings for everything the operator does not model. */
+/**
+ * Pass-through LND settings for everything the operator does not model. Options the operator owns
+ * (see OwnedLndOptions) are refused here at apply time where a rule can see them (long and short
+ * names), and by the operator in every other spelling lnd accepts (Go field names, per section).
+ */
 public class LndSpec {
+  /**
+   * The long names of the owned lnd options, as regular-expression alternatives (RE2 and Java read
+   * them alike: no escape but \t). A test checks that they match exactly the owned options of the
+   * pinned lnd.
+   */
+  static final String OWNED_NAMES =
+      ""
+          + "db[.][^ \\t=]*|cluster[.][^ \\t=]*|healthcheck[.]leader[.][^ \\t=]*|"
+          + "remotesigner[.][^ \\t=]*|wallet-unlock-[^ \\t=]*|noseedbackup|"
+          + "configfile|lnddir|datadir|logdir|backupfilepath|tls[^ \\t=]*|"
+          + "letsencrypt[^ \\t=]*|no-macaroons|adminmacaroonpath|"
+          + "readonlymacaroonpath|invoicemacaroonpath|rpclisten|restlisten|listen|"
+          + "norest|no-rest-tls|bitcoin[.]mainnet|bitcoin[.]testnet|"
+          + "bitcoin[.]testnet4|bitcoin[.]signet|bitcoin[.]signetchallenge|"
+          + "bitcoin[.]signetseednode|bitcoin[.]regtest|bitcoin[.]simnet|"
+          + "bitcoin[.]node|bitcoin[.]active|bitcoin[.]chaindir|bitcoind[.]rpchost|"
+          + "bitcoind[.]rpcuser|bitcoind[.]rpcpass|bitcoind[.]rpccookie|"
+          + "bitcoind[.]zmqpubrawblock|bitcoind[.]zmqpubrawtx|bitcoind[.]dir|"
+          + "bitcoind[.]config|btcd[.][^ \\t=]*|neutrino[.]connect|fee[.]url|feeurl|"
+          + "version|help";
+
+  /** An lnd.conf line whose key is an owned long name or one of lnd's owned short names. */
+  public static final String OWNED_CONFIG_KEYS =
+      "(?m)^[ \\t]*(" + OWNED_NAMES + "|C|b|V|h)[ \\t]*=";
+
+  /** A command-line argument {@code --name} or {@code --name=value} of an owned option. */
+  public static final String OWNED_LONG_ARGS = "^--(" + OWNED_NAMES + ")(=|$)";
+
+  /**
+   * A one-letter argument that starts with an owned switch: -C (configfile), -b (datadir), -V, -h.
+   */
+  public static final String OWNED_SHORT_ARGS = "^-[CbVh]";
+
+  @Size(max = 65536)
+  @ValidationRule(
+      value = "!self.matches('" + OWNED_CONFIG_KEYS + "')",
+      message =
+          "spec.lnd.config must not set options the operator owns: db.*, cluster.*,"
+              + " healthcheck.leader.*, wallet-unlock-*, noseedbackup, configfile, lnddir, datadir,"
+              + " logdir, backupfilepath, TLS, macaroon paths, listeners, norest, the network and"
+              + " chain backend (bitcoin.<network>, bitcoin.node, bitcoind/btcd connection,"
+              + " neutrino.connect, fee.url) and remotesigner.* (see docs/security.md)")
   @JsonPropertyDescription(
       "Extra lnd.conf lines appended after the operator's own (for example alias=..., or a"
-          + " [protocol] section). Options the operator sets (db.*, cluster.*, listeners, TLS,"
-          + " wallet unlock) must not be repeated here.")
+          + " [protocol] section). Options the operator owns are refused: db.*, cluster.*,"
+          + " healthcheck.leader.*, wallet-unlock-*, noseedbackup, configfile, lnddir, datadir,"
+          + " logdir, backupfilepath, TLS and macaroon paths, listeners, norest, the network and"
+          + " chain backend connection, remotesigner.*; in lnd.conf lnd would let them override"
+          + " the operator's. At most 64 KiB.")
   public String config;
 
   @Size(max = 64)
   @ValidationRule(
       value =
-          "self.all(a, !a.startsWith('--db.') && !a.startsWith('--cluster.') &&"
-              + " !a.startsWith('--wallet-unlock'))",
+          "self.all(a, !a.matches('"
+              + OWNED_LONG_ARGS
+              + "') && !a.matches('"
+              + OWNED_SHORT_ARGS
+              + "'))",
       message =
-          "lnd.extraArgs must not set --db.*, --cluster.* or --wallet-unlock* options: the"
-              + " operator owns them")
+          "spec.lnd.extraArgs must not set options the operator owns (the same as in"
+              + " spec.lnd.config, as --name, --name=value, -C, -b, -V or -h)")
   @JsonPropertyDescription(
-      "Extra LND command-line arguments. Never put secrets here: arguments are visible in the"
-          + " pod spec.")
-  public List<String> extraArgs;
+      "Extra LND command-line arguments, parsed after lnd.conf. Never put secrets here:"
+          + " arguments are visible in the pod spec. Options the operator owns are refused, as"
+          + " in config.")
+  public List<@Size(max = 1024) String> extraArgs;
 }

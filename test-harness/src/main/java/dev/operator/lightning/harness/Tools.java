@@ -104,6 +104,15 @@ public final class Tools {
   }
 
   /** A built binary, or a message saying how to build it. */
+  /** Every option the pinned lnd accepts, as scripts/tools.sh printed it (scripts/lnd-options). */
+  public Path lndOptions() {
+    Path p = toolsDir.resolve("lnd").resolve(version("LND_VERSION")).resolve("options.tsv");
+    if (!Files.isRegularFile(p)) {
+      throw new IllegalStateException("lnd option list not found at " + p + ": run `make tools`");
+    }
+    return p;
+  }
+
   public Path binary(String name) {
     Path p = kubernetesBinDir().resolve(name);
     if (!Files.isExecutable(p)) {
