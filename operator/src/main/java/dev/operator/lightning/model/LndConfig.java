@@ -102,6 +102,15 @@ public final class LndConfig {
     line(b, "cluster.etcd-election-prefix", spec.electionPrefix());
     line(b, "cluster.leader-session-ttl", Integer.toString(spec.leaderSessionTtlSeconds()));
 
+    // lnd has no write fencing: a leader cut off from etcd stops only through this check, which
+    // must end it before its session can expire (see LeaderHealthCheck).
+    LeaderHealthCheck check = LeaderHealthCheck.forTtl(spec.leaderSessionTtlSeconds());
+    section(b, "healthcheck");
+    line(b, "healthcheck.leader.interval", check.intervalSeconds() + "s");
+    line(b, "healthcheck.leader.timeout", check.timeoutSeconds() + "s");
+    line(b, "healthcheck.leader.attempts", Integer.toString(check.attempts()));
+    line(b, "healthcheck.leader.backoff", check.backoffSeconds() + "s");
+
     if (spec.extraConfig() != null && !spec.extraConfig().isBlank()) {
       b.append("\n# From spec.lnd.config\n");
       section(b, "Application Options");
