@@ -1,6 +1,7 @@
 package dev.operator.lightning.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -77,6 +78,7 @@ public class LightningClusterSpec {
   @JsonPropertyDescription("The Service that routes clients to the elected leader.")
   public ServiceSpec service;
 
+  @SchemaFrom(type = ComputeResourcesSchema.class)
   @JsonPropertyDescription("Compute resources of the LND container.")
   public ResourceRequirements resources;
 

@@ -1,6 +1,7 @@
 package dev.operator.lightning.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -42,6 +43,7 @@ public class ManagedEtcdSpec {
           + " (NOSPACE). 1 to 8, default 4; keep it below the volume size.")
   public Integer backendQuotaGiB = 4;
 
+  @SchemaFrom(type = ComputeResourcesSchema.class)
   @JsonPropertyDescription("Compute resources of each etcd member.")
   public ResourceRequirements resources;
 }
