@@ -108,9 +108,10 @@ public final class MemberPodBuilder {
             .withReadinessProbe(ReadinessProbe.build())
             .withResources(spec.resources())
             .withVolumeMounts(mounts)
-            .withNewSecurityContext()
-            .withAllowPrivilegeEscalation(false)
-            .endSecurityContext();
+            .withSecurityContext(PodSecurity.container());
+    // lnd creates its default lnddir ($HOME/.lnd) even though lnd.conf moves every file: give it
+    // a writable home on the data volume, since the root filesystem is read-only.
+    container.addNewEnv().withName("HOME").withValue(MemberPaths.LND_DIR).endEnv();
     if (etcdEnvCa != null) {
       // LND has no CA option for etcd; Go reads extra roots from SSL_CERT_DIR.
       container.addNewEnv().withName("SSL_CERT_DIR").withValue(etcdEnvCa).endEnv();
@@ -130,11 +131,7 @@ public final class MemberPodBuilder {
             .withNodeSelector(spec.nodeSelector())
             .withTolerations(spec.tolerations())
             .withAffinity(spec.affinity() != null ? spec.affinity() : spreadMembers(n))
-            .withNewSecurityContext()
-            .withNewSeccompProfile()
-            .withType("RuntimeDefault")
-            .endSeccompProfile()
-            .endSecurityContext()
+            .withSecurityContext(PodSecurity.pod())
             .endSpec()
             .build();
     pod.getMetadata().setAnnotations(Map.of(Labels.CONFIG_HASH, configHash));

@@ -4,8 +4,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.harness.ControlPlane;
+import dev.operator.lightning.harness.Namespaces;
 import dev.operator.lightning.harness.Tools;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -64,12 +64,13 @@ public final class ApiServerSupport {
         .until(() -> c.resources(LightningCluster.class).inAnyNamespace().list() != null);
   }
 
-  /** A fresh namespace, so tests never see each other's objects. */
+  /**
+   * A fresh namespace enforcing Pod Security {@code restricted}, so tests never see each other's
+   * objects.
+   */
   public static String newNamespace(String prefix) {
     String name = prefix + "-" + NAMESPACES.incrementAndGet();
-    client()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-        .create();
+    client().resource(Namespaces.restricted(name)).create();
     return name;
   }
 }

@@ -7,8 +7,8 @@ import dev.operator.lightning.Main;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.harness.LocalCluster;
+import dev.operator.lightning.harness.Namespaces;
 import dev.operator.lightning.harness.Tools;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
@@ -32,9 +32,7 @@ public final class DemoCluster implements AutoCloseable {
     this.cluster = LocalCluster.start(ns);
     try {
       ApiServerSupport.installCrd(client());
-      client()
-          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-          .serverSideApply();
+      client().resource(Namespaces.restricted(ns)).serverSideApply();
       this.operator = Main.start(client(), Main.Settings.forTests());
     } catch (RuntimeException e) {
       cluster.close();

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Base64;
@@ -125,6 +126,30 @@ final class PodVolumes {
       }
     }
     return set;
+  }
+
+  /**
+   * What a kubelet does to a volume for the pod's fsGroup: the group owns every file and directory
+   * (directories get the set-group-ID bit, so new files stay in the group), and gains read access
+   * to read-only volumes (Secret, ConfigMap) and read-write access to the others. An emptyDir is
+   * open to everyone, as a kubelet creates it.
+   */
+  static void applyFsGroup(Path volume, Volume v, long gid) throws IOException {
+    boolean readOnly = v.getSecret() != null || v.getConfigMap() != null;
+    try (var walk = Files.walk(volume)) {
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        Files.setAttribute(p, "unix:gid", (int) gid, LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) Files.getAttribute(p, "unix:mode") & 07777;
+        mode |= readOnly ? 0440 : 0660;
+        if (Files.isDirectory(p)) {
+          mode |= 02110;
+          if (v.getEmptyDir() != null && p.equals(volume)) {
+            mode |= 0777;
+          }
+        }
+        Files.setAttribute(p, "unix:mode", mode);
+      }
+    }
   }
 
   /** A Secret's (decoded) or ConfigMap's value by kind and "name/key", or null. */

@@ -28,12 +28,19 @@ final class ProbeCheck {
    * pod IP.
    */
   static boolean passes(
-      Probe probe, long pid, String podIp, List<ContainerPort> ports, Map<String, String> env) {
+      Probe probe,
+      long pid,
+      String podIp,
+      List<ContainerPort> ports,
+      Map<String, String> env,
+      ContainerUser user) {
     int timeout = seconds(probe.getTimeoutSeconds(), 1);
     try {
       if (probe.getExec() != null) {
+        // An exec probe runs as the container's user, as the container runtime runs it.
         List<String> cmd =
             new ArrayList<>(List.of("nsenter", "-t", Long.toString(pid), "-n", "-m", "--"));
+        cmd.addAll(user.runAs());
         cmd.addAll(probe.getExec().getCommand());
         return LocalCommand.run(cmd, env, Duration.ofSeconds(timeout)).exitCode() == 0;
       }

@@ -90,6 +90,7 @@ public final class SandboxKubelet implements AutoCloseable {
     List<String> argv;
     Map<String, String> env;
     List<String[]> mounts;
+    ContainerUser user;
     volatile Process process;
     volatile boolean ready;
     volatile boolean terminating;
@@ -126,6 +127,9 @@ public final class SandboxKubelet implements AutoCloseable {
     this.images = images;
     try {
       this.root = Files.createTempDirectory("lnc-node-" + namespace + "-");
+      // Containers run as their declared users: they must be able to pass through to their
+      // binaries and home folders.
+      Files.setAttribute(root, "unix:mode", 0711);
       this.volumes = new PodVolumes(client, namespace, root);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -179,6 +183,19 @@ public final class SandboxKubelet implements AutoCloseable {
     return r == null || r.net == null ? null : r.net.ip();
   }
 
+  /** The pod's network namespace, or null if it does not run here. */
+  public String netns(String pod) {
+    PodRun r = pods.get(pod);
+    return r == null || r.net == null ? null : r.net.netns();
+  }
+
+  /** The pid of the container's running process, or empty. */
+  public java.util.OptionalLong pid(String pod) {
+    PodRun r = pods.get(pod);
+    Process p = r == null ? null : r.process;
+    return p == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(p.pid());
+  }
+
   /** The container's output (stdout and stderr, all restarts). */
   public Path log(String pod) {
     PodRun r = pods.get(pod);
@@ -211,6 +228,7 @@ public final class SandboxKubelet implements AutoCloseable {
     }
     List<String> cmd =
         new ArrayList<>(List.of("nsenter", "-t", Long.toString(p.pid()), "-n", "-m", "--"));
+    cmd.addAll(r.user.runAs());
     cmd.addAll(command);
     return LocalCommand.run(cmd, r.env, timeout);
   }
@@ -300,10 +318,21 @@ public final class SandboxKubelet implements AutoCloseable {
     }
     Container c = containers.get(0);
     r.container = c;
+    r.user = ContainerUser.of(pod, c);
     Map<String, Path> mounted = new LinkedHashMap<>();
     for (Volume v :
         pod.getSpec().getVolumes() == null ? List.<Volume>of() : pod.getSpec().getVolumes()) {
-      mounted.put(v.getName(), volumes.materialise(r.dir, v));
+      Path source = volumes.materialise(r.dir, v);
+      if (r.user.fsGroup() != null) {
+        PodVolumes.applyFsGroup(source, v, r.user.fsGroup());
+      }
+      mounted.put(v.getName(), source);
+    }
+    Files.setAttribute(r.dir, "unix:mode", 0711);
+    if (!r.user.root()) {
+      Path home = r.dir.resolve("home");
+      Files.setAttribute(home, "unix:uid", r.user.uid().intValue());
+      Files.setAttribute(home, "unix:gid", r.user.gid() == null ? 0 : r.user.gid().intValue());
     }
     r.mounts = new ArrayList<>();
     for (VolumeMount vm :
@@ -331,12 +360,34 @@ public final class SandboxKubelet implements AutoCloseable {
     r.env.putAll(ContainerEnvironment.resolve(pod, r.net.ip(), c.getEnv(), volumes::keyOf));
     List<String> command = ContainerEnvironment.expandAll(c.getCommand(), r.env);
     List<String> argv = new ArrayList<>();
-    argv.add(images.binaryFor(c.getImage(), command).toString());
+    argv.add(imageFile(images.binaryFor(c.getImage(), command)).toString());
     if (command.size() > 1) {
       argv.addAll(command.subList(1, command.size()));
     }
     argv.addAll(ContainerEnvironment.expandAll(c.getArgs(), r.env));
     r.argv = argv;
+  }
+
+  /**
+   * The binary as the node's image store holds it: a link in a folder every user may read, since
+   * the tools cache may sit in a home folder a non-root container user cannot enter.
+   */
+  private Path imageFile(Path binary) throws IOException {
+    Path images = root.resolve("images");
+    Files.createDirectories(images);
+    Files.setAttribute(images, "unix:mode", 0755);
+    Path linked = images.resolve(binary.getParent().getFileName() + "-" + binary.getFileName());
+    synchronized (this) {
+      if (!Files.exists(linked)) {
+        try {
+          Files.createLink(linked, binary);
+        } catch (IOException | UnsupportedOperationException e) {
+          Files.copy(binary, linked);
+        }
+        Files.setAttribute(linked, "unix:mode", 0755);
+      }
+    }
+    return linked;
   }
 
   private void launch(PodRun r) {
@@ -352,7 +403,12 @@ public final class SandboxKubelet implements AutoCloseable {
         script.append("mount -o remount,bind,ro ").append(quote(m[1])).append('\n');
       }
     }
-    script.append("exec \"$@\"\n");
+    // Mounting needs root; the container's process then runs as its declared user.
+    script.append("exec ");
+    for (String word : r.user.runAs()) {
+      script.append(quote(word)).append(' ');
+    }
+    script.append("\"$@\"\n");
     List<String> cmd = new ArrayList<>(PodNetwork.execIn(r.net.netns()));
     cmd.addAll(List.of("/bin/sh", "-c", script.toString(), r.name));
     cmd.addAll(r.argv);
@@ -511,7 +567,7 @@ public final class SandboxKubelet implements AutoCloseable {
   private boolean probe(PodRun r, Probe probe) {
     Process p = r.process;
     return p != null
-        && ProbeCheck.passes(probe, p.pid(), r.net.ip(), r.container.getPorts(), r.env);
+        && ProbeCheck.passes(probe, p.pid(), r.net.ip(), r.container.getPorts(), r.env, r.user);
   }
 
   private void terminate(PodRun r, long graceSeconds) {
