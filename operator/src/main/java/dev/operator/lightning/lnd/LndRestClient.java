@@ -107,8 +107,26 @@ public final class LndRestClient {
   public byte[] initWallet(
       String host, int port, String password, List<String> mnemonic, int recoveryWindow)
       throws IOException {
+    return initWallet(host, port, password, mnemonic, recoveryWindow, null);
+  }
+
+  /**
+   * @param macaroonRootKey the 32-byte macaroon root key LND is to use instead of one it generates,
+   *     or null
+   */
+  public byte[] initWallet(
+      String host,
+      int port,
+      String password,
+      List<String> mnemonic,
+      int recoveryWindow,
+      byte[] macaroonRootKey)
+      throws IOException {
     ObjectNode body = JSON.createObjectNode();
     body.put("wallet_password", password.getBytes(StandardCharsets.UTF_8));
+    if (macaroonRootKey != null) {
+      body.put("macaroon_root_key", macaroonRootKey);
+    }
     ArrayNode words = body.putArray("cipher_seed_mnemonic");
     mnemonic.forEach(words::add);
     if (recoveryWindow > 0) {

@@ -44,6 +44,14 @@ public record Names(String cluster, String namespace) {
     return cluster + "-wallet-seed";
   }
 
+  /**
+   * The wallet's macaroon root key, chosen by the operator; like the seed it outlives the cluster,
+   * so the admin credentials can always be minted again.
+   */
+  public String macaroonKeySecret() {
+    return cluster + "-macaroon-key";
+  }
+
   /** Admin macaroon, LND TLS certificate and CA, for clients of the leader Service. */
   public String adminCredentialsSecret() {
     return cluster + "-admin";

@@ -178,28 +178,30 @@ public final class ClusterReconciliation {
       boolean active = Leadership.isActive(states.get(leaderPod));
       election.noteLeaderState(cluster, leaderPod, active);
       if (active && !leadership.leaderRouted()) {
-        leadership = election.routeSeenActive(cluster, spec, pods, leadership, problems);
+        leadership =
+            election.routeSeenActive(
+                cluster, spec, pods, previousStatus(cluster), leadership, problems);
       } else if (!active && recentlyElected(leadership)) {
         // A new leader is opening its wallet: look again soon instead of waiting for its probe.
         next = ACTIVATION_RECHECK;
       }
     }
     if (view != null) {
-      election.fenceAndLabel(cluster, view, pods, states, leadership);
+      election.fenceAndLabel(cluster, view, pods, states, leadership, problems);
     }
-    // The first leader of a new cluster waits without a wallet: create it through that leader.
-    if (leaderPod != null
-        && WalletSetup.NO_WALLET.equals(states.get(leaderPod))
-        && refs.ok()
-        && secrets.ca() != null) {
-      wallet.run(
+    // The first leader of a new cluster waits without a wallet: create it through that leader;
+    // once it exists, keep its admin credentials in place.
+    if (leaderPod != null && refs.ok() && secrets.ca() != null) {
+      wallet.ensure(
           cluster,
           spec,
           leaderPod,
+          states.get(leaderPod),
           restClient(secrets.ca()),
           secrets.ca().certificatePem(),
           problems);
     }
+    next = retryIfUnsafe(ElectionStep.key(cluster), problems, next);
     Observation observation =
         new Observation(
             Optional.ofNullable(cluster.getMetadata().getGeneration()).orElse(0L),

@@ -3,6 +3,7 @@ package dev.operator.lightning.reconcile;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.WalletSpec;
 import dev.operator.lightning.lnd.LndRestClient;
+import dev.operator.lightning.lnd.Macaroons;
 import dev.operator.lightning.model.EffectiveSpec;
 import dev.operator.lightning.model.Labels;
 import dev.operator.lightning.model.MemberPaths;
@@ -13,6 +14,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -23,9 +25,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates the shared wallet once, through the first leader, when it reports NON_EXISTING: with the
- * user's seed (restore) or a seed LND generates, stored in a Secret before the wallet is created so
- * it can never be lost in between. Later leaders unlock themselves from the password file. No seed
- * word or password is ever logged or put in an event.
+ * user's seed (restore) or a seed LND generates, and with a macaroon root key the operator chooses.
+ * Seed and root key are stored in Secrets before the wallet is created, so neither can be lost in
+ * between, and every step can run again: on any later pass where {@code <name>-admin} is missing,
+ * the admin macaroon is minted again from the kept root key. Later leaders unlock themselves from
+ * the password file. No seed word, key or password is ever logged or put in an event.
  */
 final class WalletSetup {
   /** LND's state while it leads but has no wallet yet. */
@@ -34,7 +38,10 @@ final class WalletSetup {
   /** Addresses scanned for funds when restoring from a user's seed. */
   static final int RESTORE_RECOVERY_WINDOW = 2500;
 
+  static final String ROOT_KEY = "rootKey";
+
   private static final Logger log = LoggerFactory.getLogger(WalletSetup.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final KubernetesClient client;
   private final ObjectApplier applier;
@@ -46,7 +53,26 @@ final class WalletSetup {
     this.events = events;
   }
 
-  void run(
+  /**
+   * The wallet step of a pass, given the leader's state: create the wallet when there is none, and
+   * (re)create the admin credentials whenever they are missing once it exists.
+   */
+  void ensure(
+      LightningCluster cluster,
+      EffectiveSpec spec,
+      String leaderPod,
+      String leaderState,
+      LndRestClient lnd,
+      String caPem,
+      List<Problem> problems) {
+    if (NO_WALLET.equals(leaderState)) {
+      create(cluster, spec, leaderPod, lnd, caPem, problems);
+    } else if (Leadership.isActive(leaderState)) {
+      restoreAdminCredentials(cluster, spec, caPem, problems);
+    }
+  }
+
+  private void create(
       LightningCluster cluster,
       EffectiveSpec spec,
       String leaderPod,
@@ -62,40 +88,32 @@ final class WalletSetup {
       if (restore) {
         mnemonic = words(value(n.namespace(), spec.walletSeedSecretRef(), WalletSpec.MNEMONIC_KEY));
       } else {
-        Secret kept =
-            client.secrets().inNamespace(n.namespace()).withName(n.walletSeedSecret()).get();
+        Secret kept = secret(n.namespace(), n.walletSeedSecret());
         if (kept != null) {
           mnemonic = words(decode(kept, WalletSpec.MNEMONIC_KEY));
         } else {
           mnemonic = lnd.genSeed(host, MemberPaths.REST_PORT);
-          client.resource(seedSecret(cluster, n, String.join(" ", mnemonic))).create();
+          client
+              .resource(
+                  keptSecret(
+                      n,
+                      n.walletSeedSecret(),
+                      WalletSpec.MNEMONIC_KEY,
+                      String.join(" ", mnemonic).getBytes(StandardCharsets.UTF_8),
+                      "not deleted with the cluster: this is the only backup of the wallet's"
+                          + " funds"))
+              .create();
         }
       }
-      byte[] macaroon =
-          lnd.initWallet(
-              host,
-              MemberPaths.REST_PORT,
-              password,
-              mnemonic,
-              restore ? RESTORE_RECOVERY_WINDOW : 0);
-      Secret tls = client.secrets().inNamespace(n.namespace()).withName(n.lndTlsSecret()).get();
-      Map<String, String> data = new LinkedHashMap<>();
-      data.put("admin.macaroon", Base64.getEncoder().encodeToString(macaroon));
-      data.put("tls.crt", tls.getData().get("tls.crt"));
-      data.put(
-          "ca.crt", Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.UTF_8)));
-      ObjectApplier.Outcome o =
-          applier.apply(
-              cluster,
-              new SecretBuilder()
-                  .withMetadata(
-                      Owned.meta(cluster, n.adminCredentialsSecret(), Labels.common(n.cluster())))
-                  .withType("Opaque")
-                  .withData(data)
-                  .build());
-      if (o.problem() != null) {
-        problems.add(o.problem());
-      }
+      byte[] rootKey = rootKey(n, true);
+      lnd.initWallet(
+          host,
+          MemberPaths.REST_PORT,
+          password,
+          mnemonic,
+          restore ? RESTORE_RECOVERY_WINDOW : 0,
+          rootKey);
+      boolean written = writeAdminCredentials(cluster, n, rootKey, caPem, problems);
       events.normal(
           cluster,
           "WalletCreated",
@@ -103,8 +121,9 @@ final class WalletSetup {
               + " through "
               + leaderPod
               + (restore ? "" : "; its seed is kept in Secret " + n.walletSeedSecret())
-              + "; admin credentials in Secret "
-              + n.adminCredentialsSecret());
+              + (written
+                  ? "; admin credentials in Secret " + n.adminCredentialsSecret()
+                  : "; the admin credentials are written on a later pass"));
     } catch (Exception e) {
       log.warn(
           "{}: wallet creation through {} failed: {}",
@@ -123,30 +142,128 @@ final class WalletSetup {
   }
 
   /**
-   * The seed outlives the cluster on purpose: deleting a LightningCluster must never destroy the
-   * only backup of its funds. It carries the cluster's labels but no owner reference.
+   * Mints the admin macaroon again when {@code <name>-admin} is missing: its creation may have
+   * failed after the wallet was created, or someone deleted it.
    */
-  private static Secret seedSecret(LightningCluster cluster, Names n, String mnemonic) {
+  private void restoreAdminCredentials(
+      LightningCluster cluster, EffectiveSpec spec, String caPem, List<Problem> problems) {
+    Names n = spec.names();
+    try {
+      if (secret(n.namespace(), n.adminCredentialsSecret()) != null) {
+        return;
+      }
+      byte[] rootKey = rootKey(n, false);
+      if (rootKey == null) {
+        // This operator did not create the wallet (it came with the data in etcd): its macaroons
+        // are not the operator's to mint.
+        return;
+      }
+      if (writeAdminCredentials(cluster, n, rootKey, caPem, problems)) {
+        events.normal(
+            cluster,
+            "AdminCredentialsRestored",
+            "Secret "
+                + n.adminCredentialsSecret()
+                + " was missing; minted the admin macaroon again from the kept root key");
+      }
+    } catch (Exception e) {
+      problems.add(
+          new Problem(
+              "AdminCredentialsMissing",
+              "Secret "
+                  + n.adminCredentialsSecret()
+                  + " is missing and could not be written again: "
+                  + e.getMessage()
+                  + "; retrying"));
+    }
+  }
+
+  /** Writes {@code <name>-admin}; false (with a problem) if the API server refused it. */
+  private boolean writeAdminCredentials(
+      LightningCluster cluster, Names n, byte[] rootKey, String caPem, List<Problem> problems) {
+    byte[] nonce = new byte[16];
+    RANDOM.nextBytes(nonce);
+    byte[] macaroon =
+        Macaroons.mint(rootKey, Macaroons.DEFAULT_ROOT_KEY_ID, Macaroons.ADMIN, nonce);
+    Secret tls = secret(n.namespace(), n.lndTlsSecret());
+    if (tls == null || tls.getData() == null || tls.getData().get("tls.crt") == null) {
+      problems.add(
+          new Problem(
+              "AdminCredentialsMissing",
+              "Secret " + n.lndTlsSecret() + " has no tls.crt yet; the admin credentials wait"));
+      return false;
+    }
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("admin.macaroon", Base64.getEncoder().encodeToString(macaroon));
+    data.put("tls.crt", tls.getData().get("tls.crt"));
+    data.put("ca.crt", Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.UTF_8)));
+    ObjectApplier.Outcome o =
+        applier.apply(
+            cluster,
+            new SecretBuilder()
+                .withMetadata(
+                    Owned.meta(cluster, n.adminCredentialsSecret(), Labels.common(n.cluster())))
+                .withType("Opaque")
+                .withData(data)
+                .build());
+    if (o.problem() != null) {
+      problems.add(o.problem());
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * The kept macaroon root key; generated and stored first when {@code create} and none is kept,
+   * null when none is kept and {@code create} is false.
+   */
+  private byte[] rootKey(Names n, boolean create) {
+    Secret kept = secret(n.namespace(), n.macaroonKeySecret());
+    if (kept != null) {
+      return Base64.getDecoder().decode(kept.getData().get(ROOT_KEY));
+    }
+    if (!create) {
+      return null;
+    }
+    byte[] key = new byte[Macaroons.ROOT_KEY_BYTES];
+    RANDOM.nextBytes(key);
+    client
+        .resource(
+            keptSecret(
+                n,
+                n.macaroonKeySecret(),
+                ROOT_KEY,
+                key,
+                "not deleted with the cluster: the wallet's macaroons are derived from it"))
+        .create();
+    return key;
+  }
+
+  /**
+   * Wallet material outlives the cluster on purpose: deleting a LightningCluster must never destroy
+   * the only backup of its funds or the key to its macaroons. It carries the cluster's labels but
+   * no owner reference.
+   */
+  private static Secret keptSecret(Names n, String name, String key, byte[] value, String why) {
     return new SecretBuilder()
         .withMetadata(
             new ObjectMetaBuilder()
-                .withName(n.walletSeedSecret())
+                .withName(name)
                 .withNamespace(n.namespace())
                 .withLabels(Labels.common(n.cluster()))
-                .addToAnnotations(
-                    Labels.PREFIX + "kept",
-                    "not deleted with the cluster: this is the only backup of the wallet's funds")
+                .addToAnnotations(Labels.PREFIX + "kept", why)
                 .build())
         .withType("Opaque")
-        .withData(
-            Map.of(
-                WalletSpec.MNEMONIC_KEY,
-                Base64.getEncoder().encodeToString(mnemonic.getBytes(StandardCharsets.UTF_8))))
+        .withData(Map.of(key, Base64.getEncoder().encodeToString(value)))
         .build();
   }
 
+  private Secret secret(String ns, String name) {
+    return client.secrets().inNamespace(ns).withName(name).get();
+  }
+
   private String value(String ns, String secret, String key) {
-    Secret s = client.secrets().inNamespace(ns).withName(secret).get();
+    Secret s = secret(ns, secret);
     if (s == null) {
       throw new IllegalStateException("Secret " + ns + "/" + secret + " not found");
     }

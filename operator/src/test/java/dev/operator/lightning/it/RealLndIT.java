@@ -12,6 +12,7 @@ import dev.operator.lightning.election.EtcdTarget;
 import dev.operator.lightning.harness.EtcdServer;
 import dev.operator.lightning.harness.LndProcess;
 import dev.operator.lightning.lnd.LndRestClient;
+import dev.operator.lightning.lnd.Macaroons;
 import dev.operator.lightning.model.CertificateRequest;
 import dev.operator.lightning.model.EffectiveSpec;
 import dev.operator.lightning.model.LndConfig;
@@ -114,12 +115,30 @@ class RealLndIT {
       LndRestClient rest = new LndRestClient(ca.certificate());
       List<String> seed = rest.genSeed(members.get(0).ip(), MemberPaths.REST_PORT);
       assertThat(seed).hasSize(24);
+      // The operator chooses the macaroon root key, so it can mint LND's macaroons itself.
+      byte[] rootKey = new byte[Macaroons.ROOT_KEY_BYTES];
+      new java.security.SecureRandom().nextBytes(rootKey);
       byte[] adminMacaroon =
-          rest.initWallet(members.get(0).ip(), MemberPaths.REST_PORT, PASSWORD, seed, 0);
+          rest.initWallet(members.get(0).ip(), MemberPaths.REST_PORT, PASSWORD, seed, 0, rootKey);
       assertThat(adminMacaroon).isNotEmpty();
+      assertThat(
+              Macaroons.mint(
+                  rootKey, Macaroons.DEFAULT_ROOT_KEY_ID, Macaroons.ADMIN, nonceOf(adminMacaroon)))
+          .as("the admin macaroon minted from the root key, byte for byte lnd's own")
+          .isEqualTo(adminMacaroon);
       awaitState(http, members.get(0), "SERVER_ACTIVE");
       String identity = identity(http, members.get(0));
       assertThat(identity).hasSize(66);
+      byte[] nonce = new byte[16];
+      new java.security.SecureRandom().nextBytes(nonce);
+      byte[] minted =
+          Macaroons.mint(rootKey, Macaroons.DEFAULT_ROOT_KEY_ID, Macaroons.ADMIN, nonce);
+      assertThat(
+              get(http, members.get(0), "/v1/getinfo", HexFormat.of().formatHex(minted))
+                  .get("identity_pubkey")
+                  .asText())
+          .as("lnd accepts a freshly minted admin macaroon")
+          .isEqualTo(identity);
       // The pods' readiness probe script, against real LND: ready only for the active leader.
       assertThat(probe(dir, members.get(0))).as("probe of the leader").isZero();
       assertThat(probe(dir, members.get(1))).as("probe of a follower").isEqualTo(1);
@@ -152,6 +171,33 @@ class RealLndIT {
       assertThat(identity(http, last)).isEqualTo(identity);
     } finally {
       members.forEach(LndProcess::close);
+    }
+  }
+
+  /** The nonce of a macaroon: field 1 of the protobuf identifier after its version byte. */
+  private static byte[] nonceOf(byte[] macaroon) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(macaroon);
+    assertThat(b.get()).as("binary format version").isEqualTo((byte) 2);
+    assertThat(varint(b)).as("location packet").isEqualTo(1);
+    int location = varint(b);
+    b.position(b.position() + location);
+    assertThat(varint(b)).as("identifier packet").isEqualTo(2);
+    varint(b);
+    assertThat(b.get()).as("bakery version").isEqualTo((byte) 3);
+    assertThat(b.get()).as("nonce field").isEqualTo((byte) 0x0a);
+    byte[] nonce = new byte[varint(b)];
+    b.get(nonce);
+    return nonce;
+  }
+
+  private static int varint(java.nio.ByteBuffer b) {
+    int value = 0;
+    for (int shift = 0; ; shift += 7) {
+      byte x = b.get();
+      value |= (x & 0x7f) << shift;
+      if ((x & 0x80) == 0) {
+        return value;
+      }
     }
   }
 
