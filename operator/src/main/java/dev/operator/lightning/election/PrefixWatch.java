@@ -62,6 +62,9 @@ final class PrefixWatch {
   private int failures;
   private long generation;
 
+  private final Duration progressInterval;
+  private final Duration silenceLimit;
+
   PrefixWatch(
       String name,
       Client client,
@@ -69,6 +72,21 @@ final class PrefixWatch {
       Runnable onChange,
       ScheduledExecutorService scheduler,
       Clock clock) {
+    this(name, client, prefix, onChange, scheduler, clock, PROGRESS_INTERVAL, SILENCE_LIMIT);
+  }
+
+  /** With other watchdog timings (tests). */
+  PrefixWatch(
+      String name,
+      Client client,
+      String prefix,
+      Runnable onChange,
+      ScheduledExecutorService scheduler,
+      Clock clock,
+      Duration progressInterval,
+      Duration silenceLimit) {
+    this.progressInterval = progressInterval;
+    this.silenceLimit = silenceLimit;
     this.name = name;
     this.client = client;
     this.prefix = ByteSequence.from(prefix, StandardCharsets.UTF_8);
@@ -236,24 +254,32 @@ final class PrefixWatch {
   }
 
   private void scheduleWatchdog(long gen) {
-    scheduler.schedule(
-        () -> {
-          Instant heard;
-          synchronized (this) {
-            if (closed || gen != generation) {
-              return;
-            }
-            heard = lastHeard;
-          }
-          if (Duration.between(heard, clock.instant()).compareTo(SILENCE_LIMIT) > 0) {
-            fail(new IllegalStateException("watch silent for " + SILENCE_LIMIT), gen);
-            return;
-          }
-          client.getWatchClient().requestProgress();
-          scheduleWatchdog(gen);
-        },
-        PROGRESS_INTERVAL.toMillis(),
-        TimeUnit.MILLISECONDS);
+    scheduler.schedule(() -> watchdog(gen), progressInterval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * One watchdog round. A round that throws must not end the watchdog (a scheduled task that throws
+   * is never run again, and a silent watch would then stay "synced" on stale data): any exception
+   * drops the view and starts over with a fresh list, as a broken watch does.
+   */
+  private void watchdog(long gen) {
+    try {
+      Instant heard;
+      synchronized (this) {
+        if (closed || gen != generation) {
+          return;
+        }
+        heard = lastHeard;
+      }
+      if (Duration.between(heard, clock.instant()).compareTo(silenceLimit) > 0) {
+        fail(new IllegalStateException("watch silent for " + silenceLimit), gen);
+        return;
+      }
+      client.getWatchClient().requestProgress();
+      scheduleWatchdog(gen);
+    } catch (RuntimeException e) {
+      fail(new IllegalStateException("watchdog failed: " + e, e), gen);
+    }
   }
 
   /** Records when the lowest key changes; true when it did. Callers decide whom to tell. */

@@ -24,6 +24,7 @@ import dev.operator.lightning.model.MemberPodBuilder;
 import dev.operator.lightning.model.MembersServiceBuilder;
 import dev.operator.lightning.model.Names;
 import dev.operator.lightning.model.Owned;
+import dev.operator.lightning.model.OwnedLndOptions;
 import dev.operator.lightning.model.SecretBuilders;
 import dev.operator.lightning.pki.CertificateAuthority;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -40,6 +41,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -79,6 +81,13 @@ public final class ClusterReconciliation {
   private final WalletSetup wallet;
   private final Map<String, LndRestClient> stateClients = new ConcurrentHashMap<>();
   private final Map<String, LightningClusterStatus> lastWritten = new ConcurrentHashMap<>();
+
+  /** First and longest delay before a pass that left a safety step undone runs again. */
+  static final Duration RETRY_MIN = Duration.ofMillis(500);
+
+  static final Duration RETRY_MAX = Duration.ofSeconds(30);
+
+  private final Map<String, Duration> retryAfter = new ConcurrentHashMap<>();
   private final ExecutorService stateReaders =
       Executors.newCachedThreadPool(DaemonThreads.named("lnd-state-reader"));
 
@@ -104,22 +113,43 @@ public final class ClusterReconciliation {
       }
     }
     lastWritten.keySet().removeIf(k -> !keep.contains(k.substring(0, k.lastIndexOf('/'))));
+    retryAfter.keySet().removeIf(k -> !keep.contains(k));
   }
 
+  /** One pass for a cluster alone (tests): no other cluster can share its election. */
   public Duration reconcile(LightningCluster cluster) {
+    return reconcile(cluster, List.of(cluster));
+  }
+
+  /**
+   * @param all every LightningCluster the operator knows, to refuse an election prefix that
+   *     collides with an older cluster's
+   */
+  public Duration reconcile(LightningCluster cluster, Collection<LightningCluster> all) {
     EffectiveSpec spec = EffectiveSpec.of(cluster);
     List<Problem> problems = new ArrayList<>();
+    Optional<ElectionPrefixes.Conflict> conflict = ElectionPrefixes.conflict(cluster, all);
+    conflict.ifPresent(c -> problems.add(new Problem(Problem.PREFIX_CONFLICT, c.message())));
+    if (conflict.isPresent() && election.tracked().contains(ElectionStep.key(cluster))) {
+      election.forget(ElectionStep.key(cluster));
+    }
 
     ReferenceResolver.Result refs = references.resolve(spec);
     problems.addAll(refs.problems());
+    // A user setting that reaches an option the operator owns could move LND's state out of
+    // etcd: nothing is rendered from such a spec, and running members stay as they are.
+    List<Problem> lndSettings = lndSettingsProblems(spec);
+    problems.addAll(lndSettings);
 
     // Routing comes first: the time from an election change to the EndpointSlice write is how
     // long clients may still reach a deposed leader. The election is read before the pods, and
     // the pods before members are (re)created, so a pod that vanished looks gone to the
     // decision instead of being hidden by its replacement of the same name.
-    EtcdTarget target = etcdTarget(spec, refs);
+    // A cluster whose prefix collides with an older one's never follows that election: it could
+    // act on the other cluster's keys.
+    EtcdTarget target = conflict.isPresent() ? null : etcdTarget(spec, refs);
     ElectionView view = target == null ? null : election.observe(cluster, spec, target, problems);
-    List<Pod> pods = memberPods(spec.names());
+    List<Pod> pods = memberPods(cluster, spec.names());
     ElectionStep.Outcome leadership =
         view == null
             ? election.routeNothing(cluster, spec, problems)
@@ -153,9 +183,10 @@ public final class ClusterReconciliation {
     apply(cluster, LeaderServiceBuilder.build(cluster, spec), problems);
     apply(cluster, MemberDisruptionBudgetBuilder.build(cluster, spec), problems);
 
-    // Members need lnd.conf, which needs the user's credentials and the CA; without them the
-    // existing members are left running as they are.
-    if (refs.ok() && secrets.ca() != null) {
+    // Members need lnd.conf, which needs the user's credentials, the CA and LND settings that
+    // leave the operator's options alone; without them the existing members are left running as
+    // they are.
+    if (refs.ok() && secrets.ca() != null && lndSettings.isEmpty() && conflict.isEmpty()) {
       String lndConf = LndConfig.render(spec, refs.credentials());
       apply(cluster, SecretBuilders.lndConfig(cluster, spec, lndConf), problems);
       // Keyed with the CA key so that the hash on the pods reveals nothing about lnd.conf.
@@ -167,7 +198,7 @@ public final class ClusterReconciliation {
       if (reconcileMembers(
           cluster, spec, pods, healthy, leaderPod, configHash, clientCert, problems)) {
         // Report the members as they are now, so the next pass has nothing new to write.
-        members = observeMembers(spec, memberPods(spec.names()), secrets.ca());
+        members = observeMembers(spec, memberPods(cluster, spec.names()), secrets.ca());
       }
     }
 
@@ -230,6 +261,32 @@ public final class ClusterReconciliation {
       }
     }
     return next;
+  }
+
+  private static List<Problem> lndSettingsProblems(EffectiveSpec spec) {
+    List<Problem> out = new ArrayList<>();
+    for (OwnedLndOptions.Finding f : OwnedLndOptions.inConfig(spec.extraConfig())) {
+      out.add(new Problem(f.reason(), f.message()));
+    }
+    for (OwnedLndOptions.Finding f : OwnedLndOptions.inArgs(spec.extraArgs())) {
+      out.add(new Problem(f.reason(), f.message()));
+    }
+    return out;
+  }
+
+  /**
+   * A pass that left a safety step undone (a revocation, a routing write, a fencing) runs again
+   * soon, backing off from {@link #RETRY_MIN} to {@link #RETRY_MAX} while it keeps failing.
+   */
+  private Duration retryIfUnsafe(String key, List<Problem> problems, Duration next) {
+    if (problems.stream().noneMatch(p -> Problem.RETRIED.contains(p.reason()))) {
+      retryAfter.remove(key);
+      return next;
+    }
+    Duration retry = retryAfter.getOrDefault(key, RETRY_MIN);
+    retryAfter.put(
+        key, retry.multipliedBy(2).compareTo(RETRY_MAX) > 0 ? RETRY_MAX : retry.multipliedBy(2));
+    return retry.compareTo(next) < 0 ? retry : next;
   }
 
   /** Whether the leader was elected within {@link #ACTIVATION_WINDOW}. */
@@ -369,7 +426,12 @@ public final class ClusterReconciliation {
     return changed;
   }
 
-  private List<Pod> memberPods(Names n) {
+  /**
+   * The member pods this cluster created: its labels and its owner reference. A pod that only
+   * carries the labels is not a member: it is never routed to, fenced, or taken as the holder of an
+   * election key.
+   */
+  private List<Pod> memberPods(LightningCluster cluster, Names n) {
     return client
         .pods()
         .inNamespace(n.namespace())
@@ -377,6 +439,7 @@ public final class ClusterReconciliation {
         .list()
         .getItems()
         .stream()
+        .filter(p -> Owned.isOwnedBy(p, cluster))
         .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
         .toList();
   }

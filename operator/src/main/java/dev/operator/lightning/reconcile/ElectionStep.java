@@ -71,7 +71,8 @@ final class ElectionStep {
    * and a running pod of that name were seen together; a later pod of the same name is a new pod,
    * so the key's process is gone.
    */
-  private String leaderPodUid(String key, ElectionView view, List<Pod> pods) {
+  private String leaderPodUid(
+      String key, ElectionView view, List<Pod> pods, LightningClusterStatus previous) {
     Optional<Candidate> leader = view.leader();
     if (leader.isEmpty()) {
       return null;
@@ -79,6 +80,15 @@ final class ElectionStep {
     Map.Entry<String, String> known = leaderPods.get(key);
     if (known != null && known.getKey().equals(leader.get().key())) {
       return known.getValue();
+    }
+    // After an operator restart the pair is read back from the status this operator wrote.
+    LeaderStatus written = previous != null ? previous.leader : null;
+    if (written != null
+        && written.podUid != null
+        && Long.toHexString(leader.get().leaseId()).equals(written.leaseId)
+        && leader.get().clusterId().equals(written.clusterId)) {
+      leaderPods.put(key, Map.entry(leader.get().key(), written.podUid));
+      return written.podUid;
     }
     pods.stream()
         .filter(p -> p.getMetadata().getName().equals(leader.get().clusterId()))
@@ -178,6 +188,7 @@ final class ElectionStep {
       LightningCluster cluster,
       EffectiveSpec spec,
       List<Pod> pods,
+      LightningClusterStatus previous,
       Outcome before,
       List<Problem> problems) {
     String key = key(cluster);
@@ -190,7 +201,7 @@ final class ElectionStep {
       return before;
     }
     Leadership.Decision decision =
-        Leadership.decide(view, pods, leaderPodUid(key, view, pods), activePod);
+        Leadership.decide(view, pods, leaderPodUid(key, view, pods, previous), activePod);
     if (decision.routes().isEmpty()
         || decision.routes().get().stream().noneMatch(Leadership.Route::ready)) {
       return before;
@@ -217,7 +228,13 @@ final class ElectionStep {
             cluster,
             LeaderEndpointSliceBuilder.build(cluster, spec, members, view.leaderSinceRevision()));
     if (o.problem() != null) {
-      problems.add(o.problem());
+      // Clients may still reach whatever the slice routed before: never report that as serving.
+      problems.add(
+          new Problem(
+              Problem.ROUTING_FAILED,
+              "the leader EndpointSlice could not be written, so the leader Service may still"
+                  + " route to a deposed leader; retrying: "
+                  + o.problem().message()));
       return false;
     }
     if (o.written() && view.leaderSince() != null) {
@@ -242,24 +259,28 @@ final class ElectionStep {
     // The pod remembered for the leader before this pass, to tell later whether it was replaced.
     Map.Entry<String, String> leaderPodBefore = leaderPods.get(key);
     Leadership.Decision decision =
-        Leadership.decide(view, pods, leaderPodUid(key, view, pods), seenActiveLeader(key, view));
-    if (decision.revocation().isPresent() && revoke(cluster, key, decision.revocation().get())) {
+        Leadership.decide(
+            view, pods, leaderPodUid(key, view, pods, previous), seenActiveLeader(key, view));
+    if (decision.revocation().isPresent()
+        && revoke(cluster, key, spec, decision.revocation().get(), problems)) {
       // Route the successor in this same pass, from etcd itself, rather than wait for the
       // watch event to start another pass.
       try {
         view = observer.readNow(key);
         decision =
             Leadership.decide(
-                view, pods, leaderPodUid(key, view, pods), seenActiveLeader(key, view));
+                view, pods, leaderPodUid(key, view, pods, previous), seenActiveLeader(key, view));
       } catch (Exception e) {
         log.debug("{}: re-read after revocation failed: {}", key, e.toString());
       }
     }
+    decision.unattributed().ifPresent(problems::add);
 
     boolean routed = false;
     if (decision.routes().isPresent()) {
-      writeSlice(cluster, spec, view, decision.routes().get(), problems);
-      routed = decision.routes().get().stream().anyMatch(Leadership.Route::ready);
+      routed =
+          writeSlice(cluster, spec, view, decision.routes().get(), problems)
+              && decision.routes().get().stream().anyMatch(Leadership.Route::ready);
     } else {
       ensureSlice(cluster, spec, problems);
     }
@@ -275,10 +296,18 @@ final class ElectionStep {
       String id = leader.get().clusterId();
       boolean same = prevLeader != null && id.equals(prevLeader.clusterId);
       String pod = pods.stream().anyMatch(p -> p.getMetadata().getName().equals(id)) ? id : null;
+      Map.Entry<String, String> attributed = leaderPods.get(key);
+      String podUid =
+          attributed != null && attributed.getKey().equals(leader.get().key())
+              ? attributed.getValue()
+              : null;
       now =
-          same
-              ? new LeaderStatus(pod, id, prevLeader.since)
-              : new LeaderStatus(pod, id, time(view));
+          new LeaderStatus(
+              pod,
+              id,
+              same ? prevLeader.since : time(view),
+              Long.toHexString(leader.get().leaseId()),
+              podUid);
       if (!same) {
         String from =
             lastLeader.getOrDefault(key, prevLeader != null ? prevLeader.clusterId : null);
@@ -336,8 +365,16 @@ final class ElectionStep {
     return FailoverRecord.LEASE_EXPIRED;
   }
 
-  /** Revokes the lease; true when this call revoked it. */
-  private boolean revoke(LightningCluster cluster, String key, Leadership.Revocation r) {
+  /**
+   * Revokes the lease; true when this call revoked it. A failure is a problem and an event, and the
+   * pass is retried soon: until a revocation succeeds, the next member waits for the session TTL.
+   */
+  private boolean revoke(
+      LightningCluster cluster,
+      String key,
+      EffectiveSpec spec,
+      Leadership.Revocation r,
+      List<Problem> problems) {
     Map<Long, String> mine = revoked.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
     if (mine.containsKey(r.leaseId())) {
       return false;
@@ -356,9 +393,29 @@ final class ElectionStep {
               + "; the next member takes over without waiting for the session TTL");
       return true;
     } catch (Exception e) {
-      log.warn("{}: cannot revoke lease of {}: {}", key, r.clusterId(), e.toString());
+      String message =
+          "revoking the election lease of "
+              + r.clusterId()
+              + " ("
+              + r.why()
+              + ") failed: "
+              + describe(e)
+              + "; until a retry succeeds the next member waits for the session TTL ("
+              + spec.leaderSessionTtlSeconds()
+              + " s)";
+      log.warn("{}: {}", key, message);
+      problems.add(new Problem(Problem.REVOCATION_FAILED, message));
+      events.warning(cluster, Problem.REVOCATION_FAILED, message);
       return false;
     }
+  }
+
+  private static String describe(Throwable e) {
+    Throwable cause =
+        e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+            ? e.getCause()
+            : e;
+    return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
   }
 
   /**
@@ -386,16 +443,22 @@ final class ElectionStep {
       ElectionView view,
       List<Pod> pods,
       Map<String, String> lndStates,
-      Outcome outcome) {
+      Outcome outcome,
+      List<Problem> problems) {
     String key = key(cluster);
     for (String pod : Leadership.fenceCandidates(view, pods, lndStates)) {
-      fence(cluster, key, pod, pods);
+      fence(cluster, key, pod, pods, problems);
     }
     labelRoles(pods, outcome.roles());
   }
 
-  /** Stops a member that reports an active state without holding leadership. */
-  private void fence(LightningCluster cluster, String key, String pod, List<Pod> pods) {
+  /**
+   * Stops a member that reports an active state without holding leadership, with the shortest grace
+   * period that still lets Kubernetes confirm the end of its process (see {@link
+   * #FENCING_GRACE_SECONDS}).
+   */
+  private void fence(
+      LightningCluster cluster, String key, String pod, List<Pod> pods, List<Problem> problems) {
     try {
       // The watch may lag a fresh election by a few milliseconds: confirm against etcd itself.
       Optional<Candidate> leader = observer.readNow(key).leader();
@@ -407,7 +470,12 @@ final class ElectionStep {
               .filter(x -> x.getMetadata().getName().equals(pod))
               .findFirst()
               .orElseThrow();
-      client.resource(p).delete();
+      client
+          .pods()
+          .inNamespace(p.getMetadata().getNamespace())
+          .withName(pod)
+          .withGracePeriod(FENCING_GRACE_SECONDS)
+          .delete();
       metrics.fenced(key);
       events.warning(
           cluster,
@@ -415,11 +483,30 @@ final class ElectionStep {
           pod
               + " reported an active LND state without holding leadership ("
               + leader.map(Candidate::clusterId).orElse("no leader")
-              + " leads); its pod was deleted");
+              + " leads); its pod was deleted with a grace period of "
+              + FENCING_GRACE_SECONDS
+              + " s");
     } catch (Exception e) {
-      log.warn("{}: cannot fence {}: {}", key, pod, e.toString());
+      String message =
+          "fencing "
+              + pod
+              + ", which reports an active LND state without holding leadership, failed: "
+              + describe(e)
+              + "; retrying";
+      log.warn("{}: {}", key, message);
+      problems.add(new Problem(Problem.FENCING_FAILED, message));
+      events.warning(cluster, Problem.FENCING_FAILED, message);
     }
   }
+
+  /**
+   * Grace period of a fencing deletion. Zero would be a forced deletion: the API server drops the
+   * pod object at once while its process may still run on an unreachable node, and a new pod of the
+   * same name (the same cluster.id) could then campaign beside it. One second is the shortest
+   * graceful one: the kubelet sends SIGTERM, kills the process a second later and only then lets
+   * the pod go.
+   */
+  static final long FENCING_GRACE_SECONDS = 1;
 
   private void labelRoles(List<Pod> pods, Map<String, String> roles) {
     for (Pod p : pods) {

@@ -32,7 +32,10 @@ final class Leadership {
    * @param routes empty when the view is not synced: keep what is routed now
    */
   record Decision(
-      Optional<List<Route>> routes, Optional<Revocation> revocation, Map<String, String> roles) {}
+      Optional<List<Route>> routes,
+      Optional<Revocation> revocation,
+      Map<String, String> roles,
+      Optional<Problem> unattributed) {}
 
   /**
    * @param leaderPodUid uid of the pod that held the current leader key when the operator first saw
@@ -49,7 +52,7 @@ final class Leadership {
   static Decision decide(
       ElectionView view, List<Pod> pods, String leaderPodUid, String seenActive) {
     if (!view.synced()) {
-      return new Decision(Optional.empty(), Optional.empty(), Map.of());
+      return new Decision(Optional.empty(), Optional.empty(), Map.of(), Optional.empty());
     }
     Optional<Candidate> leader = view.leader();
     Map<String, Pod> byName = new LinkedHashMap<>();
@@ -74,7 +77,22 @@ final class Leadership {
       roles.put(
           name, leader.isPresent() && leader.get().clusterId().equals(name) ? LEADER : FOLLOWER);
     }
-    return new Decision(Optional.of(routes), revocation, roles);
+    Optional<Problem> unattributed =
+        leader
+            .filter(l -> leaderPod == null && leaderPodUid == null)
+            .map(
+                l ->
+                    new Problem(
+                        Problem.UNATTRIBUTED_LEADER,
+                        "the election leader "
+                            + l.clusterId()
+                            + " (lease "
+                            + Long.toHexString(l.leaseId())
+                            + ") is no member pod this operator saw campaign for this cluster, so"
+                            + " its lease is never revoked: another cluster may campaign under the"
+                            + " same election prefix, or the leader's pod vanished unseen; only"
+                            + " the session TTL ends it"));
+    return new Decision(Optional.of(routes), revocation, roles, unattributed);
   }
 
   /**
@@ -101,12 +119,17 @@ final class Leadership {
 
   /**
    * Why the leader's process is certainly not running, or empty while it may still run (for example
-   * on a node that is merely unreachable: then only the session TTL may end it).
+   * on a node that is merely unreachable: then only the session TTL may end it). A key is only ever
+   * judged by a pod of this cluster it is attributed to: the pod of its name, or the pod remembered
+   * for it ({@code leaderPodUid}); a key that matches none may belong to another cluster's live
+   * leader on the same etcd, and is never declared dead.
    */
   static Optional<String> deathOf(
       Candidate leader, Pod pod, String leaderPodUid, ElectionView view) {
     if (pod == null) {
-      return Optional.of("member pod " + leader.clusterId() + " is gone");
+      return leaderPodUid == null
+          ? Optional.empty()
+          : Optional.of("member pod " + leader.clusterId() + " that campaigned is gone");
     }
     if (leaderPodUid != null && !leaderPodUid.equals(pod.getMetadata().getUid())) {
       return Optional.of(

@@ -54,7 +54,9 @@ public final class LightningClusterReconciler implements Reconciler<LightningClu
   @Override
   public UpdateControl<LightningCluster> reconcile(
       LightningCluster cluster, Context<LightningCluster> context) {
-    Duration next = reconcileTimer.record(() -> reconciliation.reconcile(cluster));
+    Duration next =
+        reconcileTimer.record(
+            () -> reconciliation.reconcile(cluster, context.getPrimaryCache().list().toList()));
     return UpdateControl.<LightningCluster>noUpdate().rescheduleAfter(next);
   }
 

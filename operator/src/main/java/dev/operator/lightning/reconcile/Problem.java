@@ -10,4 +10,13 @@ public record Problem(String reason, String message) {
   public static final String OBJECT_CONFLICT = "ObjectConflict";
   public static final String UPDATE_REJECTED = "UpdateRejected";
   public static final String INVALID_SECRET = "InvalidSecret";
+  public static final String ROUTING_FAILED = "RoutingFailed";
+  public static final String REVOCATION_FAILED = "LeaseRevocationFailed";
+  public static final String FENCING_FAILED = "FencingFailed";
+  public static final String UNATTRIBUTED_LEADER = "UnattributedLeader";
+  public static final String PREFIX_CONFLICT = "ElectionPrefixConflict";
+
+  /** Reasons whose pass is retried with backoff: each leaves a safety step undone. */
+  static final java.util.Set<String> RETRIED =
+      java.util.Set.of(ROUTING_FAILED, REVOCATION_FAILED, FENCING_FAILED);
 }

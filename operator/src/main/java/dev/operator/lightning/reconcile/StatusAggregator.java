@@ -114,8 +114,14 @@ final class StatusAggregator {
     }
 
     boolean serving = observed && e.leaderRouted();
+    boolean routingFailed =
+        problems.stream().anyMatch(p -> Problem.ROUTING_FAILED.equals(p.reason()));
     String notServing =
-        !observed ? "ElectionUnobserved" : leaderId == null ? "NoLeader" : "LeaderNotReady";
+        !observed
+            ? "ElectionUnobserved"
+            : leaderId == null
+                ? "NoLeader"
+                : routingFailed ? Problem.ROUTING_FAILED : "LeaderNotReady";
     next.add(
         condition(
             READY,
@@ -127,7 +133,10 @@ final class StatusAggregator {
                     ? "the election is not observed, so nothing new is routed"
                     : leaderId == null
                         ? "no member holds the election"
-                        : "leader " + leaderId + " is not Ready yet"));
+                        : routingFailed
+                            ? "the leader Service's EndpointSlice could not be written to route "
+                                + leaderId
+                            : "leader " + leaderId + " is not Ready yet"));
 
     String phase;
     String reason;

@@ -150,17 +150,7 @@ class LeaderRoutingIT {
                   assertThat(s.status().failover.recent)
                       .extracting(r -> r.cause)
                       .containsExactly(FailoverRecord.LEASE_REVOKED));
-      try (Client c = Client.builder().endpoints(etcd.url()).build()) {
-        assertThat(
-                c.getLeaseClient()
-                    .timeToLive(leaseOfDead, io.etcd.jetcd.options.LeaseOption.DEFAULT)
-                    .get(5, TimeUnit.SECONDS)
-                    .getTTL())
-            .as("the dead leader's lease is gone")
-            .isEqualTo(-1);
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
+      assertThat(leaseTtl(leaseOfDead)).as("the dead leader's lease is gone").isEqualTo(-1);
       s.assertInvariantHeld();
     }
   }
@@ -195,7 +185,9 @@ class LeaderRoutingIT {
           .atMost(DEADLINE)
           .untilAsserted(
               () -> {
-                assertThat(s.events("Fenced")).anyMatch(m -> m.startsWith(first));
+                assertThat(s.events("Fenced"))
+                    .as("fenced at once: the shortest graceful deletion, never a forced one")
+                    .anyMatch(m -> m.startsWith(first) && m.contains("grace period of 1 s"));
                 var pod = client.pods().inNamespace(s.ns).withName(first).get();
                 assertThat(pod == null || !pod.getMetadata().getUid().equals(oldUid))
                     .as("fenced pod deleted")
@@ -347,6 +339,237 @@ class LeaderRoutingIT {
           .isNull();
       s.assertInvariantHeld();
     }
+  }
+
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> collidingPrefixes() {
+    return java.util.stream.Stream.of(
+        org.junit.jupiter.params.provider.Arguments.of("equal", "/c-equal/elect", "/c-equal/elect"),
+        org.junit.jupiter.params.provider.Arguments.of(
+            "inside", "/c-inside/elect", "/c-inside/elect/inner"),
+        org.junit.jupiter.params.provider.Arguments.of(
+            "containing", "/c-containing/elect", "/c-containing"));
+  }
+
+  /**
+   * A newer cluster whose election would share keys with an older one on the same etcd is refused
+   * (no member, no election followed), and the older cluster's leader, its lease and its routing
+   * are never touched.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.MethodSource("collidingPrefixes")
+  void aNewClusterWhoseElectionPrefixCollidesIsRefusedAndTheOlderLeaderIsUntouched(
+      String relation, String olderPrefix, String newerPrefix) throws Exception {
+    try (MemberScenario older =
+        new MemberScenario(
+            client, etcd, "older", "older", 90, null, false, lc -> keyPrefix(lc, olderPrefix))) {
+      String leader = older.awaitRoutedLeader(null);
+      long lease = older.kubelet.standIn(leader).leaseId();
+      try (MemberScenario newer =
+              new MemberScenario(
+                  client,
+                  etcd,
+                  "newer",
+                  "newer",
+                  90,
+                  null,
+                  false,
+                  lc -> keyPrefix(lc, newerPrefix));
+          Client c = Client.builder().endpoints(etcd.url()).build()) {
+        await()
+            .atMost(DEADLINE)
+            .untilAsserted(
+                () -> {
+                  var d = LightningClusterReconcilerIT.condition(newer.status(), "Degraded");
+                  assertThat(d.getReason()).isEqualTo("ElectionPrefixConflict");
+                  assertThat(d.getMessage())
+                      .contains(older.ns + "/older", "same etcd", "starts no member");
+                  assertThat(newer.events("ElectionPrefixConflict")).isNotEmpty();
+                });
+        // Several passes of both clusters later, nothing of the older one has moved.
+        await()
+            .during(Duration.ofSeconds(3))
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () -> {
+                  assertThat(older.routed()).as("the older cluster's leader").isEqualTo(leader);
+                  assertThat(leaseTtl(lease)).as("the older leader's lease").isPositive();
+                  assertThat(client.pods().inNamespace(newer.ns).list().getItems())
+                      .as("members of the refused cluster")
+                      .isEmpty();
+                });
+        assertThat(older.events("LeaseRevoked")).isEmpty();
+        assertThat(newer.events("LeaseRevoked")).isEmpty();
+      }
+      assertThat(older.status().failover == null || older.status().failover.count == 0)
+          .as("no failover in the older cluster")
+          .isTrue();
+      older.assertInvariantHeld();
+    }
+  }
+
+  /**
+   * A leader key whose cluster.id is no pod of this cluster (another cluster's leader campaigning
+   * under the same prefix, written here before the cluster exists) is never revoked: the operator
+   * cannot confirm that its process is dead. Once it goes by itself, the cluster's own member
+   * leads.
+   */
+  @Test
+  void aLeaderKeyOfNoPodOfThisClusterIsNeverRevoked() throws Exception {
+    try (Client c = Client.builder().endpoints(etcd.url()).build()) {
+      long[] foreign = new long[1];
+      try (MemberScenario s =
+          new MemberScenario(
+              client,
+              etcd,
+              "foreign",
+              "lambda",
+              90,
+              null,
+              false,
+              lc -> {
+                String prefix = dev.operator.lightning.model.EffectiveSpec.of(lc).electionPrefix();
+                try {
+                  foreign[0] = c.getLeaseClient().grant(90).get(5, TimeUnit.SECONDS).getID();
+                  c.getKVClient()
+                      .put(
+                          bytes(prefix + "/" + Long.toHexString(foreign[0])),
+                          bytes("intruder-0"),
+                          io.etcd.jetcd.options.PutOption.builder().withLeaseId(foreign[0]).build())
+                      .get(5, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                  throw new AssertionError(e);
+                }
+              })) {
+        await()
+            .atMost(DEADLINE)
+            .untilAsserted(
+                () -> {
+                  var d = LightningClusterReconcilerIT.condition(s.status(), "Degraded");
+                  assertThat(d.getMessage()).contains("intruder-0", "never revoked");
+                  assertThat(s.status().leader.clusterId).isEqualTo("intruder-0");
+                });
+        await()
+            .during(Duration.ofSeconds(3))
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () -> {
+                  assertThat(leaseTtl(foreign[0])).as("the foreign leader's lease").isPositive();
+                  assertThat(s.routed()).as("nothing routed to a foreign leader").isNull();
+                });
+        assertThat(s.events("LeaseRevoked")).isEmpty();
+        c.getLeaseClient().revoke(foreign[0]).get(5, TimeUnit.SECONDS);
+        s.awaitRoutedLeader(null);
+        s.assertInvariantHeld();
+      }
+    }
+  }
+
+  /**
+   * etcd stalls while a dead leader's lease is to be revoked: the failure is a problem and an
+   * event, the pass is retried, and the revocation goes through as soon as etcd answers again.
+   */
+  @Test
+  void aFailedRevocationIsReportedAndRetriedUntilItSucceeds() {
+    try (MemberScenario s = scenario("revoke", "omicron", 90, null)) {
+      String first = s.awaitRoutedLeader(null);
+      long deadLease = s.kubelet.standIn(first).leaseId();
+      etcd.pause();
+      try {
+        client.pods().inNamespace(s.ns).withName(first).withGracePeriod(0).delete();
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(
+                () -> {
+                  assertThat(s.events("LeaseRevocationFailed"))
+                      .anyMatch(m -> m.contains("revoking the election lease of " + first));
+                  assertThat(
+                          LightningClusterReconcilerIT.condition(s.status(), "Degraded")
+                              .getMessage())
+                      .contains("revoking the election lease of " + first, "session TTL");
+                });
+      } finally {
+        etcd.resume();
+      }
+      // The revocation sent while etcd stalled may still be carried out when it wakes, or the
+      // retry does it: either way the dead leader's lease goes well before its TTL.
+      s.awaitRoutedLeader(first);
+      assertThat(leaseTtl(deadLease)).as("the dead leader's lease is gone").isEqualTo(-1);
+      s.assertInvariantHeld();
+    }
+  }
+
+  /**
+   * An EndpointSlice write the API server refuses (here: the slice taken over by another owner) is
+   * a problem with a reason and an event, and the cluster never claims to be serving meanwhile.
+   */
+  @Test
+  void aRefusedRoutingWriteIsReportedAndNeverShownAsServing() {
+    try (MemberScenario s = scenario("slice", "sigma", 90, null)) {
+      String first = s.awaitRoutedLeader(null);
+      var slices = client.discovery().v1().endpointSlices().inNamespace(s.ns);
+      slices
+          .withName("sigma-leader")
+          .edit(
+              e -> {
+                e.getMetadata().setOwnerReferences(java.util.List.of());
+                return e;
+              });
+      // The test's own check catches a slice routed to a member that does not lead.
+      String follower =
+          s.status().members.stream()
+              .map(m -> m.pod)
+              .filter(p -> !p.equals(first))
+              .findFirst()
+              .orElseThrow();
+      slices
+          .withName("sigma-leader")
+          .edit(
+              e -> {
+                e.getEndpoints().get(0).getTargetRef().setName(follower);
+                return e;
+              });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(s.invariant.violations())
+                      .as("the invariant check on a slice routed to a follower")
+                      .anyMatch(v -> v.contains("routed " + follower)));
+      s.kubelet.killHard(first);
+      await()
+          .atMost(DEADLINE)
+          .untilAsserted(
+              () -> {
+                LightningClusterStatus st = s.status();
+                var ready = LightningClusterReconcilerIT.condition(st, "Ready");
+                assertThat(ready.getStatus()).isEqualTo("False");
+                assertThat(ready.getReason()).isEqualTo("RoutingFailed");
+                assertThat(LightningClusterReconcilerIT.condition(st, "Degraded").getMessage())
+                    .contains("EndpointSlice could not be written");
+              });
+      slices.withName("sigma-leader").delete();
+      s.awaitRoutedLeader(first);
+    }
+  }
+
+  /** The remaining TTL of a lease in the test etcd, -1 once it is gone. */
+  private static long leaseTtl(long lease) {
+    try (Client c = Client.builder().endpoints(etcd.url()).build()) {
+      return c.getLeaseClient()
+          .timeToLive(lease, io.etcd.jetcd.options.LeaseOption.DEFAULT)
+          .get(5, TimeUnit.SECONDS)
+          .getTTL();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static void keyPrefix(dev.operator.lightning.api.LightningCluster lc, String prefix) {
+    lc.getSpec().election.keyPrefix = prefix;
+  }
+
+  private static io.etcd.jetcd.ByteSequence bytes(String s) {
+    return io.etcd.jetcd.ByteSequence.from(s, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @Test

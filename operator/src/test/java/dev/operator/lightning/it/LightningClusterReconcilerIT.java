@@ -313,6 +313,79 @@ class LightningClusterReconcilerIT {
             });
   }
 
+  /**
+   * A spelling the schema cannot see (a Go field name in a section) still reaches no owned option:
+   * the operator reports it, renders nothing new and leaves the running members alone.
+   */
+  @Test
+  void anOwnedOptionInAnySpellingDegradesTheClusterAndLeavesItsMembersAsTheyAre() {
+    String ns = ApiServerSupport.newNamespace("owned");
+    LightningCluster lc = client.resource(Clusters.managed(ns, "own")).create();
+    await().atMost(DEADLINE).untilAsserted(() -> assertThat(members(ns, "own")).hasSize(3));
+    List<String> uids = uids(members(ns, "own"));
+    Map<String, String> rendered =
+        client.secrets().inNamespace(ns).withName("own-lnd-config").get().getData();
+
+    LightningCluster changed = client.resource(lc).get();
+    changed.getSpec().lnd = new dev.operator.lightning.api.LndSpec();
+    changed.getSpec().lnd.config = "alias=my-node\n[db]\nBackend=bolt\n";
+    client.resource(changed).update();
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              Condition degraded = condition(client.resource(lc).get().getStatus(), "Degraded");
+              assertThat(degraded.getStatus()).isEqualTo("True");
+              assertThat(degraded.getReason()).isEqualTo("OwnedOptionOverridden");
+              assertThat(degraded.getMessage())
+                  .contains("spec.lnd.config line 3", "`Backend`", "lnd option db.backend");
+              assertThat(
+                      client.v1().events().inNamespace(ns).list().getItems().stream()
+                          .filter(e -> "OwnedOptionOverridden".equals(e.getReason()))
+                          .map(Event::getMessage))
+                  .as("a Warning event naming the option")
+                  .anyMatch(m -> m.contains("db.backend"));
+            });
+    assertThat(client.secrets().inNamespace(ns).withName("own-lnd-config").get().getData())
+        .as("lnd.conf is not rendered from the refused spec")
+        .isEqualTo(rendered);
+    assertThat(uids(members(ns, "own")))
+        .as("the running members are left as they are")
+        .isEqualTo(uids);
+
+    LightningCluster fixed = client.resource(lc).get();
+    fixed.getSpec().lnd.config = "alias=my-node\n";
+    client.resource(fixed).update();
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              assertThat(condition(client.resource(lc).get().getStatus(), "Degraded").getReason())
+                  .isNotEqualTo("OwnedOptionOverridden");
+              String conf =
+                  new String(
+                      Base64.getDecoder()
+                          .decode(
+                              client
+                                  .secrets()
+                                  .inNamespace(ns)
+                                  .withName("own-lnd-config")
+                                  .get()
+                                  .getData()
+                                  .get("lnd.conf")),
+                      StandardCharsets.UTF_8);
+              assertThat(conf).contains("alias=my-node").doesNotContain("Backend");
+            });
+  }
+
+  private static List<io.fabric8.kubernetes.api.model.Pod> members(String ns, String cluster) {
+    return client.pods().inNamespace(ns).withLabel(Labels.CLUSTER, cluster).list().getItems();
+  }
+
+  private static List<String> uids(List<io.fabric8.kubernetes.api.model.Pod> pods) {
+    return pods.stream().map(p -> p.getMetadata().getUid()).sorted().toList();
+  }
+
   static Secret secret(String ns, String name, Map<String, String> values) {
     return new SecretBuilder()
         .withNewMetadata()

@@ -29,6 +29,9 @@ final class MemberScenario implements AutoCloseable {
   final ProcessKubelet kubelet;
   final RoutingInvariant invariant;
 
+  /** The etcd keys the cluster's election lists (namespace, prefix and "/"). */
+  final String electionPrefix;
+
   MemberScenario(
       KubernetesClient client,
       EtcdServer etcd,
@@ -61,13 +64,12 @@ final class MemberScenario implements AutoCloseable {
       lc.getSpec().election = new ElectionSpec();
       lc.getSpec().election.leaderSessionTtlSeconds = ttl;
     }
-    String electionPrefix =
-        (etcdNamespace == null ? "" : etcdNamespace)
-            + EffectiveSpec.defaultElectionPrefix(new dev.operator.lightning.model.Names(name, ns))
-            + "/";
+    customize.accept(lc);
+    EffectiveSpec spec = EffectiveSpec.of(lc);
+    this.electionPrefix =
+        (etcdNamespace == null ? "" : etcdNamespace) + spec.electionPrefix() + "/";
     this.invariant =
         new RoutingInvariant(client, ns, name + "-leader", etcd.endpoint(), electionPrefix);
-    customize.accept(lc);
     client.resource(lc).create();
   }
 
@@ -149,10 +151,13 @@ final class MemberScenario implements AutoCloseable {
   }
 
   void assertInvariantHeld() {
-    assertThat(invariant.violations)
-        .as("invariant 1 violations; history %s", invariant.history)
+    assertThat(invariant.violations())
+        .as("invariant 1 violations; history %s", invariant.history())
         .isEmpty();
-    assertThat(invariant.verified.get()).as("slice versions verified against etcd").isPositive();
+    assertThat(invariant.seen()).as("slice versions seen").isPositive();
+    assertThat(invariant.verified())
+        .as("slice versions verified against the election history, of %d seen", invariant.seen())
+        .isEqualTo(invariant.seen());
   }
 
   @Override

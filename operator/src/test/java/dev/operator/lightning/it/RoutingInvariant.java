@@ -1,42 +1,79 @@
 package dev.operator.lightning.it;
 
-import dev.operator.lightning.model.LeaderEndpointSliceBuilder;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Safety invariant 1, checked on every version of the leader EndpointSlice as it happens: never
- * more than one endpoint, and that endpoint is the pod whose cluster.id held the lowest-revision
- * election key at the etcd revision the operator based the slice on (read back from etcd at that
- * revision, independently of the operator).
+ * Safety invariant 1, checked on every version of the leader EndpointSlice against an election
+ * history the test records itself: never more than one endpoint, and that endpoint is the pod whose
+ * cluster.id held the lowest-revision election key when the version was observed, give or take the
+ * stated delays. The history comes from the test's own etcd watch (every key change with its
+ * revision and arrival time), never from what the operator wrote into the slice, so a slice written
+ * from a stale view is caught. Every version seen must be checked: a run that verifies fewer
+ * versions than it saw fails.
  */
 final class RoutingInvariant implements AutoCloseable {
-  final List<String> violations = new CopyOnWriteArrayList<>();
-  final List<String> history = new CopyOnWriteArrayList<>();
-  final AtomicInteger verified = new AtomicInteger();
+  /**
+   * How long a slice may still route a member after it lost the election: the operator's reaction
+   * time (a pass starts from the watch event and rewrites the slice first), with room for a slow
+   * machine.
+   */
+  static final Duration ROUTING_DELAY = Duration.ofSeconds(2);
+
+  /**
+   * How much earlier than the test's own etcd watch the operator may learn of a new leader and
+   * route it: the two watches deliver independently.
+   */
+  static final Duration WATCH_SKEW = Duration.ofSeconds(1);
+
+  /** One leader of the election from {@code since} on (null: none). */
+  record Leadership(Instant since, long revision, String leader) {}
+
+  /** One version of the slice as the test's watch delivered it. */
+  record SliceVersion(Instant observed, String resourceVersion, List<String> endpoints) {}
+
+  private final List<Leadership> election = new ArrayList<>();
+  private final List<SliceVersion> versions = new ArrayList<>();
+  private final Map<String, KeyValue> candidates = new HashMap<>();
   private final Client etcd;
-  private final String prefix;
-  private final Watch watch;
+  private final ByteSequence prefix;
+  private Watch.Watcher electionWatch;
+  private boolean closed;
+  private final io.fabric8.kubernetes.client.Watch sliceWatch;
+  private int verified;
 
   RoutingInvariant(
       KubernetesClient k8s, String namespace, String slice, String etcdEndpoint, String prefix) {
     this.etcd = Client.builder().endpoints("http://" + etcdEndpoint).build();
-    this.prefix = prefix;
-    this.watch =
+    this.prefix = ByteSequence.from(prefix, StandardCharsets.UTF_8);
+    try {
+      follow();
+    } catch (Exception e) {
+      etcd.close();
+      throw new IllegalStateException("cannot follow the election at " + etcdEndpoint, e);
+    }
+    this.sliceWatch =
         k8s.discovery()
             .v1()
             .endpointSlices()
@@ -47,7 +84,7 @@ final class RoutingInvariant implements AutoCloseable {
                   @Override
                   public void eventReceived(Action action, EndpointSlice s) {
                     if (action != Action.DELETED) {
-                      check(s);
+                      observed(s);
                     }
                   }
 
@@ -56,48 +93,159 @@ final class RoutingInvariant implements AutoCloseable {
                 });
   }
 
-  private void check(EndpointSlice s) {
-    List<Endpoint> eps = s.getEndpoints() == null ? List.of() : s.getEndpoints();
-    String rev =
-        s.getMetadata().getAnnotations() == null
-            ? null
-            : s.getMetadata().getAnnotations().get(LeaderEndpointSliceBuilder.ELECTION_REVISION);
-    String routed = eps.isEmpty() ? "-" : eps.get(0).getTargetRef().getName();
-    history.add(routed + "@" + rev);
-    if (eps.size() > 1) {
-      violations.add("two or more endpoints at once: " + eps.size() + " (rev " + rev + ")");
-      return;
-    }
-    if (eps.isEmpty() || rev == null || rev.equals("0")) {
-      return;
-    }
-    try {
-      List<KeyValue> kvs =
-          etcd.getKVClient()
-              .get(
-                  ByteSequence.from(prefix, StandardCharsets.UTF_8),
-                  GetOption.builder().isPrefix(true).withRevision(Long.parseLong(rev)).build())
-              .get(5, TimeUnit.SECONDS)
-              .getKvs();
-      String leader =
-          kvs.stream()
-              .min(Comparator.comparingLong(KeyValue::getCreateRevision))
-              .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8))
-              .orElse("-");
-      if (!leader.equals(routed)) {
-        violations.add("routed " + routed + " but " + leader + " led at revision " + rev);
-      } else {
-        verified.incrementAndGet();
+  /**
+   * Lists the election and watches it from the next revision; when the watch breaks (etcd
+   * restarted), lists and watches again, as often as it takes.
+   */
+  private void follow() throws Exception {
+    GetResponse listed =
+        etcd.getKVClient()
+            .get(prefix, GetOption.builder().isPrefix(true).build())
+            .get(10, TimeUnit.SECONDS);
+    synchronized (this) {
+      if (closed) {
+        return;
       }
-    } catch (Exception e) {
-      // A revision compacted away cannot be read back; that version stays unverified.
-      history.add("unverifiable@" + rev + ": " + e.getMessage());
+      candidates.clear();
+      listed.getKvs().forEach(kv -> candidates.put(kv.getKey().toString(), kv));
+      recordLeader(listed.getHeader().getRevision());
+      electionWatch =
+          etcd.getWatchClient()
+              .watch(
+                  prefix,
+                  WatchOption.builder()
+                      .isPrefix(true)
+                      .withRevision(listed.getHeader().getRevision() + 1)
+                      .build(),
+                  Watch.listener(this::changed, err -> followAgain()));
     }
+  }
+
+  private synchronized void changed(io.etcd.jetcd.watch.WatchResponse r) {
+    for (WatchEvent e : r.getEvents()) {
+      KeyValue kv = e.getKeyValue();
+      if (e.getEventType() == WatchEvent.EventType.DELETE) {
+        candidates.remove(kv.getKey().toString());
+      } else {
+        candidates.put(kv.getKey().toString(), kv);
+      }
+      recordLeader(kv.getModRevision());
+    }
+  }
+
+  private void followAgain() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      if (electionWatch != null) {
+        electionWatch.close();
+      }
+    }
+    java.util.concurrent.CompletableFuture.runAsync(
+        () -> {
+          try {
+            follow();
+          } catch (Exception e) {
+            followAgain();
+          }
+        },
+        java.util.concurrent.CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS));
+  }
+
+  private void recordLeader(long revision) {
+    String leader =
+        candidates.values().stream()
+            .min(Comparator.comparingLong(KeyValue::getCreateRevision))
+            .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8))
+            .orElse(null);
+    if (election.isEmpty() || !Objects.equals(election.get(election.size() - 1).leader(), leader)) {
+      election.add(new Leadership(Instant.now(), revision, leader));
+    }
+  }
+
+  private synchronized void observed(EndpointSlice s) {
+    List<Endpoint> eps = s.getEndpoints() == null ? List.of() : s.getEndpoints();
+    List<String> routed = eps.stream().map(e -> e.getTargetRef().getName()).toList();
+    versions.add(new SliceVersion(Instant.now(), s.getMetadata().getResourceVersion(), routed));
+  }
+
+  /**
+   * Every slice version seen so far that breaks the invariant against the election history: more
+   * than one endpoint, or one that did not lead at any instant within [observed - ROUTING_DELAY,
+   * observed + WATCH_SKEW].
+   */
+  synchronized List<String> violations() {
+    verified = 0;
+    List<String> found = new ArrayList<>();
+    for (SliceVersion v : versions) {
+      if (v.endpoints().size() > 1) {
+        found.add("two or more endpoints at once at " + v.observed() + ": " + v.endpoints());
+        continue;
+      }
+      if (v.endpoints().isEmpty()
+          || ledWithin(
+              v.endpoints().get(0),
+              v.observed().minus(ROUTING_DELAY),
+              v.observed().plus(WATCH_SKEW))) {
+        verified++;
+      } else {
+        found.add(
+            "slice version "
+                + v.resourceVersion()
+                + " observed at "
+                + v.observed()
+                + " routed "
+                + v.endpoints().get(0)
+                + ", which did not lead within "
+                + ROUTING_DELAY.toMillis()
+                + " ms before or "
+                + WATCH_SKEW.toMillis()
+                + " ms after");
+      }
+    }
+    return found;
+  }
+
+  /** The election and the slice versions in the order they were seen, for failure messages. */
+  synchronized List<String> history() {
+    List<String> out = new ArrayList<>();
+    election.forEach(l -> out.add(l.since() + " election rev " + l.revision() + ": " + l.leader()));
+    versions.forEach(v -> out.add(v.observed() + " slice " + v.endpoints()));
+    out.sort(Comparator.naturalOrder());
+    return out;
+  }
+
+  /** Whether {@code member} led at some instant of [from, to]. */
+  private boolean ledWithin(String member, Instant from, Instant to) {
+    for (int i = 0; i < election.size(); i++) {
+      Leadership l = election.get(i);
+      Instant end = i + 1 < election.size() ? election.get(i + 1).since() : Instant.MAX;
+      if (member.equals(l.leader()) && l.since().isBefore(to) && end.isAfter(from)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** How many slice versions the test saw, and how many of them it verified. */
+  synchronized int seen() {
+    return versions.size();
+  }
+
+  synchronized int verified() {
+    return verified;
   }
 
   @Override
   public void close() {
-    watch.close();
+    sliceWatch.close();
+    synchronized (this) {
+      closed = true;
+      if (electionWatch != null) {
+        electionWatch.close();
+      }
+    }
     etcd.close();
   }
 }

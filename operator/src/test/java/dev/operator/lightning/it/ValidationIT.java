@@ -62,8 +62,13 @@ class ValidationIT {
         bad(
             "TTL too short",
             s -> s.put("election", Map.of("leaderSessionTtlSeconds", 2)),
-            "leaderSessionTtlSeconds",
-            "greater than or equal to 5"),
+            "spec.election.leaderSessionTtlSeconds",
+            "must be at least 24",
+            "before its session can expire"),
+        bad(
+            "TTL one below the health-check minimum",
+            s -> s.put("election", Map.of("leaderSessionTtlSeconds", 23)),
+            "must be at least 24"),
         bad(
             "TTL too long",
             s -> s.put("election", Map.of("leaderSessionTtlSeconds", 601)),
@@ -100,7 +105,73 @@ class ValidationIT {
             s ->
                 s.put(
                     "lnd", Map.of("extraArgs", List.of("--debuglevel=info", "--db.backend=bolt"))),
-            "must not set --db.*, --cluster.* or --wallet-unlock*"),
+            "spec.lnd.extraArgs",
+            "options the operator owns"),
+        bad(
+            "extraArgs moving the data directory with a short option",
+            s -> s.put("lnd", Map.of("extraArgs", List.of("-b/tmp/elsewhere"))),
+            "spec.lnd.extraArgs",
+            "options the operator owns"),
+        bad(
+            "extraArgs replacing the config file",
+            s -> s.put("lnd", Map.of("extraArgs", List.of("--configfile=/tmp/lnd.conf"))),
+            "options the operator owns"),
+        bad(
+            "extraArgs lengthening the leader health check",
+            s -> s.put("lnd", Map.of("extraArgs", List.of("--healthcheck.leader.interval=1h"))),
+            "options the operator owns"),
+        bad(
+            "config moving the database to bbolt",
+            s -> s.put("lnd", Map.of("config", "alias=x\ndb.backend=bolt\n")),
+            "spec.lnd.config",
+            "options the operator owns"),
+        bad(
+            "config switching off the seed backup",
+            s -> s.put("lnd", Map.of("config", "  noseedbackup = true")),
+            "options the operator owns"),
+        bad(
+            "config choosing another network",
+            s -> s.put("lnd", Map.of("config", "bitcoin.mainnet=true")),
+            "options the operator owns"),
+        bad(
+            "config too long",
+            s -> s.put("lnd", Map.of("config", "alias=x\n".repeat(10_000))),
+            "spec.lnd.config",
+            "Too long"),
+        bad(
+            "name too long for the derived names",
+            s -> {},
+            "metadata.name must be at most 47 characters",
+            "controller-revision-hash"),
+        bad(
+            "name starting with a digit",
+            s -> {},
+            "must start with a lower-case letter",
+            "DNS-1035"),
+        bad(
+            "LND memory limit that is no quantity",
+            s -> s.put("resources", Map.of("limits", Map.of("memory", "lots"))),
+            "spec.resources",
+            "must be Kubernetes quantities"),
+        bad(
+            "LND cpu request that is no quantity",
+            s -> s.put("resources", Map.of("requests", Map.of("cpu", "1 core"))),
+            "spec.resources",
+            "must be Kubernetes quantities"),
+        bad(
+            "etcd memory request that is no quantity",
+            s ->
+                etcd(s)
+                    .put(
+                        "managed",
+                        Map.of("resources", Map.of("requests", Map.of("memory", "2GB!")))),
+            "spec.etcd.managed.resources",
+            "must be Kubernetes quantities"),
+        bad(
+            "etcd volume size that is no quantity",
+            s -> etcd(s).put("managed", Map.of("storage", Map.of("size", "ten gigs"))),
+            "spec.etcd.managed.storage.size",
+            "should match"),
         bad(
             "relative election prefix",
             s -> s.put("election", Map.of("keyPrefix", "leader")),
@@ -132,7 +203,7 @@ class ValidationIT {
   @MethodSource("badResources")
   void rejectedAtApplyTimeWithAClearMessage(
       String caseName, Consumer<Map<String, Object>> mutation, List<String> expected) {
-    GenericKubernetesResource r = valid("bad-" + caseName.replaceAll("[^a-z0-9]+", "-"));
+    GenericKubernetesResource r = valid(nameFor(caseName));
     mutation.accept(spec(r));
     KubernetesClientException e =
         catchThrowableOfType(KubernetesClientException.class, () -> client.resource(r).create());
@@ -141,9 +212,60 @@ class ValidationIT {
     assertThat(e.getStatus().getMessage()).contains(expected);
   }
 
+  /** The resource name of a case: short and valid, except for the cases about the name. */
+  private static String nameFor(String caseName) {
+    if (caseName.startsWith("name too long")) {
+      return "n".repeat(48);
+    }
+    if (caseName.startsWith("name starting with a digit")) {
+      return "1" + "abc";
+    }
+    String name = "bad-" + caseName.replaceAll("[^a-z0-9]+", "-");
+    return name.substring(0, Math.min(name.length(), 47)).replaceAll("-$", "");
+  }
+
   @Test
   void theValidBaseIsAccepted() {
     assertThat(client.resource(valid("good")).create().getMetadata().getUid()).isNotEmpty();
+  }
+
+  static Stream<Arguments> goodResources() {
+    return Stream.of(
+        good("n".repeat(47), s -> {}),
+        good("ttl-minimum", s -> s.put("election", Map.of("leaderSessionTtlSeconds", 24))),
+        good(
+            "user-lnd-settings",
+            s ->
+                s.put(
+                    "lnd",
+                    Map.of(
+                        "config",
+                        "alias=my-node\ncolor=#3399FF\n[protocol]\nprotocol.wumbo-channels=true\n"
+                            + "bitcoin.basefee=1000\nhealthcheck.chainbackend.interval=2m",
+                        "extraArgs",
+                        List.of("--debuglevel=info", "-d", "info", "--bitcoin.feerate=1")))),
+        good(
+            "quantities",
+            s ->
+                s.put(
+                    "resources",
+                    Map.of(
+                        "requests",
+                        Map.of("cpu", "500m", "memory", "512Mi"),
+                        "limits",
+                        Map.of("cpu", 2, "memory", "2Gi")))));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("goodResources")
+  void acceptedAtApplyTime(String name, Consumer<Map<String, Object>> mutation) {
+    GenericKubernetesResource r = valid(name);
+    mutation.accept(spec(r));
+    assertThat(client.resource(r).create().getMetadata().getUid()).isNotEmpty();
+  }
+
+  private static Arguments good(String name, Consumer<Map<String, Object>> mutation) {
+    return Arguments.of(name, mutation);
   }
 
   static Stream<Arguments> immutableChanges() {

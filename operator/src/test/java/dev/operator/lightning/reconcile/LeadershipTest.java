@@ -104,6 +104,19 @@ class LeadershipTest {
             false),
         Arguments.of("pod gone", view(LEADER, FOLLOWER), null, "u0", true),
         Arguments.of(
+            "no pod of that name and never seen campaigning: another cluster's leader on a shared"
+                + " prefix, never revoked",
+            view(LEADER, FOLLOWER),
+            null,
+            null,
+            false),
+        Arguments.of(
+            "another cluster's leader holds the prefix (its cluster.id matches no pod here)",
+            view(new Candidate("/p/f0", 5, 0xf0, "other-0"), LEADER),
+            null,
+            null,
+            false),
+        Arguments.of(
             "pod failed",
             view(LEADER),
             with(alive, b -> b.editStatus().withPhase("Failed").endStatus()),
@@ -158,6 +171,25 @@ class LeadershipTest {
     Optional<Leadership.Revocation> r = Leadership.decide(view, pods, knownUid).revocation();
     assertThat(r.isPresent()).as(situation).isEqualTo(revoke);
     r.ifPresent(x -> assertThat(x.leaseId()).isEqualTo(LEADER.leaseId()));
+  }
+
+  @Test
+  void aLeaderKeyOfNoPodOfThisClusterIsAProblemAndRoutesNothing() {
+    Candidate foreign = new Candidate("/p/f0", 5, 0xf0, "other-0");
+    Leadership.Decision d =
+        Leadership.decide(view(foreign, LEADER), List.of(pod("c-0", "u0", true)), null);
+    assertThat(d.routes()).contains(List.of());
+    assertThat(d.revocation()).isEmpty();
+    assertThat(d.unattributed())
+        .hasValueSatisfying(
+            p -> {
+              assertThat(p.reason()).isEqualTo(Problem.UNATTRIBUTED_LEADER);
+              assertThat(p.message()).contains("other-0", "lease f0", "never revoked");
+            });
+    assertThat(
+            Leadership.decide(view(LEADER), List.of(pod("c-0", "u0", true)), "u0").unattributed())
+        .as("the cluster's own leader")
+        .isEmpty();
   }
 
   @Test

@@ -65,6 +65,27 @@ public final class EtcdServer implements AutoCloseable {
     process = null;
   }
 
+  /**
+   * Freezes etcd (SIGSTOP): connections stay open but nothing is answered, as when its node stalls;
+   * {@link #resume} lets it go on where it stopped.
+   */
+  public void pause() {
+    signal("-STOP");
+  }
+
+  public void resume() {
+    signal("-CONT");
+  }
+
+  private void signal(String sig) {
+    var r =
+        LocalCommand.run(
+            List.of("kill", sig, Long.toString(process.pid())), null, Duration.ofSeconds(5));
+    if (r.exitCode() != 0) {
+      throw new IllegalStateException("kill " + sig + " etcd: " + r.output());
+    }
+  }
+
   /** Starts etcd again on the same port and data. */
   public void restart() {
     kill();

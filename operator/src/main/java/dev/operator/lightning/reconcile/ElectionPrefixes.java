@@ -1,0 +1,99 @@
+package dev.operator.lightning.reconcile;
+
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.model.EffectiveSpec;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Whether a cluster's election would see another cluster's keys. Go's election lists {@code
+ * <namespace><prefix>/}, so on one etcd two clusters collide when their prefixes are equal or one
+ * lies inside the other ({@code /x} lists {@code /x/y/...}): LND's members would then wait behind
+ * the other cluster's leader. Of two colliding clusters the older keeps running and the newer is
+ * refused, so a new cluster can never disturb one that already runs.
+ */
+final class ElectionPrefixes {
+  private ElectionPrefixes() {}
+
+  /**
+   * @param other the older cluster whose election this one would share
+   * @param relation how this cluster's prefix relates to the other's
+   */
+  record Conflict(LightningCluster other, String relation, String prefix, String otherPrefix) {
+    String message() {
+      return "the election prefix "
+          + prefix
+          + " is "
+          + relation
+          + " the prefix "
+          + otherPrefix
+          + " of LightningCluster "
+          + other.getMetadata().getNamespace()
+          + "/"
+          + other.getMetadata().getName()
+          + " on the same etcd, so their elections would see each other's keys; this cluster"
+          + " starts no member and follows no election until spec.election.keyPrefix or"
+          + " spec.etcd.external.namespace makes them disjoint (recreate the cluster: the prefix is"
+          + " immutable)";
+    }
+  }
+
+  /** The etcd keys the election of a cluster lists: namespace, prefix and Go's "/". */
+  static String listed(EffectiveSpec spec) {
+    return Objects.requireNonNullElse(spec.etcdNamespace(), "") + spec.electionPrefix() + "/";
+  }
+
+  /** The older cluster this one collides with, if any. */
+  static Optional<Conflict> conflict(LightningCluster self, Collection<LightningCluster> all) {
+    EffectiveSpec mine = EffectiveSpec.of(self);
+    if (mine.isManagedEtcd()) {
+      // A managed etcd serves one cluster alone.
+      return Optional.empty();
+    }
+    String prefix = listed(mine);
+    return all.stream()
+        .filter(o -> !Objects.equals(o.getMetadata().getUid(), self.getMetadata().getUid()))
+        .filter(o -> olderFirst().compare(o, self) < 0)
+        .sorted(olderFirst())
+        .map(o -> conflictWith(prefix, mine.etcdEndpoint(), o))
+        .flatMap(Optional::stream)
+        .findFirst();
+  }
+
+  private static Optional<Conflict> conflictWith(
+      String prefix, String endpoint, LightningCluster other) {
+    EffectiveSpec theirs;
+    try {
+      theirs = EffectiveSpec.of(other);
+    } catch (RuntimeException e) {
+      // A spec the schema let through but that names no etcd cannot share one.
+      return Optional.empty();
+    }
+    if (theirs.isManagedEtcd() || !endpoint.equals(theirs.etcdEndpoint())) {
+      return Optional.empty();
+    }
+    String otherPrefix = listed(theirs);
+    String relation =
+        prefix.equals(otherPrefix)
+            ? "equal to"
+            : otherPrefix.startsWith(prefix)
+                ? "a parent of"
+                : prefix.startsWith(otherPrefix) ? "inside" : null;
+    return relation == null
+        ? Optional.empty()
+        : Optional.of(new Conflict(other, relation, prefix, otherPrefix));
+  }
+
+  /** Creation time, then namespace and name: the same order on every pass and every replica. */
+  private static Comparator<LightningCluster> olderFirst() {
+    return Comparator.comparing(
+            (LightningCluster c) ->
+                c.getMetadata().getCreationTimestamp() == null
+                    ? Instant.MAX
+                    : Instant.parse(c.getMetadata().getCreationTimestamp()))
+        .thenComparing(c -> c.getMetadata().getNamespace() + "/" + c.getMetadata().getName());
+  }
+}
