@@ -26,7 +26,8 @@ class LocalClusterIT {
 
   @Test
   void demoClusterOnManagedEtcdElectsServesLncliAndFailsOverKeepingItsIdentity() {
-    try (DemoCluster demo = DemoCluster.start(NS)) {
+    try (SecretScan scan = new SecretScan();
+        DemoCluster demo = DemoCluster.start(NS)) {
       KubernetesClient client = demo.client();
       Instant applied = Instant.now();
       demo.apply();
@@ -85,6 +86,12 @@ class LocalClusterIT {
           .as("identity after etcd-0 rejoined")
           .isEqualTo(identity);
       assertThat(demo.failedReconciliations()).as("reconciliations that threw").isZero();
+      // Invariant 7 over the whole run: no secret it created reached the operator's log, an
+      // event, the status or a pod's spec.
+      assertThat(scan.logged("WalletCreated") && scan.logged("Failover"))
+          .as("the log of the wallet's creation and of the failovers was recorded")
+          .isTrue();
+      scan.assertNoSecretIn(client, NS);
       assertThat(podCreations(client, NAME + "-etcd-0"))
           .as("etcd-0 created by the StatefulSet: once at the start, once after the deletion")
           .isEqualTo(2);
