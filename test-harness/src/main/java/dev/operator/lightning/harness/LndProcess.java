@@ -68,6 +68,15 @@ public final class LndProcess implements AutoCloseable {
     Processes.stop(process, false);
   }
 
+  /** Everything it printed so far. */
+  public String output() {
+    try {
+      return Files.readString(lndDir.resolve("lnd.out"));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   /** The tail of its output, for failure messages. */
   public String logTail() {
     try {

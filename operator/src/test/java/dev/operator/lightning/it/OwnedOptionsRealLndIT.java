@@ -1,0 +1,137 @@
+package dev.operator.lightning.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.LndSpec;
+import dev.operator.lightning.harness.EtcdServer;
+import dev.operator.lightning.harness.LndProcess;
+import dev.operator.lightning.model.CertificateRequest;
+import dev.operator.lightning.model.EffectiveSpec;
+import dev.operator.lightning.model.LndConfig;
+import dev.operator.lightning.model.MemberPaths;
+import dev.operator.lightning.model.OwnedLndOptions;
+import dev.operator.lightning.pki.CertificateAuthority;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The real lnd decides what a {@code spec.lnd.config} does to its database: each snippet is
+ * rendered into lnd.conf exactly as the operator renders it and lnd is started on etcd, ten times,
+ * until it opens its database (it does so right after winning the election). Every snippet the
+ * operator's check accepts keeps LND's state in etcd (or makes lnd refuse to start) on every start;
+ * every one it refuses opens a local bbolt database on some start, so the check refuses what
+ * matters.
+ */
+class OwnedOptionsRealLndIT {
+  private static final String REMOTE = "Using remote etcd database";
+  private static final String BBOLT = "Opening bbolt database";
+  private static final AtomicInteger CLUSTERS = new AtomicInteger();
+  private static EtcdServer etcd;
+  private static CertificateAuthority ca;
+  private static Path tls;
+
+  @BeforeAll
+  static void start() throws Exception {
+    etcd = EtcdServer.start();
+    ca = CertificateAuthority.generate("real/owned");
+    tls = Files.createTempDirectory("owned-options-tls");
+    CertificateAuthority.Issued cert =
+        ca.issue(
+            new CertificateRequest(
+                "t", "owned", List.of("localhost"), List.of("127.1.210.1"), true, false));
+    Files.writeString(tls.resolve("tls.crt"), cert.certificatePem());
+    Files.writeString(tls.resolve("tls.key"), cert.keyPem());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (etcd != null) {
+      etcd.close();
+    }
+  }
+
+  static Stream<Arguments> snippets() {
+    return Stream.of(
+        // accepted: the user's own options, and keys lnd itself refuses
+        Arguments.of("alias=my-node\ncolor=#3399FF", false),
+        Arguments.of("[Autopilot]\nActive=false", false),
+        Arguments.of("[db]\nbackend=bolt", false),
+        Arguments.of("[Bitcoin]\nBackend=bolt", false),
+        Arguments.of("[Application Options]\nmaxpendingchannels=2", false),
+        // refused: each spelling moves the database
+        Arguments.of("db.backend=bolt", true),
+        Arguments.of("  db.backend  =  bolt", true),
+        Arguments.of("Backend=bolt", true),
+        Arguments.of("[db]\nBackend=bolt", true));
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("snippets")
+  void noAcceptedConfigMovesTheDatabaseAndEveryRefusedOneWould(String snippet, boolean refused)
+      throws Exception {
+    List<OwnedLndOptions.Finding> findings = OwnedLndOptions.inConfig(snippet);
+    assertThat(!findings.isEmpty()).as("refused by the operator: %s", findings).isEqualTo(refused);
+    // go-flags applies lnd.conf's sections in Go's random map order, so an option repeated in
+    // another section wins on some starts only: every start counts.
+    int bbolt = 0;
+    for (int start = 0; start < STARTS; start++) {
+      if (runLnd(snippet).contains(BBOLT)) {
+        bbolt++;
+      }
+    }
+    if (refused) {
+      assertThat(bbolt)
+          .as("starts of %d in which lnd, with the refused config, opened bbolt", STARTS)
+          .isPositive();
+    } else {
+      assertThat(bbolt)
+          .as("starts of %d in which lnd, with an accepted config, opened bbolt", STARTS)
+          .isZero();
+    }
+  }
+
+  /** With two sections in play, ten starts miss the bad order with a chance of about 1 in 1000. */
+  private static final int STARTS = 10;
+
+  /** Starts lnd with the snippet rendered into lnd.conf; returns its output once it chose. */
+  private static String runLnd(String snippet) throws Exception {
+    String name = "owned" + CLUSTERS.incrementAndGet();
+    LightningCluster lc = Clusters.onEtcd("real", name, etcd.endpoint(), null);
+    lc.getSpec().lnd = new LndSpec();
+    lc.getSpec().lnd.config = snippet;
+    Path home = Files.createTempDirectory("owned-options-" + name);
+    Files.createDirectories(home.resolve("wallet"));
+    Files.writeString(home.resolve("wallet/password"), "owned-options-password");
+    String conf =
+        LndConfig.render(EffectiveSpec.of(lc), LndConfig.Credentials.NONE)
+            .replace(MemberPaths.LND_TLS_DIR, tls.toString())
+            .replace(MemberPaths.WALLET_DIR, home.resolve("wallet").toString())
+            .replace(MemberPaths.LND_DIR, home.toString());
+    Path file = home.resolve("lnd.conf");
+    Files.writeString(file, conf);
+    try (LndProcess lnd =
+        LndProcess.start(home, file, "127.1.210.1", List.of("--cluster.id=" + name + "-0"))) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(100))
+          .alias("lnd opened a database or refused its config")
+          .until(
+              () -> {
+                String out = lnd.output();
+                return out.contains(REMOTE) || out.contains(BBOLT) || !lnd.alive();
+              });
+      return lnd.output();
+    }
+  }
+}
