@@ -1,5 +1,6 @@
 package dev.operator.lightning.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -17,9 +18,15 @@ public class ComputeResourcesSchema {
 
   @Size(max = 8)
   @ValidationRule(value = QUANTITIES, message = "resources.limits" + MESSAGE)
+  @JsonPropertyDescription(
+      "Most the container may use, by resource name (cpu, memory, ephemeral-storage, ...): a"
+          + " Kubernetes quantity each, at most 8 resources.")
   public Map<String, IntOrString> limits;
 
   @Size(max = 8)
   @ValidationRule(value = QUANTITIES, message = "resources.requests" + MESSAGE)
+  @JsonPropertyDescription(
+      "What the container is scheduled with, by resource name: a Kubernetes quantity each, at"
+          + " most 8 resources.")
   public Map<String, IntOrString> requests;
 }
