@@ -95,7 +95,8 @@ build_helm() {
 
 build_lnd() {
   local dir="$TOOLS_DIR/lnd/$LND_VERSION"
-  if [[ -x "$dir/lnd" && -x "$dir/lncli" && -s "$dir/options.tsv" ]]; then
+  if [[ -x "$dir/lnd" && -x "$dir/lncli" && -s "$dir/options.tsv" ]] \
+    && grep -q '^# tags: release$' "$dir/options.tsv"; then
     log "lnd v$LND_VERSION cached"; return
   fi
   log "building lnd and lncli v$LND_VERSION with -tags kvdb_etcd (cold: several minutes)"
@@ -106,14 +107,19 @@ build_lnd() {
   local copy="$WORK_DIR/lnd-$LND_VERSION"
   rm -rf "$copy" && cp -r "$src" "$copy" && chmod -R u+w "$copy"
   mkdir -p "$dir"
-  # scripts/lnd-options lists every option lnd's parser accepts; it is built inside lnd's module,
-  # with the same tags, so the list is the pinned lnd's own (the operator checks user settings
-  # against it, and a test compares the operator's copy with this one).
+  (cd "$copy" && go build -p 2 -trimpath -tags kvdb_etcd -ldflags "-s -w" -o "$dir/" \
+    ./cmd/lnd ./cmd/lncli)
+  # scripts/lnd-options lists every option lnd's parser accepts. It is built inside lnd's module
+  # with lnd's release tags (make/release_flags.mk), the build of the official images, so the
+  # list holds every option users' lnd may know; the operator checks user settings against it,
+  # and a test compares the operator's copy with this one.
+  local tags
+  tags="$(sed -n 's/^RELEASE_TAGS = //p' "$copy/make/release_flags.mk" | head -n 1)"
   mkdir -p "$copy/cmd/lnc-lnd-options"
   cp "$here/lnd-options/main.go" "$copy/cmd/lnc-lnd-options/main.go"
-  (cd "$copy" && go build -p 2 -trimpath -tags kvdb_etcd -ldflags "-s -w" -o "$dir/" \
-    ./cmd/lnd ./cmd/lncli ./cmd/lnc-lnd-options)
-  "$dir/lnc-lnd-options" >"$dir/options.tsv"
+  (cd "$copy" && go build -p 2 -trimpath -tags "$tags" -ldflags "-s -w" -o "$dir/" \
+    ./cmd/lnc-lnd-options)
+  { echo "# tags: release"; "$dir/lnc-lnd-options"; } >"$dir/options.tsv"
 }
 
 what="${1:-all}"

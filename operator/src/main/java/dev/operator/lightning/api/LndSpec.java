@@ -13,8 +13,7 @@ import java.util.List;
 public class LndSpec {
   /**
    * The long names of the owned lnd options, as regular-expression alternatives (RE2 and Java read
-   * them alike: no escape but \t). A test checks that they match exactly the owned options of the
-   * pinned lnd.
+   * them alike). A test checks that they match exactly the owned options of the pinned lnd.
    */
   static final String OWNED_NAMES =
       ""
@@ -23,7 +22,9 @@ public class LndSpec {
           + "configfile|lnddir|datadir|logdir|backupfilepath|tls[^ \\t=]*|"
           + "letsencrypt[^ \\t=]*|no-macaroons|adminmacaroonpath|"
           + "readonlymacaroonpath|invoicemacaroonpath|rpclisten|restlisten|listen|"
-          + "norest|no-rest-tls|bitcoin[.]mainnet|bitcoin[.]testnet|"
+          + "norest|no-rest-tls|signrpc[.]signermacaroonpath|walletrpc[.]walletkitmacaroonpath|"
+          + "chainrpc[.]notifiermacaroonpath|routerrpc[.]routermacaroonpath|"
+          + "bitcoin[.]mainnet|bitcoin[.]testnet|"
           + "bitcoin[.]testnet4|bitcoin[.]signet|bitcoin[.]signetchallenge|"
           + "bitcoin[.]signetseednode|bitcoin[.]regtest|bitcoin[.]simnet|"
           + "bitcoin[.]node|bitcoin[.]active|bitcoin[.]chaindir|bitcoind[.]rpchost|"
@@ -32,9 +33,20 @@ public class LndSpec {
           + "bitcoind[.]config|btcd[.][^ \\t=]*|neutrino[.]connect|fee[.]url|feeurl|"
           + "version|help";
 
-  /** An lnd.conf line whose key is an owned long name or one of lnd's owned short names. */
+  /**
+   * Go's white space (unicode.IsSpace), which go-flags trims around keys. The escapes are the ones
+   * a CEL string literal and Java's regular expressions read alike.
+   */
+  static final String GO_SPACE =
+      "[\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f"
+          + "\\u205f\\u3000]";
+
+  /**
+   * An lnd.conf line whose key is an owned long name, one of lnd's owned short names, or empty
+   * (go-flags gives an empty key the first option of its section: in [db], db.backend).
+   */
   public static final String OWNED_CONFIG_KEYS =
-      "(?m)^[ \\t]*(" + OWNED_NAMES + "|C|b|V|h)[ \\t]*=";
+      "(?m)^" + GO_SPACE + "*(" + OWNED_NAMES + "|C|b|V|h)?" + GO_SPACE + "*=";
 
   /** A command-line argument {@code --name} or {@code --name=value} of an owned option. */
   public static final String OWNED_LONG_ARGS = "^--(" + OWNED_NAMES + ")(=|$)";
@@ -48,7 +60,8 @@ public class LndSpec {
   @ValidationRule(
       value = "!self.matches('" + OWNED_CONFIG_KEYS + "')",
       message =
-          "spec.lnd.config must not set options the operator owns: db.*, cluster.*,"
+          "spec.lnd.config must not set options the operator owns, nor hold a line without a"
+              + " key: db.*, cluster.*,"
               + " healthcheck.leader.*, wallet-unlock-*, noseedbackup, configfile, lnddir, datadir,"
               + " logdir, backupfilepath, TLS, macaroon paths, listeners, norest, the network and"
               + " chain backend (bitcoin.<network>, bitcoin.node, bitcoind/btcd connection,"

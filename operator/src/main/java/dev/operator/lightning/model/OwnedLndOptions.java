@@ -66,6 +66,10 @@ public final class OwnedLndOptions {
           new Rule("adminmacaroonpath", false, TLS),
           new Rule("readonlymacaroonpath", false, TLS),
           new Rule("invoicemacaroonpath", false, TLS),
+          new Rule("signrpc.signermacaroonpath", false, TLS),
+          new Rule("walletrpc.walletkitmacaroonpath", false, TLS),
+          new Rule("chainrpc.notifiermacaroonpath", false, TLS),
+          new Rule("routerrpc.routermacaroonpath", false, TLS),
           new Rule("rpclisten", false, NETWORK),
           new Rule("restlisten", false, NETWORK),
           new Rule("listen", false, NETWORK),
@@ -131,14 +135,6 @@ public final class OwnedLndOptions {
     return RULES.stream().filter(r -> r.covers(longName)).map(Rule::why).findFirst();
   }
 
-  /** Every owned option lnd knows, by long name. */
-  public static List<String> owned() {
-    return KNOWN.stream()
-        .map(LndOptions.Option::longName)
-        .filter(n -> owner(n).isPresent())
-        .toList();
-  }
-
   /**
    * Lines of {@code spec.lnd.config} that set an owned option, or that lnd would refuse to parse.
    */
@@ -151,8 +147,9 @@ public final class OwnedLndOptions {
     // The operator appends the user's lines after an [Application Options] header.
     String section = ROOT_SECTION;
     for (int i = 0; i < lines.length; i++) {
-      // go-flags trims each line; ';' and '#' start comments, '[' a section.
-      String line = lines[i].strip();
+      // go-flags trims each line (Go's white space, not Java's); ';' and '#' start comments, '['
+      // a section.
+      String line = goTrim(lines[i]);
       String where = "spec.lnd.config line " + (i + 1);
       if (line.isEmpty() || line.startsWith(";") || line.startsWith("#")) {
         continue;
@@ -161,7 +158,14 @@ public final class OwnedLndOptions {
         if (!line.endsWith("]") || line.substring(1, line.length() - 1).isBlank()) {
           out.add(new Finding(INVALID, null, where + ": malformed section header `" + line + "`"));
         } else {
-          section = line.substring(1, line.length() - 1).strip();
+          section = goTrim(line.substring(1, line.length() - 1));
+          if (!knownSection(section)) {
+            out.add(
+                new Finding(
+                    INVALID,
+                    null,
+                    where + ": lnd has no option group `" + section + "` and would not start"));
+          }
         }
         continue;
       }
@@ -174,12 +178,84 @@ public final class OwnedLndOptions {
                 where + ": `" + line + "` is not key=value (a switch is written `name=true`)"));
         continue;
       }
-      String key = line.substring(0, eq).strip();
-      for (LndOptions.Option o : iniMatches(section, key)) {
+      String key = goTrim(line.substring(0, eq));
+      if (key.isEmpty()) {
+        // go-flags matches an empty key against every option without an ini-name (all of lnd's)
+        // and takes the first of the section: "[db]" then "=bolt" would set db.backend.
+        out.add(
+            new Finding(
+                OVERRIDDEN,
+                null,
+                where
+                    + ": a line without a key sets the first option of its section in lnd (in"
+                    + " [db], db.backend); remove it"));
+        continue;
+      }
+      List<LndOptions.Option> matches = iniMatches(section, key);
+      if (matches.isEmpty() && knownSection(section)) {
+        out.add(
+            new Finding(
+                INVALID,
+                null,
+                where
+                    + ": lnd has no option `"
+                    + key
+                    + "` in ["
+                    + section
+                    + "] and would not start"));
+      }
+      for (LndOptions.Option o : matches) {
         owned(o, where, key).ifPresent(out::add);
       }
     }
     return out;
+  }
+
+  /**
+   * Go's strings.TrimSpace: Go's white space (unicode.IsSpace) at both ends. Java's strip() keeps
+   * some that Go removes (no-break spaces, U+0085), which would let " db.backend" pass here and
+   * reach lnd as db.backend.
+   */
+  static String goTrim(String s) {
+    int start = 0;
+    int end = s.length();
+    while (start < end && goSpace(s.charAt(start))) {
+      start++;
+    }
+    while (end > start && goSpace(s.charAt(end - 1))) {
+      end--;
+    }
+    return s.substring(start, end);
+  }
+
+  /** Go's unicode.IsSpace, over the characters a Java String holds one char each. */
+  static boolean goSpace(char c) {
+    return switch (c) {
+      case '\t',
+          '\n',
+          '\u000b',
+          '\f',
+          '\r',
+          ' ',
+          '\u0085',
+          '\u00a0',
+          '\u1680',
+          '\u2028',
+          '\u2029',
+          '\u202f',
+          '\u205f',
+          '\u3000' ->
+          true;
+      default -> c >= '\u2000' && c <= '\u200a';
+    };
+  }
+
+  /** Whether go-flags finds a group for a section name (case-insensitive; root and empty too). */
+  private static boolean knownSection(String section) {
+    if (section.isEmpty() || section.equalsIgnoreCase(ROOT_SECTION)) {
+      return true;
+    }
+    return KNOWN.stream().anyMatch(o -> inGroup(o, section));
   }
 
   /** Elements of {@code spec.lnd.extraArgs} that set an owned option. */
@@ -193,16 +269,23 @@ public final class OwnedLndOptions {
       String where = "spec.lnd.extraArgs[" + i + "]";
       // Every element is checked, also after a "--" (which ends go-flags' options): refusing
       // more than lnd would apply is safe, and it keeps this check and the CRD's rule alike.
-      if (arg == null) {
+      if (arg == null || arg.equals("--")) {
         continue;
       }
       if (arg.startsWith("--") && arg.length() > 2) {
         int eq = arg.indexOf('=');
         String name = arg.substring(2, eq < 0 ? arg.length() : eq);
+        boolean known = false;
         for (LndOptions.Option o : KNOWN) {
           if (name.equals(o.longName())) {
+            known = true;
             owned(o, where, "--" + name).ifPresent(out::add);
           }
+        }
+        if (!known) {
+          out.add(
+              new Finding(
+                  INVALID, null, where + ": lnd has no option --" + name + " and would not start"));
         }
       } else if (arg.startsWith("-") && arg.length() > 1) {
         // One-letter switches may be bundled; the first one that takes a value takes the rest.
@@ -211,7 +294,11 @@ public final class OwnedLndOptions {
           LndOptions.Option o =
               KNOWN.stream().filter(x -> letter.equals(x.shortName())).findFirst().orElse(null);
           if (o == null) {
-            // lnd refuses an unknown switch and starts with nothing of this argument.
+            out.add(
+                new Finding(
+                    INVALID,
+                    null,
+                    where + ": lnd has no option -" + letter + " and would not start"));
             break;
           }
           owned(o, where, "-" + letter).ifPresent(out::add);

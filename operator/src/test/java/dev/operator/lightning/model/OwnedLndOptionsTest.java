@@ -59,11 +59,21 @@ class OwnedLndOptionsTest {
         // group cannot reach it.
         owned("Active=true", "bitcoin.active"),
         owned("[Bitcoin]\nActive=true", "bitcoin.active"),
+        // Refused: in [healthcheck] a field name can reach the leader check's (go-flags takes the
+        // first match, here the chain check's; refusing every match refuses at least that).
         owned("[healthcheck]\nInterval=1h", "healthcheck.leader.interval"),
         owned("[leader]\nAttempts=0", "healthcheck.leader.attempts"),
         owned(
             "[Autopilot]\nautopilot.active=true\n[Application Options]\nActive=1",
             "bitcoin.active"),
+        // Go trims more white space than Java: a no-break space hides nothing.
+        owned("\u00a0db.backend=bolt", "db.backend"),
+        owned("[\u00a0db\u2003]\nBackend=bolt", "db.backend"),
+        owned("db.backend\u0085=bolt", "db.backend"),
+        // A key lnd does not know, or a group it does not have, stops lnd from starting.
+        invalid("[db]\nbackend=bolt", "has no option `backend` in [db]"),
+        invalid("[nosuchgroup]\nx=1", "no option group `nosuchgroup`"),
+        invalid("alias=x\nno-such-option=1", "has no option `no-such-option`"),
         allowed("[Autopilot]\nActive=true"),
         allowed("[chainbackend]\nInterval=1h\nAttempts=3"),
         allowed("alias=my-node"),
@@ -126,7 +136,8 @@ class OwnedLndOptionsTest {
         // The first letter takes a value, so the rest is that value, not more switches.
         allowedArgs(List.of("-dCb")),
         // Unknown to lnd (it is case-sensitive on the command line): lnd refuses to start.
-        allowedArgs(List.of("--DB.backend=bolt")),
+        invalidArgs(List.of("--DB.backend=bolt")),
+        invalidArgs(List.of("-x")),
         allowedArgs(List.of("--bitcoin.basefee=1000", "--protocol.wumbo-channels")));
   }
 
@@ -134,6 +145,16 @@ class OwnedLndOptionsTest {
   @MethodSource("argumentLists")
   void argumentsAreCheckedInEverySpelling(List<String> args, String option) {
     List<OwnedLndOptions.Finding> found = OwnedLndOptions.inArgs(args);
+    if (INVALID_ARGS.equals(option)) {
+      assertThat(found)
+          .singleElement()
+          .satisfies(
+              f -> {
+                assertThat(f.reason()).isEqualTo(OwnedLndOptions.INVALID);
+                assertThat(f.message()).contains("has no option", "would not start");
+              });
+      return;
+    }
     if (option == null) {
       assertThat(found).as("%s is the user's to pass", args).isEmpty();
       return;
@@ -179,15 +200,18 @@ class OwnedLndOptionsTest {
    */
   @Test
   void theCrdRulesRefuseExactlyTheOwnedSpellings() {
-    // The only escape in the patterns is \t, which a CEL string literal turns into a tab and
-    // Java's regex reads as a tab: Java then sees what RE2 sees.
+    // The only escapes in the patterns are \t, \n, \f, \r and \\uXXXX, which a CEL string literal
+    // turns into those characters and Java's regex reads as the same: Java sees what RE2 sees.
     Pattern config = Pattern.compile(LndSpec.OWNED_CONFIG_KEYS);
     Pattern longArg = Pattern.compile(LndSpec.OWNED_LONG_ARGS);
     Pattern shortArg = Pattern.compile(LndSpec.OWNED_SHORT_ARGS);
     assertThat(
             (LndSpec.OWNED_CONFIG_KEYS + LndSpec.OWNED_LONG_ARGS + LndSpec.OWNED_SHORT_ARGS)
-                .replace("\\t", ""))
+                .replaceAll("\\\\([tnfr]|u[0-9a-f]{4})", ""))
         .doesNotContain("\\");
+    assertThat(config.matcher("\u00a0db.backend\u3000=bolt").find())
+        .as("Go's white space around an owned key")
+        .isTrue();
     for (LndOptions.Option o : LndOptions.all()) {
       boolean owned = OwnedLndOptions.owner(o.longName()).isPresent();
       if (o.longName() != null) {
@@ -230,5 +254,35 @@ class OwnedLndOptionsTest {
 
   private static Arguments allowedArgs(List<String> args) {
     return Arguments.of(args, null);
+  }
+
+  private static final String INVALID_ARGS = "(invalid)";
+
+  private static Arguments invalidArgs(List<String> args) {
+    return Arguments.of(args, INVALID_ARGS);
+  }
+
+  @Test
+  void aLineWithoutAKeyIsRefusedForItSetsTheFirstOptionOfItsSection() {
+    for (String config : List.of("[db]\n=bolt", "[cluster]\n  =false", "[leader]\n\u00a0=1h")) {
+      assertThat(OwnedLndOptions.inConfig(config))
+          .as(config)
+          .singleElement()
+          .satisfies(
+              f -> {
+                assertThat(f.reason()).isEqualTo(OwnedLndOptions.OVERRIDDEN);
+                assertThat(f.message()).contains("without a key", "first option of its section");
+              });
+      assertThat(Pattern.compile(LndSpec.OWNED_CONFIG_KEYS).matcher(config).find())
+          .as("refused by the CRD: %s", config)
+          .isTrue();
+    }
+  }
+
+  @Test
+  void goTrimsWhatGoTrims() {
+    assertThat(OwnedLndOptions.goTrim("\u00a0\u2007 db.backend\u3000\u0085"))
+        .isEqualTo("db.backend");
+    assertThat(OwnedLndOptions.goTrim("\u001c x")).as("Go keeps U+001C").isEqualTo("\u001c x");
   }
 }
