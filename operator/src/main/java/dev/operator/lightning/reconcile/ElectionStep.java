@@ -25,7 +25,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -65,6 +64,42 @@ final class ElectionStep {
 
   /** Per cluster: the leader key and the uid of the pod that was running when it was seen. */
   private final Map<String, Map.Entry<String, String>> leaderPods = new ConcurrentHashMap<>();
+
+  /**
+   * Per cluster: the leader key whose pod this operator last saw with its lnd container terminated.
+   * Once that pod object is gone, this is what proves its process ended.
+   */
+  private final Map<String, String> seenTerminated = new ConcurrentHashMap<>();
+
+  /**
+   * Whether the pod the leader key is attributed to was seen terminated, updated from the pods of
+   * this pass while that pod is still there.
+   */
+  private boolean leaderSeenTerminated(String key, ElectionView view, List<Pod> pods, String uid) {
+    Optional<Candidate> leader = view.leader();
+    if (leader.isEmpty() || uid == null) {
+      return false;
+    }
+    pods.stream()
+        .filter(p -> uid.equals(p.getMetadata().getUid()))
+        .findFirst()
+        .ifPresent(
+            p -> {
+              if (Leadership.terminated(p)) {
+                seenTerminated.put(key, leader.get().key());
+              } else {
+                seenTerminated.remove(key, leader.get().key());
+              }
+            });
+    return leader.get().key().equals(seenTerminated.get(key));
+  }
+
+  private Leadership.Decision decide(
+      String key, ElectionView view, List<Pod> pods, LightningClusterStatus previous) {
+    String uid = leaderPodUid(key, view, pods, previous);
+    return Leadership.decide(
+        view, pods, uid, leaderSeenTerminated(key, view, pods, uid), seenActiveLeader(key, view));
+  }
 
   /**
    * The uid of the pod the current leader key belongs to, remembered from the first time the key
@@ -134,10 +169,8 @@ final class ElectionStep {
   ElectionView observe(
       LightningCluster cluster, EffectiveSpec spec, EtcdTarget target, List<Problem> problems) {
     String key = key(cluster);
-    String fullPrefix =
-        Objects.requireNonNullElse(spec.etcdNamespace(), "") + spec.electionPrefix() + "/";
     try {
-      observer.track(key, target, fullPrefix);
+      observer.track(key, target, ElectionPrefixes.listed(spec));
     } catch (IllegalArgumentException e) {
       problems.add(
           new Problem(
@@ -200,8 +233,9 @@ final class ElectionStep {
     if (activePod == null) {
       return before;
     }
+    String uid = leaderPodUid(key, view, pods, previous);
     Leadership.Decision decision =
-        Leadership.decide(view, pods, leaderPodUid(key, view, pods, previous), activePod);
+        Leadership.decide(view, pods, uid, leaderSeenTerminated(key, view, pods, uid), activePod);
     if (decision.routes().isEmpty()
         || decision.routes().get().stream().noneMatch(Leadership.Route::ready)) {
       return before;
@@ -258,18 +292,14 @@ final class ElectionStep {
     String key = key(cluster);
     // The pod remembered for the leader before this pass, to tell later whether it was replaced.
     Map.Entry<String, String> leaderPodBefore = leaderPods.get(key);
-    Leadership.Decision decision =
-        Leadership.decide(
-            view, pods, leaderPodUid(key, view, pods, previous), seenActiveLeader(key, view));
+    Leadership.Decision decision = decide(key, view, pods, previous);
     if (decision.revocation().isPresent()
         && revoke(cluster, key, spec, decision.revocation().get(), problems)) {
       // Route the successor in this same pass, from etcd itself, rather than wait for the
       // watch event to start another pass.
       try {
         view = observer.readNow(key);
-        decision =
-            Leadership.decide(
-                view, pods, leaderPodUid(key, view, pods, previous), seenActiveLeader(key, view));
+        decision = decide(key, view, pods, previous);
       } catch (Exception e) {
         log.debug("{}: re-read after revocation failed: {}", key, e.toString());
       }
@@ -543,6 +573,7 @@ final class ElectionStep {
     revoked.remove(key);
     lastLeader.remove(key);
     leaderPods.remove(key);
+    seenTerminated.remove(key);
   }
 
   private String time(ElectionView view) {

@@ -41,16 +41,23 @@ final class Leadership {
    * @param leaderPodUid uid of the pod that held the current leader key when the operator first saw
    *     it, or null if unknown (for example after an operator restart)
    */
-  static Decision decide(ElectionView view, List<Pod> pods, String leaderPodUid) {
-    return decide(view, pods, leaderPodUid, null);
+  static Decision decide(
+      ElectionView view, List<Pod> pods, String leaderPodUid, boolean seenTerminated) {
+    return decide(view, pods, leaderPodUid, seenTerminated, null);
   }
 
   /**
+   * @param seenTerminated whether this operator last saw the leader's pod (of {@code leaderPodUid})
+   *     with its lnd container terminated or the pod finished
    * @param seenActive a member whose LND this operator has just read as active; as the leader it is
    *     routed ready without waiting for its readiness probe, which tests the same states
    */
   static Decision decide(
-      ElectionView view, List<Pod> pods, String leaderPodUid, String seenActive) {
+      ElectionView view,
+      List<Pod> pods,
+      String leaderPodUid,
+      boolean seenTerminated,
+      String seenActive) {
     if (!view.synced()) {
       return new Decision(Optional.empty(), Optional.empty(), Map.of(), Optional.empty());
     }
@@ -68,7 +75,7 @@ final class Leadership {
     Optional<Revocation> revocation =
         leader.flatMap(
             l ->
-                deathOf(l, leaderPod, leaderPodUid, view)
+                deathOf(l, leaderPod, leaderPodUid, seenTerminated, view)
                     .map(why -> new Revocation(l.leaseId(), l.clusterId(), why)));
 
     Map<String, String> roles = new LinkedHashMap<>();
@@ -125,25 +132,30 @@ final class Leadership {
    * leader on the same etcd, and is never declared dead.
    */
   static Optional<String> deathOf(
-      Candidate leader, Pod pod, String leaderPodUid, ElectionView view) {
+      Candidate leader, Pod pod, String leaderPodUid, boolean seenTerminated, ElectionView view) {
+    // A pod object that is gone proves nothing by itself: a forced deletion removes it at once
+    // while its process may still run on an unreachable node. Only a pod last seen with its lnd
+    // container terminated is known dead once its object is gone.
     if (pod == null) {
-      return leaderPodUid == null
-          ? Optional.empty()
-          : Optional.of("member pod " + leader.clusterId() + " that campaigned is gone");
+      return leaderPodUid != null && seenTerminated
+          ? Optional.of(
+              "member pod " + leader.clusterId() + " that campaigned terminated and is gone")
+          : Optional.empty();
     }
     if (leaderPodUid != null && !leaderPodUid.equals(pod.getMetadata().getUid())) {
-      return Optional.of(
-          "member pod " + leader.clusterId() + " that campaigned is gone (replaced by a new pod)");
+      return seenTerminated
+          ? Optional.of(
+              "member pod "
+                  + leader.clusterId()
+                  + " that campaigned terminated and was replaced by a new pod")
+          : Optional.empty();
     }
-    if ("Failed".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())) {
-      return Optional.of("member pod " + leader.clusterId() + " failed");
+    if (terminated(pod)) {
+      return Optional.of("the lnd container of " + leader.clusterId() + " terminated");
     }
     ContainerStatus lnd = lndContainer(pod);
     if (lnd == null) {
       return Optional.empty();
-    }
-    if (lnd.getState() != null && lnd.getState().getTerminated() != null) {
-      return Optional.of("the lnd container of " + leader.clusterId() + " terminated");
     }
     boolean restarted = lnd.getLastState() != null && lnd.getLastState().getTerminated() != null;
     // A newer key with the same cluster.id was written by the restarted process, so the
@@ -158,6 +170,16 @@ final class Leadership {
       return Optional.of("the lnd container of " + leader.clusterId() + " restarted");
     }
     return Optional.empty();
+  }
+
+  /** Whether Kubernetes reports the pod's lnd process ended: pod finished, container terminated. */
+  static boolean terminated(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    if ("Failed".equals(phase) || "Succeeded".equals(phase)) {
+      return true;
+    }
+    ContainerStatus lnd = lndContainer(pod);
+    return lnd != null && lnd.getState() != null && lnd.getState().getTerminated() != null;
   }
 
   /** Whether an LND state (null when it could not be read) is one that serves clients. */

@@ -47,8 +47,11 @@ final class RoutingInvariant implements AutoCloseable {
    */
   static final Duration WATCH_SKEW = Duration.ofSeconds(1);
 
-  /** One leader of the election from {@code since} on (null: none). */
+  /** One leader of the election from {@code since} on (null: none; UNKNOWN: not watched). */
   record Leadership(Instant since, long revision, String leader) {}
+
+  /** The leader while the test's own watch is being listed again. */
+  static final String UNKNOWN = "(election not watched)";
 
   /** One version of the slice as the test's watch delivered it. */
   record SliceVersion(Instant observed, String resourceVersion, List<String> endpoints) {}
@@ -138,6 +141,8 @@ final class RoutingInvariant implements AutoCloseable {
       if (closed) {
         return;
       }
+      // Until the list comes back the leader is unknown: nobody's interval runs on across it.
+      election.add(new Leadership(Instant.now(), -1, UNKNOWN));
       if (electionWatch != null) {
         electionWatch.close();
       }
@@ -166,7 +171,11 @@ final class RoutingInvariant implements AutoCloseable {
 
   private synchronized void observed(EndpointSlice s) {
     List<Endpoint> eps = s.getEndpoints() == null ? List.of() : s.getEndpoints();
-    List<String> routed = eps.stream().map(e -> e.getTargetRef().getName()).toList();
+    // An endpoint without a target is routed to no member at all: it can only fail the check.
+    List<String> routed =
+        eps.stream()
+            .map(e -> e.getTargetRef() == null ? "(no target)" : e.getTargetRef().getName())
+            .toList();
     versions.add(new SliceVersion(Instant.now(), s.getMetadata().getResourceVersion(), routed));
   }
 

@@ -80,13 +80,15 @@ class LeadershipTest {
   static Stream<Arguments> deathCases() {
     Pod alive = pod("c-0", "u0", true);
     return Stream.of(
-        // situation, view, leader pod (null = gone), remembered uid -> revoke?
-        Arguments.of("running leader", view(LEADER, FOLLOWER), alive, "u0", false),
+        // situation, view, leader pod (null = gone), remembered uid, last seen terminated ->
+        // revoke?
+        Arguments.of("running leader", view(LEADER, FOLLOWER), alive, "u0", false, false),
         Arguments.of(
             "node unreachable: phase Unknown, process may run",
             view(LEADER, FOLLOWER),
             with(alive, b -> b.editStatus().withPhase("Unknown").endStatus()),
             "u0",
+            false,
             false),
         Arguments.of(
             "being deleted gracefully: LND resigns by itself",
@@ -95,32 +97,50 @@ class LeadershipTest {
                 alive,
                 b -> b.editMetadata().withDeletionTimestamp("2026-11-27T10:02:00Z").endMetadata()),
             "u0",
+            false,
             false),
         Arguments.of(
             "restarted but the new process has not campaigned yet",
             view(LEADER, FOLLOWER),
             restarted(alive),
             "u0",
+            false,
             false),
-        Arguments.of("pod gone", view(LEADER, FOLLOWER), null, "u0", true),
+        Arguments.of(
+            "pod gone after it was seen terminated",
+            view(LEADER, FOLLOWER),
+            null,
+            "u0",
+            true,
+            true),
+        Arguments.of(
+            "pod gone while last seen running (a forced deletion: the process may still run)",
+            view(LEADER, FOLLOWER),
+            null,
+            "u0",
+            false,
+            false),
         Arguments.of(
             "no pod of that name and never seen campaigning: another cluster's leader on a shared"
                 + " prefix, never revoked",
             view(LEADER, FOLLOWER),
             null,
             null,
+            false,
             false),
         Arguments.of(
             "another cluster's leader holds the prefix (its cluster.id matches no pod here)",
             view(new Candidate("/p/f0", 5, 0xf0, "other-0"), LEADER),
             null,
             null,
+            false,
             false),
         Arguments.of(
             "pod failed",
             view(LEADER),
             with(alive, b -> b.editStatus().withPhase("Failed").endStatus()),
             "u0",
+            false,
             true),
         Arguments.of(
             "container terminated",
@@ -139,36 +159,53 @@ class LeadershipTest {
                         .endContainerStatus()
                         .endStatus()),
             "u0",
+            false,
             true),
         Arguments.of(
             "container restarted and campaigned again",
             view(LEADER, FOLLOWER, NEW_INCARNATION),
             restarted(alive),
             "u0",
+            false,
             true),
         Arguments.of(
-            "pod replaced under the same name",
+            "pod replaced under the same name after it was seen terminated",
             view(LEADER, FOLLOWER, NEW_INCARNATION),
             pod("c-0", "u9", false),
             "u0",
+            true,
             true),
+        Arguments.of(
+            "pod replaced under the same name while last seen running (forced deletion)",
+            view(LEADER, FOLLOWER, NEW_INCARNATION),
+            pod("c-0", "u9", false),
+            "u0",
+            false,
+            false),
         Arguments.of(
             "same name, uid never seen (operator restarted): not confirmed",
             view(LEADER, FOLLOWER, NEW_INCARNATION),
             pod("c-0", "u9", false),
             null,
+            false,
             false));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("deathCases")
   void revokesOnlyWhenKubernetesConfirmsTheLeaderProcessIsGone(
-      String situation, ElectionView view, Pod leaderPod, String knownUid, boolean revoke) {
+      String situation,
+      ElectionView view,
+      Pod leaderPod,
+      String knownUid,
+      boolean seenTerminated,
+      boolean revoke) {
     List<Pod> pods =
         leaderPod == null
             ? List.of(pod("c-1", "u1", false))
             : List.of(leaderPod, pod("c-1", "u1", false));
-    Optional<Leadership.Revocation> r = Leadership.decide(view, pods, knownUid).revocation();
+    Optional<Leadership.Revocation> r =
+        Leadership.decide(view, pods, knownUid, seenTerminated).revocation();
     assertThat(r.isPresent()).as(situation).isEqualTo(revoke);
     r.ifPresent(x -> assertThat(x.leaseId()).isEqualTo(LEADER.leaseId()));
   }
@@ -177,7 +214,7 @@ class LeadershipTest {
   void aLeaderKeyOfNoPodOfThisClusterIsAProblemAndRoutesNothing() {
     Candidate foreign = new Candidate("/p/f0", 5, 0xf0, "other-0");
     Leadership.Decision d =
-        Leadership.decide(view(foreign, LEADER), List.of(pod("c-0", "u0", true)), null);
+        Leadership.decide(view(foreign, LEADER), List.of(pod("c-0", "u0", true)), null, false);
     assertThat(d.routes()).contains(List.of());
     assertThat(d.revocation()).isEmpty();
     assertThat(d.unattributed())
@@ -187,7 +224,8 @@ class LeadershipTest {
               assertThat(p.message()).contains("other-0", "lease f0", "never revoked");
             });
     assertThat(
-            Leadership.decide(view(LEADER), List.of(pod("c-0", "u0", true)), "u0").unattributed())
+            Leadership.decide(view(LEADER), List.of(pod("c-0", "u0", true)), "u0", false)
+                .unattributed())
         .as("the cluster's own leader")
         .isEmpty();
   }
@@ -195,7 +233,7 @@ class LeadershipTest {
   @Test
   void routesExactlyTheLeaderPodReadyOnlyWhenItIsReady() {
     List<Pod> pods = List.of(pod("c-0", "u0", false), pod("c-1", "u1", true));
-    Leadership.Decision d = Leadership.decide(view(LEADER, FOLLOWER), pods, "u0");
+    Leadership.Decision d = Leadership.decide(view(LEADER, FOLLOWER), pods, "u0", false);
     assertThat(d.routes()).isPresent();
     assertThat(d.routes().get())
         .singleElement()
@@ -210,10 +248,10 @@ class LeadershipTest {
   @Test
   void aLeaderTheOperatorSawActiveIsRoutedReadyBeforeItsProbePasses() {
     List<Pod> pods = List.of(pod("c-0", "u0", false), pod("c-1", "u1", false));
-    assertThat(routedReady(Leadership.decide(view(LEADER, FOLLOWER), pods, "u0", "c-0")))
+    assertThat(routedReady(Leadership.decide(view(LEADER, FOLLOWER), pods, "u0", false, "c-0")))
         .as("leader seen active")
         .isTrue();
-    assertThat(routedReady(Leadership.decide(view(LEADER, FOLLOWER), pods, "u0", "c-1")))
+    assertThat(routedReady(Leadership.decide(view(LEADER, FOLLOWER), pods, "u0", false, "c-1")))
         .as("a follower seen active does not make the leader ready")
         .isFalse();
     List<Pod> leaving =
@@ -222,7 +260,7 @@ class LeadershipTest {
                 pod("c-0", "u0", false),
                 b -> b.editMetadata().withDeletionTimestamp("x").endMetadata()),
             pod("c-1", "u1", false));
-    assertThat(routedReady(Leadership.decide(view(LEADER, FOLLOWER), leaving, "u0", "c-0")))
+    assertThat(routedReady(Leadership.decide(view(LEADER, FOLLOWER), leaving, "u0", false, "c-0")))
         .as("a terminating leader is never routed ready")
         .isFalse();
   }
@@ -243,8 +281,8 @@ class LeadershipTest {
   @Test
   void noLeaderRoutesNothingAndAnUnobservedElectionChangesNothing() {
     List<Pod> pods = List.of(pod("c-0", "u0", true));
-    assertThat(Leadership.decide(view(), pods, null).routes()).contains(List.of());
-    Leadership.Decision blind = Leadership.decide(ElectionView.unsynced(), pods, null);
+    assertThat(Leadership.decide(view(), pods, null, false).routes()).contains(List.of());
+    Leadership.Decision blind = Leadership.decide(ElectionView.unsynced(), pods, null, false);
     assertThat(blind.routes()).isEmpty();
     assertThat(blind.revocation()).isEmpty();
     assertThat(

@@ -172,9 +172,19 @@ public final class ProcessKubelet implements AutoCloseable {
     if (pod.getMetadata().getDeletionTimestamp() != null && !m.terminating) {
       m.terminating = true;
       Long grace = pod.getMetadata().getDeletionGracePeriodSeconds();
+      deletionGrace.put(name, grace == null ? -1 : grace);
       boolean kill = grace != null && grace == 0;
       loop.execute(() -> terminate(name, m, kill));
     }
+  }
+
+  /** The grace period of the last graceful deletion of each pod name, as the kubelet got it. */
+  private final java.util.Map<String, Long> deletionGrace =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The grace period, in seconds, of the last graceful deletion of a pod of this name, or null. */
+  public Long lastDeletionGraceSeconds(String pod) {
+    return deletionGrace.get(pod);
   }
 
   private void start(Pod pod) {
@@ -207,7 +217,25 @@ public final class ProcessKubelet implements AutoCloseable {
       }
       m.process = null;
     }
+    // A kubelet reports the stopped container before it lets the pod object go.
+    m.ready = false;
+    writeStatus(name, m, terminated(now(), kill ? 137 : 0));
     KubeletRequests.confirmDeletion(client, namespace, name, m.uid);
+  }
+
+  private ContainerStatus terminated(String finishedAt, int exitCode) {
+    return new ContainerStatusBuilder()
+        .withName("lnd")
+        .withImage("stand-in")
+        .withState(
+            new ContainerStateBuilder()
+                .withNewTerminated()
+                .withExitCode(exitCode)
+                .withReason(exitCode == 0 ? "Completed" : "Error")
+                .withFinishedAt(finishedAt)
+                .endTerminated()
+                .build())
+        .build();
   }
 
   private void probeAll() {

@@ -440,15 +440,7 @@ public final class SandboxKubelet implements AutoCloseable {
     r.ready = false;
     r.readyStreak = 0;
     int code = p.exitValue();
-    r.lastState =
-        new ContainerStateBuilder()
-            .withNewTerminated()
-            .withExitCode(code)
-            .withReason(code == 0 ? "Completed" : "Error")
-            .withStartedAt(timestamp(r.startedAt))
-            .withFinishedAt(timestamp(Instant.now()))
-            .endTerminated()
-            .build();
+    r.lastState = terminatedState(code, r.startedAt);
     if (r.terminating) {
       return;
     }
@@ -485,6 +477,17 @@ public final class SandboxKubelet implements AutoCloseable {
         },
         delay.toMillis(),
         TimeUnit.MILLISECONDS);
+  }
+
+  private static ContainerState terminatedState(int exitCode, Instant startedAt) {
+    return new ContainerStateBuilder()
+        .withNewTerminated()
+        .withExitCode(exitCode)
+        .withReason(exitCode == 0 ? "Completed" : "Error")
+        .withStartedAt(timestamp(startedAt))
+        .withFinishedAt(timestamp(Instant.now()))
+        .endTerminated()
+        .build();
   }
 
   private void scheduleProbes(PodRun r) {
@@ -573,6 +576,14 @@ public final class SandboxKubelet implements AutoCloseable {
   private void terminate(PodRun r, long graceSeconds) {
     log.info("pod {}: terminating with a grace period of {} s", r.name, graceSeconds);
     stopContainer(r, graceSeconds == 0, graceSeconds);
+    // A kubelet reports the stopped container before it lets the pod object go.
+    Process p = r.process;
+    if (p != null && !p.isAlive()) {
+      r.process = null;
+      r.ready = false;
+      r.lastState = terminatedState(p.exitValue(), r.startedAt);
+    }
+    writeStatus(r);
     KubeletRequests.confirmDeletion(client, namespace, r.name, r.uid);
     cleanUp(r);
   }
