@@ -230,6 +230,7 @@ final class PrefixWatch {
 
   private void fail(Throwable error, long gen) {
     boolean wasSynced;
+    Watch.Watcher broken;
     synchronized (this) {
       if (closed || gen != generation) {
         return;
@@ -237,20 +238,25 @@ final class PrefixWatch {
       generation++;
       wasSynced = synced;
       synced = false;
-      if (watcher != null) {
-        watcher.close();
-        watcher = null;
-      }
+      broken = watcher;
+      watcher = null;
       failures++;
     }
     long base =
         Math.min(BACKOFF_MAX.toMillis(), BACKOFF_MIN.toMillis() << Math.min(failures - 1, 5));
     long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
     log.warn("election watch {} lost ({}); listing again in {} ms", name, error.toString(), delay);
-    if (wasSynced) {
-      onChange.run();
+    // Whatever closing the broken watch or telling the reconciler throws, the list comes.
+    try {
+      if (broken != null) {
+        broken.close();
+      }
+      if (wasSynced) {
+        onChange.run();
+      }
+    } finally {
+      scheduler.schedule(this::relist, delay, TimeUnit.MILLISECONDS);
     }
-    scheduler.schedule(this::relist, delay, TimeUnit.MILLISECONDS);
   }
 
   private void scheduleWatchdog(long gen) {

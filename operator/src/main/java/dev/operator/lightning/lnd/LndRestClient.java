@@ -103,14 +103,6 @@ public final class LndRestClient {
    * macaroon LND hands back. Error texts never include the request.
    *
    * @param recoveryWindow addresses to scan for funds when restoring; 0 for a new seed
-   */
-  public byte[] initWallet(
-      String host, int port, String password, List<String> mnemonic, int recoveryWindow)
-      throws IOException {
-    return initWallet(host, port, password, mnemonic, recoveryWindow, null);
-  }
-
-  /**
    * @param macaroonRootKey the 32-byte macaroon root key LND is to use instead of one it generates,
    *     or null
    */

@@ -16,6 +16,7 @@ import dev.operator.lightning.model.EtcdDisruptionBudgetBuilder;
 import dev.operator.lightning.model.EtcdPeerServiceBuilder;
 import dev.operator.lightning.model.EtcdStatefulSetBuilder;
 import dev.operator.lightning.model.Labels;
+import dev.operator.lightning.model.LeaderHealthCheck;
 import dev.operator.lightning.model.LeaderServiceBuilder;
 import dev.operator.lightning.model.LndConfig;
 import dev.operator.lightning.model.MemberDisruptionBudgetBuilder;
@@ -128,7 +129,7 @@ public final class ClusterReconciliation {
   public Duration reconcile(LightningCluster cluster, Collection<LightningCluster> all) {
     EffectiveSpec spec = EffectiveSpec.of(cluster);
     List<Problem> problems = new ArrayList<>();
-    Optional<ElectionPrefixes.Conflict> conflict = ElectionPrefixes.conflict(cluster, all);
+    Optional<ElectionPrefixes.Conflict> conflict = ElectionPrefixes.conflict(cluster, spec, all);
     conflict.ifPresent(c -> problems.add(new Problem(Problem.PREFIX_CONFLICT, c.message())));
     if (conflict.isPresent() && election.tracked().contains(ElectionStep.key(cluster))) {
       election.forget(ElectionStep.key(cluster));
@@ -265,6 +266,18 @@ public final class ClusterReconciliation {
 
   private static List<Problem> lndSettingsProblems(EffectiveSpec spec) {
     List<Problem> out = new ArrayList<>();
+    if (spec.leaderSessionTtlSeconds() < LeaderHealthCheck.MIN_TTL_SECONDS) {
+      // The CRD refuses such a TTL now, but a cluster created before may still carry one.
+      out.add(
+          new Problem(
+              "SessionTtlTooShort",
+              "spec.election.leaderSessionTtlSeconds is "
+                  + spec.leaderSessionTtlSeconds()
+                  + " s; the leader health check needs at least "
+                  + LeaderHealthCheck.MIN_TTL_SECONDS
+                  + " s to stop a leader cut off from etcd before its session can expire; raise"
+                  + " it"));
+    }
     for (OwnedLndOptions.Finding f : OwnedLndOptions.inConfig(spec.extraConfig())) {
       out.add(new Problem(f.reason(), f.message()));
     }

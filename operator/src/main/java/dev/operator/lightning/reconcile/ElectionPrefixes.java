@@ -35,9 +35,8 @@ final class ElectionPrefixes {
           + "/"
           + other.getMetadata().getName()
           + " on the same etcd, so their elections would see each other's keys; this cluster"
-          + " starts no member and follows no election until spec.election.keyPrefix or"
-          + " spec.etcd.external.namespace makes them disjoint (recreate the cluster: the prefix is"
-          + " immutable)";
+          + " starts no member and follows no election. Recreate it with an election.keyPrefix"
+          + " that shares no keys with the other's (both are immutable)";
     }
   }
 
@@ -46,9 +45,9 @@ final class ElectionPrefixes {
     return Objects.requireNonNullElse(spec.etcdNamespace(), "") + spec.electionPrefix() + "/";
   }
 
-  /** The older cluster this one collides with, if any. */
-  static Optional<Conflict> conflict(LightningCluster self, Collection<LightningCluster> all) {
-    EffectiveSpec mine = EffectiveSpec.of(self);
+  /** The older cluster this one (of effective spec {@code mine}) collides with, if any. */
+  static Optional<Conflict> conflict(
+      LightningCluster self, EffectiveSpec mine, Collection<LightningCluster> all) {
     if (mine.isManagedEtcd()) {
       // A managed etcd serves one cluster alone.
       return Optional.empty();

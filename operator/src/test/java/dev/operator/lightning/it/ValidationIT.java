@@ -126,6 +126,16 @@ class ValidationIT {
             "spec.lnd.config",
             "options the operator owns"),
         bad(
+            "config with a line without a key (it sets the first option of its section)",
+            s -> s.put("lnd", Map.of("config", "[db]\n=bolt")),
+            "spec.lnd.config",
+            "nor hold a line without a key"),
+        bad(
+            "config hiding an owned key behind a no-break space",
+            s -> s.put("lnd", Map.of("config", "\u00a0db.backend=bolt")),
+            "spec.lnd.config",
+            "options the operator owns"),
+        bad(
             "config switching off the seed backup",
             s -> s.put("lnd", Map.of("config", "  noseedbackup = true")),
             "options the operator owns"),
@@ -306,6 +316,46 @@ class ValidationIT {
     KubernetesClientException e =
         catchThrowableOfType(KubernetesClientException.class, () -> client.resource(live).update());
     assertThat(e).as("changing %s must be rejected", field).isNotNull();
+    assertThat(e.getStatus().getMessage()).contains(expected);
+  }
+
+  static Stream<Arguments> externalEtcdChanges() {
+    return Stream.of(
+        Arguments.of(
+            "endpoint",
+            (Consumer<Map<String, Object>>) e -> e.put("endpoint", "other-etcd.infra.svc:2379"),
+            "etcd.external.endpoint is immutable"),
+        Arguments.of(
+            "namespace",
+            (Consumer<Map<String, Object>>) e -> e.put("namespace", "elsewhere/"),
+            "etcd.external.namespace is immutable"));
+  }
+
+  /** Another etcd, or another key namespace on it, holds other (or no) wallet and channels. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("externalEtcdChanges")
+  void theExternalEtcdCannotChange(
+      String field, Consumer<Map<String, Object>> mutation, String expected) {
+    String name = "external-" + field;
+    GenericKubernetesResource r = valid(name);
+    spec(r)
+        .put("etcd", new java.util.HashMap<>(Map.of("external", Map.of("endpoint", "etcd:2379"))));
+    client.resource(r).create();
+    GenericKubernetesResource live =
+        client
+            .genericKubernetesResources("lightning.operator.dev/v1alpha1", "LightningCluster")
+            .inNamespace(ns)
+            .withName(name)
+            .get();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> external =
+        new java.util.HashMap<>(
+            (Map<String, Object>) ((Map<String, Object>) spec(live).get("etcd")).get("external"));
+    mutation.accept(external);
+    etcd(spec(live)).put("external", external);
+    KubernetesClientException e =
+        catchThrowableOfType(KubernetesClientException.class, () -> client.resource(live).update());
+    assertThat(e).as("changing etcd.external.%s must be rejected", field).isNotNull();
     assertThat(e.getStatus().getMessage()).contains(expected);
   }
 
