@@ -137,10 +137,6 @@ public final class ClusterReconciliation {
 
     ReferenceResolver.Result refs = references.resolve(spec);
     problems.addAll(refs.problems());
-    // A user setting that reaches an option the operator owns could move LND's state out of
-    // etcd: nothing is rendered from such a spec, and running members stay as they are.
-    List<Problem> lndSettings = lndSettingsProblems(spec);
-    problems.addAll(lndSettings);
 
     // Routing comes first: the time from an election change to the EndpointSlice write is how
     // long clients may still reach a deposed leader. The election is read before the pods, and
@@ -155,6 +151,12 @@ public final class ClusterReconciliation {
         view == null
             ? election.routeNothing(cluster, spec, problems)
             : election.route(cluster, spec, view, pods, previousStatus(cluster), problems);
+
+    // A user setting that reaches an option the operator owns could move LND's state out of
+    // etcd: nothing is rendered from such a spec, and running members stay as they are. (Checked
+    // after routing, which must not wait for a parse of up to 64 KiB.)
+    List<Problem> lndSettings = lndSettingsProblems(spec);
+    problems.addAll(lndSettings);
 
     String leaderPod =
         leadership != null && leadership.leader() != null ? leadership.leader().pod : null;

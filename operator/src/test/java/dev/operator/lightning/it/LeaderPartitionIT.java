@@ -41,8 +41,15 @@ class LeaderPartitionIT {
       KubernetesClient client = demo.client();
       demo.apply();
       String leader = demo.awaitLeader(null, Duration.ofSeconds(90));
-      // manifests/examples/demo.yaml: election.leaderSessionTtlSeconds 30.
-      int ttl = 30;
+      int ttl =
+          client
+              .resources(dev.operator.lightning.api.LightningCluster.class)
+              .inNamespace(NS)
+              .withName(NAME)
+              .get()
+              .getSpec()
+              .election
+              .leaderSessionTtlSeconds;
       LeaderHealthCheck check = LeaderHealthCheck.forTtl(ttl);
 
       Map<String, String> hosts = new LinkedHashMap<>();
