@@ -61,43 +61,65 @@ class OwnedOptionsRealLndIT {
     }
   }
 
+  /** What the operator makes of a snippet. */
+  enum Verdict {
+    ACCEPTED,
+    OWNED,
+    INVALID
+  }
+
   static Stream<Arguments> snippets() {
     return Stream.of(
-        // accepted: the user's own options, and keys lnd itself refuses
-        Arguments.of("alias=my-node\ncolor=#3399FF", false),
-        Arguments.of("[Autopilot]\nActive=false", false),
-        Arguments.of("[db]\nbackend=bolt", false),
-        Arguments.of("[Bitcoin]\nBackend=bolt", false),
-        Arguments.of("[Application Options]\nmaxpendingchannels=2", false),
-        // refused: each spelling moves the database
-        Arguments.of("db.backend=bolt", true),
-        Arguments.of("  db.backend  =  bolt", true),
-        Arguments.of("Backend=bolt", true),
-        Arguments.of("[db]\nBackend=bolt", true));
+        // accepted: the user's own options
+        Arguments.of("alias=my-node\ncolor=#3399FF", Verdict.ACCEPTED),
+        Arguments.of("[Autopilot]\nActive=false", Verdict.ACCEPTED),
+        Arguments.of("[Application Options]\nmaxpendingchannels=2", Verdict.ACCEPTED),
+        // refused as lnd would refuse them: it does not start with them
+        Arguments.of("[db]\nbackend=bolt", Verdict.INVALID),
+        Arguments.of("[Bitcoin]\nBackend=bolt", Verdict.INVALID),
+        // refused as owned: each spelling moves the database
+        Arguments.of("db.backend=bolt", Verdict.OWNED),
+        Arguments.of("  db.backend  =  bolt", Verdict.OWNED),
+        Arguments.of("Backend=bolt", Verdict.OWNED),
+        Arguments.of("[db]\nBackend=bolt", Verdict.OWNED),
+        Arguments.of("[db]\n=bolt", Verdict.OWNED),
+        Arguments.of("\u00a0db.backend=bolt", Verdict.OWNED));
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
   @MethodSource("snippets")
-  void noAcceptedConfigMovesTheDatabaseAndEveryRefusedOneWould(String snippet, boolean refused)
+  void noAcceptedConfigMovesTheDatabaseAndEveryRefusedOneWould(String snippet, Verdict verdict)
       throws Exception {
     List<OwnedLndOptions.Finding> findings = OwnedLndOptions.inConfig(snippet);
-    assertThat(!findings.isEmpty()).as("refused by the operator: %s", findings).isEqualTo(refused);
+    Verdict seen =
+        findings.isEmpty()
+            ? Verdict.ACCEPTED
+            : findings.stream().anyMatch(f -> f.reason().equals(OwnedLndOptions.OVERRIDDEN))
+                ? Verdict.OWNED
+                : Verdict.INVALID;
+    assertThat(seen).as("the operator's verdict: %s", findings).isEqualTo(verdict);
     // go-flags applies lnd.conf's sections in Go's random map order, so an option repeated in
     // another section wins on some starts only: every start counts.
     int bbolt = 0;
+    int remote = 0;
     for (int start = 0; start < STARTS; start++) {
-      if (runLnd(snippet).contains(BBOLT)) {
-        bbolt++;
-      }
+      String out = runLnd(snippet);
+      bbolt += out.contains(BBOLT) ? 1 : 0;
+      remote += out.contains(REMOTE) ? 1 : 0;
     }
-    if (refused) {
-      assertThat(bbolt)
-          .as("starts of %d in which lnd, with the refused config, opened bbolt", STARTS)
-          .isPositive();
-    } else {
-      assertThat(bbolt)
-          .as("starts of %d in which lnd, with an accepted config, opened bbolt", STARTS)
-          .isZero();
+    switch (verdict) {
+      case OWNED ->
+          assertThat(bbolt)
+              .as("starts of %d in which lnd, with the refused config, opened bbolt", STARTS)
+              .isPositive();
+      case ACCEPTED ->
+          assertThat(remote)
+              .as("starts of %d in which lnd, with an accepted config, used etcd", STARTS)
+              .isEqualTo(STARTS);
+      case INVALID ->
+          assertThat(bbolt + remote)
+              .as("starts of %d in which lnd opened a database with a config it refuses", STARTS)
+              .isZero();
     }
   }
 
