@@ -206,6 +206,7 @@ public final class OwnedLndOptions {
       }
       for (LndOptions.Option o : matches) {
         owned(o, where, key).ifPresent(out::add);
+        exits(o, goTrim(line.substring(eq + 1)), where).ifPresent(out::add);
       }
     }
     return out;
@@ -280,6 +281,9 @@ public final class OwnedLndOptions {
           if (name.equals(o.longName())) {
             known = true;
             owned(o, where, "--" + name).ifPresent(out::add);
+            String value =
+                eq >= 0 ? arg.substring(eq + 1) : i + 1 < args.size() ? args.get(i + 1) : null;
+            exits(o, value, where).ifPresent(out::add);
           }
         }
         if (!known) {
@@ -303,12 +307,33 @@ public final class OwnedLndOptions {
           }
           owned(o, where, "-" + letter).ifPresent(out::add);
           if (o.takesValue()) {
+            String rest = arg.substring(c + 1);
+            String value =
+                !rest.isEmpty()
+                    ? (rest.startsWith("=") ? rest.substring(1) : rest)
+                    : i + 1 < args.size() ? args.get(i + 1) : null;
+            exits(o, value, where).ifPresent(out::add);
             break;
           }
         }
       }
     }
     return out;
+  }
+
+  /**
+   * {@code debuglevel=show} makes lnd print its log subsystems and exit: every member would stop at
+   * once and restart forever.
+   */
+  private static Optional<Finding> exits(LndOptions.Option o, String value, String where) {
+    if ("debuglevel".equals(o.longName()) && value != null && value.strip().equals("show")) {
+      return Optional.of(
+          new Finding(
+              INVALID,
+              o.longName(),
+              where + ": debuglevel=show makes lnd list its log subsystems and exit"));
+    }
+    return Optional.empty();
   }
 
   /**
