@@ -94,11 +94,16 @@ final class ElectionStep {
     return leader.get().key().equals(seenTerminated.get(key));
   }
 
+  /** The decision for this pass, with what this operator remembers of the leader key. */
   private Leadership.Decision decide(
-      String key, ElectionView view, List<Pod> pods, LightningClusterStatus previous) {
+      String key,
+      ElectionView view,
+      List<Pod> pods,
+      LightningClusterStatus previous,
+      String seenActive) {
     String uid = leaderPodUid(key, view, pods, previous);
     return Leadership.decide(
-        view, pods, uid, leaderSeenTerminated(key, view, pods, uid), seenActiveLeader(key, view));
+        view, pods, uid, leaderSeenTerminated(key, view, pods, uid), seenActive);
   }
 
   /**
@@ -233,9 +238,7 @@ final class ElectionStep {
     if (activePod == null) {
       return before;
     }
-    String uid = leaderPodUid(key, view, pods, previous);
-    Leadership.Decision decision =
-        Leadership.decide(view, pods, uid, leaderSeenTerminated(key, view, pods, uid), activePod);
+    Leadership.Decision decision = decide(key, view, pods, previous, activePod);
     if (decision.routes().isEmpty()
         || decision.routes().get().stream().noneMatch(Leadership.Route::ready)) {
       return before;
@@ -292,14 +295,14 @@ final class ElectionStep {
     String key = key(cluster);
     // The pod remembered for the leader before this pass, to tell later whether it was replaced.
     Map.Entry<String, String> leaderPodBefore = leaderPods.get(key);
-    Leadership.Decision decision = decide(key, view, pods, previous);
+    Leadership.Decision decision = decide(key, view, pods, previous, seenActiveLeader(key, view));
     if (decision.revocation().isPresent()
         && revoke(cluster, key, spec, decision.revocation().get(), problems)) {
       // Route the successor in this same pass, from etcd itself, rather than wait for the
       // watch event to start another pass.
       try {
         view = observer.readNow(key);
-        decision = decide(key, view, pods, previous);
+        decision = decide(key, view, pods, previous, seenActiveLeader(key, view));
       } catch (Exception e) {
         log.debug("{}: re-read after revocation failed: {}", key, e.toString());
       }
