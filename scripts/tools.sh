@@ -6,7 +6,8 @@
 #   $LNC_TOOLS_DIR/k8s/<k8s version>-linux-amd64/{kube-apiserver,kubectl,etcd}
 #   $LNC_TOOLS_DIR/helm/<helm version>/helm
 #   $LNC_TOOLS_DIR/lnd/<lnd version>/{lnd,lncli}
-# Usage: scripts/tools.sh [k8s|etcd|helm|lnd|all]   (prints the tools directory at the end)
+#   $LNC_TOOLS_DIR/btcd/<btcd version>/{btcd,btcctl}
+# Usage: scripts/tools.sh [k8s|etcd|helm|lnd|btcd|all]   (prints the tools directory at the end)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=versions.env
@@ -122,6 +123,29 @@ build_lnd() {
   { echo "# tags: release"; "$dir/lnc-lnd-options"; } >"$dir/options.tsv"
 }
 
+build_btcd() {
+  local dir="$TOOLS_DIR/btcd/$BTCD_VERSION"
+  if [[ -x "$dir/btcd" && -x "$dir/btcctl" ]]; then
+    log "btcd v$BTCD_VERSION cached"; return
+  fi
+  # The chain lnd is tested against must be the btcd lnd itself is built with.
+  local lndmod required
+  lndmod="$(cd "$WORK_DIR" && go mod download -json "github.com/lightningnetwork/lnd@v$LND_VERSION" \
+    | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
+  required="$(awk '$1 == "github.com/btcsuite/btcd" {print $2; exit}' "$lndmod")"
+  if [[ "$required" != "v$BTCD_VERSION" ]]; then
+    echo "lnd v$LND_VERSION requires btcd $required, versions.env pins v$BTCD_VERSION" >&2
+    exit 1
+  fi
+  local mod="$WORK_DIR/btcd-$BTCD_VERSION"
+  mkdir -p "$mod" "$dir"
+  log "building btcd and btcctl v$BTCD_VERSION"
+  printf 'module local/btcdbin\n\ngo 1.24.0\n' >"$mod/go.mod"
+  (cd "$mod" && go get "github.com/btcsuite/btcd@v$BTCD_VERSION" >/dev/null)
+  (cd "$mod" && go build -p 2 -trimpath -ldflags "-s -w" -o "$dir/" \
+    github.com/btcsuite/btcd github.com/btcsuite/btcd/cmd/btcctl)
+}
+
 what="${1:-all}"
 start=$(date +%s)
 case "$what" in
@@ -129,8 +153,9 @@ case "$what" in
   etcd) build_etcd ;;
   helm) build_helm ;;
   lnd) build_lnd ;;
-  all) build_kubernetes; build_etcd; build_helm; build_lnd ;;
-  *) echo "unknown target $what (k8s|etcd|helm|lnd|all)" >&2; exit 2 ;;
+  btcd) build_btcd ;;
+  all) build_kubernetes; build_etcd; build_helm; build_lnd; build_btcd ;;
+  *) echo "unknown target $what (k8s|etcd|helm|lnd|btcd|all)" >&2; exit 2 ;;
 esac
 log "done in $(( $(date +%s) - start ))s"
 echo "$TOOLS_DIR"

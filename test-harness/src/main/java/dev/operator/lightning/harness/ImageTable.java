@@ -21,7 +21,10 @@ public final class ImageTable {
     this.images = images;
   }
 
-  /** lightninglabs/lnd: lnd, lncli (built with kvdb_etcd); etcd images: etcd. */
+  /**
+   * lightninglabs/lnd: lnd, lncli (built with kvdb_etcd); etcd images: etcd; btcd images (there is
+   * no official one; btcsuite/btcd and lightninglabs/btcd are the names in use): btcd, btcctl.
+   */
   public static ImageTable standard() {
     Tools tools = Tools.locate();
     return new ImageTable(
@@ -34,7 +37,11 @@ public final class ImageTable {
                 Pattern.compile(
                     "^((quay\\.io/coreos|gcr\\.io/etcd-development|registry\\.k8s\\.io)/etcd)(:[^/]*)?(@.*)?$"),
                 Map.of("etcd", () -> tools.binary("etcd")),
-                "etcd")));
+                "etcd"),
+            new Image(
+                Pattern.compile("^(docker\\.io/)?(btcsuite|lightninglabs)/btcd(:[^/]*)?(@.*)?$"),
+                Map.of("btcd", () -> tools.btcd("btcd"), "btcctl", () -> tools.btcd("btcctl")),
+                "btcd")));
   }
 
   /** The local binary for the container's first command word (or the entrypoint). */

@@ -103,7 +103,15 @@ public final class Tools {
     return p;
   }
 
-  /** A built binary, or a message saying how to build it. */
+  /** btcd or btcctl, at the btcd version lnd's go.mod requires (scripts/tools.sh). */
+  public Path btcd(String binary) {
+    Path p = toolsDir.resolve("btcd").resolve(version("BTCD_VERSION")).resolve(binary);
+    if (!Files.isExecutable(p)) {
+      throw new IllegalStateException(binary + " not found at " + p + ": run `make tools` first");
+    }
+    return p;
+  }
+
   /** Every option the pinned lnd accepts, as scripts/tools.sh printed it (scripts/lnd-options). */
   public Path lndOptions() {
     Path p = toolsDir.resolve("lnd").resolve(version("LND_VERSION")).resolve("options.tsv");
@@ -113,6 +121,7 @@ public final class Tools {
     return p;
   }
 
+  /** A built binary, or a message saying how to build it. */
   public Path binary(String name) {
     Path p = kubernetesBinDir().resolve(name);
     if (!Files.isExecutable(p)) {
