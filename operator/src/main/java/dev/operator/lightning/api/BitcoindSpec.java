@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 
-/** A bitcoind full node. Its RPC credentials stay in a Secret and reach LND only as a file. */
+/**
+ * A bitcoind full node. Its RPC credentials stay in a Secret and reach LND only inside lnd.conf,
+ * which is itself a Secret.
+ */
 public class BitcoindSpec {
   public static final String RPC_USER_KEY = "rpcuser";
   public static final String RPC_PASS_KEY = "rpcpass";

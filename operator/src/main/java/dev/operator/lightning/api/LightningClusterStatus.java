@@ -23,8 +23,8 @@ public class LightningClusterStatus {
   public String phaseReason;
 
   @JsonPropertyDescription(
-      "Ready, EtcdAvailable, MembersReady, LeaderElected and Degraded, each with a reason and"
-          + " message.")
+      "Ready, EtcdAvailable, MembersReady, LeaderElected, ChainSynced and Degraded, each with a"
+          + " reason and message.")
   public List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("The elected leader, once one is known.")
@@ -49,6 +49,13 @@ public class LightningClusterStatus {
   @JsonPropertyDescription("The etcd client endpoint the members use.")
   public String etcdEndpoint;
 
+  @JsonPropertyDescription(
+      "The active leader's node: identity, sync state, block height, peers and channels.")
+  public NodeStatus node;
+
+  @JsonPropertyDescription("The latest channel backup kept outside the pods.")
+  public ChannelBackupStatus channelBackup;
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof LightningClusterStatus other)) {
@@ -64,7 +71,9 @@ public class LightningClusterStatus {
         && Objects.equals(readyMembers, other.readyMembers)
         && Objects.equals(ready, other.ready)
         && Objects.equals(electionPrefix, other.electionPrefix)
-        && Objects.equals(etcdEndpoint, other.etcdEndpoint);
+        && Objects.equals(etcdEndpoint, other.etcdEndpoint)
+        && Objects.equals(node, other.node)
+        && Objects.equals(channelBackup, other.channelBackup);
   }
 
   @Override

@@ -105,6 +105,7 @@ public final class LndRestClient {
    * @param recoveryWindow addresses to scan for funds when restoring; 0 for a new seed
    * @param macaroonRootKey the 32-byte macaroon root key LND is to use instead of one it generates,
    *     or null
+   * @param multiChannelBackup a multi-channel backup to restore the channels from, or null
    */
   public byte[] initWallet(
       String host,
@@ -112,7 +113,8 @@ public final class LndRestClient {
       String password,
       List<String> mnemonic,
       int recoveryWindow,
-      byte[] macaroonRootKey)
+      byte[] macaroonRootKey,
+      byte[] multiChannelBackup)
       throws IOException {
     ObjectNode body = JSON.createObjectNode();
     body.put("wallet_password", password.getBytes(StandardCharsets.UTF_8));
@@ -123,6 +125,11 @@ public final class LndRestClient {
     mnemonic.forEach(words::add);
     if (recoveryWindow > 0) {
       body.put("recovery_window", recoveryWindow);
+    }
+    if (multiChannelBackup != null) {
+      body.putObject("channel_backups")
+          .putObject("multi_chan_backup")
+          .put("multi_chan_backup", multiChannelBackup);
     }
     Request req =
         new Request.Builder()
@@ -141,6 +148,96 @@ public final class LndRestClient {
                 + (message != null ? ": " + message.asText() : ""));
       }
       return Base64.getDecoder().decode(mac.asText());
+    }
+  }
+
+  /** What GetInfo says about the node; the counts are LND's. */
+  public record NodeInfo(
+      String identityPubkey,
+      String alias,
+      boolean syncedToChain,
+      boolean syncedToGraph,
+      long blockHeight,
+      int peers,
+      int activeChannels,
+      int inactiveChannels,
+      int pendingChannels) {}
+
+  /**
+   * LND's {@code GET /v1/getinfo}.
+   *
+   * @param macaroon a macaroon with info:read (the operator passes its read-only one)
+   */
+  public NodeInfo getInfo(String host, int port, byte[] macaroon) throws IOException {
+    JsonNode b = get(host, port, "/v1/getinfo", macaroon, http);
+    return new NodeInfo(
+        b.path("identity_pubkey").asText(null),
+        b.path("alias").asText(null),
+        b.path("synced_to_chain").asBoolean(false),
+        b.path("synced_to_graph").asBoolean(false),
+        b.path("block_height").asLong(0),
+        b.path("num_peers").asInt(0),
+        b.path("num_active_channels").asInt(0),
+        b.path("num_inactive_channels").asInt(0),
+        b.path("num_pending_channels").asInt(0));
+  }
+
+  /**
+   * A multi-channel backup: the encrypted blob LND restores from, and the channel points it covers
+   * as {@code txid:index} (txid in the usual reversed hex).
+   */
+  public record ChannelBackup(byte[] multiChannelBackup, List<String> channelPoints) {}
+
+  /**
+   * LND's {@code GET /v1/channels/backup} (ExportAllChannelBackups; offchain:read): the backup of
+   * every open and pending channel.
+   */
+  public ChannelBackup exportChannelBackups(String host, int port, byte[] macaroon)
+      throws IOException {
+    JsonNode multi =
+        get(host, port, "/v1/channels/backup", macaroon, slow()).path("multi_chan_backup");
+    List<String> points = new ArrayList<>();
+    for (JsonNode p : multi.path("chan_points")) {
+      points.add(channelPoint(p));
+    }
+    String blob = multi.path("multi_chan_backup").asText("");
+    return new ChannelBackup(Base64.getDecoder().decode(blob), List.copyOf(points));
+  }
+
+  /** LND's JSON channel point (txid bytes in wire order, base64) as txid:index. */
+  static String channelPoint(JsonNode p) {
+    String txid;
+    if (p.hasNonNull("funding_txid_str") && !p.get("funding_txid_str").asText().isEmpty()) {
+      txid = p.get("funding_txid_str").asText();
+    } else {
+      byte[] wire = Base64.getDecoder().decode(p.path("funding_txid_bytes").asText(""));
+      byte[] reversed = new byte[wire.length];
+      for (int i = 0; i < wire.length; i++) {
+        reversed[i] = wire[wire.length - 1 - i];
+      }
+      txid = java.util.HexFormat.of().formatHex(reversed);
+    }
+    return txid + ":" + p.path("output_index").asInt(0);
+  }
+
+  private static JsonNode get(String host, int port, String path, byte[] macaroon, OkHttpClient c)
+      throws IOException {
+    Request req =
+        new Request.Builder()
+            .url("https://" + host + ":" + port + path)
+            .header("Grpc-Metadata-macaroon", java.util.HexFormat.of().formatHex(macaroon))
+            .build();
+    try (Response resp = c.newCall(req).execute()) {
+      JsonNode body = JSON.readTree(resp.body().string());
+      if (!resp.isSuccessful()) {
+        JsonNode message = body.get("message");
+        throw new IOException(
+            path
+                + " answered HTTP "
+                + resp.code()
+                + (message != null ? ": " + message.asText() : ""));
+      }
+      return body;
     }
   }
 }

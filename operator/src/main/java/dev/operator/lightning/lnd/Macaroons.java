@@ -61,6 +61,13 @@ public final class Macaroons {
           new Op("macaroon", "generate"),
           new Op("macaroon", "write"));
 
+  /**
+   * The permissions of LND's read-only macaroon (rpcserver.go readPermissions): every read, no
+   * write. Enough for GetInfo (info:read) and the channel backup export (offchain:read).
+   */
+  public static final List<Op> READ_ONLY =
+      ADMIN.stream().filter(op -> "read".equals(op.action())).toList();
+
   private Macaroons() {}
 
   /**

@@ -42,6 +42,7 @@ public record EffectiveSpec(
     String walletSecretKey,
     boolean walletGenerated,
     String walletSeedSecretRef,
+    dev.operator.lightning.api.SecretKeyRef walletChannelBackup,
     ServiceType serviceType,
     Map<String, String> serviceAnnotations) {
 
@@ -97,6 +98,11 @@ public record EffectiveSpec(
             : or(wallet.passwordSecretRef.key, WalletSpec.DEFAULT_PASSWORD_KEY),
         generated,
         wallet.seedSecretRef != null ? wallet.seedSecretRef.name : null,
+        wallet.channelBackupSecretRef != null
+            ? new dev.operator.lightning.api.SecretKeyRef(
+                wallet.channelBackupSecretRef.name,
+                or(wallet.channelBackupSecretRef.key, WalletSpec.CHANNEL_BACKUP_KEY))
+            : null,
         s.service != null && s.service.type != null ? s.service.type : ServiceType.ClusterIP,
         s.service != null ? s.service.annotations : null);
   }

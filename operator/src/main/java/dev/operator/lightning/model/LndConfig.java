@@ -2,6 +2,8 @@ package dev.operator.lightning.model;
 
 import dev.operator.lightning.api.BitcoindSpec;
 import dev.operator.lightning.api.ChainSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -12,16 +14,18 @@ public final class LndConfig {
   private LndConfig() {}
 
   /**
-   * What the operator read from the user's Secrets: credentials (null when unused) and whether an
-   * external etcd's TLS Secret carries a client certificate.
+   * What the operator read from the user's Secrets: the chain node's RPC credentials and (btcd) PEM
+   * certificate, etcd credentials (each null when unused), and whether an external etcd's TLS
+   * Secret carries a client certificate.
    */
   public record Credentials(
-      String bitcoindUser,
-      String bitcoindPass,
+      String chainRpcUser,
+      String chainRpcPass,
+      String chainRpcCertPem,
       String etcdUser,
       String etcdPass,
       boolean externalEtcdClientCertificate) {
-    public static final Credentials NONE = new Credentials(null, null, null, null, false);
+    public static final Credentials NONE = new Credentials(null, null, null, null, null, false);
   }
 
   public static String render(EffectiveSpec spec, Credentials creds) {
@@ -53,10 +57,22 @@ public final class LndConfig {
         BitcoindSpec bd = chain.bitcoind;
         section(b, "Bitcoind");
         line(b, "bitcoind.rpchost", bd.rpcHost);
-        line(b, "bitcoind.rpcuser", creds.bitcoindUser());
-        line(b, "bitcoind.rpcpass", creds.bitcoindPass());
+        line(b, "bitcoind.rpcuser", creds.chainRpcUser());
+        line(b, "bitcoind.rpcpass", creds.chainRpcPass());
         line(b, "bitcoind.zmqpubrawblock", bd.zmqPubRawBlock);
         line(b, "bitcoind.zmqpubrawtx", bd.zmqPubRawTx);
+      }
+      case btcd -> {
+        section(b, "Btcd");
+        line(b, "btcd.rpchost", chain.btcd.rpcHost);
+        line(b, "btcd.rpcuser", creds.chainRpcUser());
+        line(b, "btcd.rpcpass", creds.chainRpcPass());
+        // The certificate travels inside lnd.conf (hex of the PEM, as lnd reads rawrpccert): no
+        // extra mount, and one Secret holds everything a member needs to reach its chain.
+        line(
+            b,
+            "btcd.rawrpccert",
+            HexFormat.of().formatHex(creds.chainRpcCertPem().getBytes(StandardCharsets.UTF_8)));
       }
       case neutrino -> {
         if (chain.neutrino != null) {

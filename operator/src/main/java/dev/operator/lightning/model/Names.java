@@ -57,6 +57,22 @@ public record Names(String cluster, String namespace) {
     return cluster + "-admin";
   }
 
+  /**
+   * A read-only macaroon for the operator's own status reads, so they never carry the admin
+   * macaroon; owned by the cluster, since it is minted again from the kept root key.
+   */
+  public String readOnlyMacaroonSecret() {
+    return cluster + "-readonly";
+  }
+
+  /**
+   * The latest multi-channel backup of the leader; like the seed it outlives the cluster, since it
+   * is what brings the channels' funds back when etcd's data is gone.
+   */
+  public String channelBackupSecret() {
+    return cluster + "-channel-backup";
+  }
+
   public String caSecret() {
     return cluster + "-ca";
   }

@@ -1,9 +1,11 @@
 package dev.operator.lightning.reconcile;
 
 import dev.operator.lightning.DaemonThreads;
+import dev.operator.lightning.api.ChainBackend;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.api.MemberStatus;
+import dev.operator.lightning.chain.BtcdProbe;
 import dev.operator.lightning.election.ElectionObserver;
 import dev.operator.lightning.election.ElectionView;
 import dev.operator.lightning.election.EtcdTarget;
@@ -80,6 +82,7 @@ public final class ClusterReconciliation {
   private final ClusterEvents events;
   private final ElectionStep election;
   private final WalletSetup wallet;
+  private final LeaderNode leaderNode;
   private final Map<String, LndRestClient> stateClients = new ConcurrentHashMap<>();
   private final Map<String, LightningClusterStatus> lastWritten = new ConcurrentHashMap<>();
 
@@ -102,6 +105,7 @@ public final class ClusterReconciliation {
     this.events = new ClusterEvents(client, clock);
     this.election = new ElectionStep(client, observer, applier, events, metrics, clock);
     this.wallet = new WalletSetup(client, applier, events);
+    this.leaderNode = new LeaderNode(client, events, clock);
   }
 
   /** Stops following deleted clusters' elections and forgets what was kept for them. */
@@ -137,6 +141,9 @@ public final class ClusterReconciliation {
 
     ReferenceResolver.Result refs = references.resolve(spec);
     problems.addAll(refs.problems());
+    // Members are given a chain backend only once the operator reached it with their settings.
+    List<Problem> chain = refs.ok() ? chainProblems(spec, refs) : List.of();
+    problems.addAll(chain);
 
     // Routing comes first: the time from an election change to the EndpointSlice write is how
     // long clients may still reach a deposed leader. The election is read before the pods, and
@@ -189,7 +196,11 @@ public final class ClusterReconciliation {
     // Members need lnd.conf, which needs the user's credentials, the CA and LND settings that
     // leave the operator's options alone; without them the existing members are left running as
     // they are.
-    if (refs.ok() && secrets.ca() != null && lndSettings.isEmpty() && conflict.isEmpty()) {
+    if (refs.ok()
+        && chain.isEmpty()
+        && secrets.ca() != null
+        && lndSettings.isEmpty()
+        && conflict.isEmpty()) {
       String lndConf = LndConfig.render(spec, refs.credentials());
       apply(cluster, SecretBuilders.lndConfig(cluster, spec, lndConf), problems);
       // Keyed with the CA key so that the hash on the pods reveals nothing about lnd.conf.
@@ -235,6 +246,20 @@ public final class ClusterReconciliation {
           secrets.ca().certificatePem(),
           problems);
     }
+    // The node behind the leader Service, read only once it is active and routed there.
+    LeaderNode.Result node =
+        leaderPod != null
+                && leadership.leaderRouted()
+                && Leadership.isActive(states.get(leaderPod))
+                && secrets.ca() != null
+            ? leaderNode.observe(
+                cluster,
+                spec.names(),
+                leaderPod,
+                restClient(secrets.ca()),
+                previousStatus(cluster),
+                problems)
+            : LeaderNode.unread(previousStatus(cluster));
     next = retryIfUnsafe(ElectionStep.key(cluster), problems, next);
     Observation observation =
         new Observation(
@@ -246,7 +271,9 @@ public final class ClusterReconciliation {
             problems,
             spec.electionPrefix(),
             spec.etcdEndpoint(),
-            leadership);
+            leadership,
+            spec.chain().backend,
+            node);
     LightningClusterStatus previous = previousStatus(cluster);
     StatusAggregator.Decision decision =
         StatusAggregator.decide(observation, previous, clock.instant());
@@ -264,6 +291,28 @@ public final class ClusterReconciliation {
       }
     }
     return next;
+  }
+
+  /** What the btcd probe found with the members' settings; nothing for other backends. */
+  private static List<Problem> chainProblems(EffectiveSpec spec, ReferenceResolver.Result refs) {
+    if (spec.chain().backend != ChainBackend.btcd) {
+      return List.of();
+    }
+    BtcdProbe.Result r =
+        BtcdProbe.probe(
+            spec.chain().btcd.rpcHost,
+            BtcdProbe.defaultRpcPort(spec.network()),
+            refs.credentials().chainRpcCertPem(),
+            refs.credentials().chainRpcUser(),
+            refs.credentials().chainRpcPass());
+    return r.ok()
+        ? List.of()
+        : List.of(
+            new Problem(
+                r.reason(),
+                r.message()
+                    + "; members keep their current settings until the operator reaches btcd"
+                    + " with spec.chain.btcd"));
   }
 
   private static List<Problem> lndSettingsProblems(EffectiveSpec spec) {

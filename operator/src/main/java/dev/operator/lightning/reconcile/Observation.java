@@ -9,6 +9,8 @@ import java.util.List;
  *
  * @param etcdReadyMembers ready managed etcd members; null for an external etcd
  * @param election what the election step found; null when it could not run (no etcd target)
+ * @param chainBackend where LND reads the chain from
+ * @param node what the active leader's node said, or the previous figures
  */
 record Observation(
     long generation,
@@ -19,7 +21,9 @@ record Observation(
     List<Problem> problems,
     String electionPrefix,
     String etcdEndpoint,
-    ElectionStep.Outcome election) {
+    ElectionStep.Outcome election,
+    dev.operator.lightning.api.ChainBackend chainBackend,
+    LeaderNode.Result node) {
 
   int readyMembers() {
     return (int) members.stream().filter(m -> Boolean.TRUE.equals(m.ready)).count();

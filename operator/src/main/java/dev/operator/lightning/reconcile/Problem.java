@@ -10,6 +10,7 @@ public record Problem(String reason, String message) {
   public static final String OBJECT_CONFLICT = "ObjectConflict";
   public static final String UPDATE_REJECTED = "UpdateRejected";
   public static final String INVALID_SECRET = "InvalidSecret";
+  public static final String CHAIN_CERTIFICATE_INVALID = "ChainCertificateInvalid";
   public static final String ROUTING_FAILED = "RoutingFailed";
   public static final String REVOCATION_FAILED = "LeaseRevocationFailed";
   public static final String FENCING_FAILED = "FencingFailed";

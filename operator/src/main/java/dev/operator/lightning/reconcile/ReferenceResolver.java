@@ -1,6 +1,7 @@
 package dev.operator.lightning.reconcile;
 
 import dev.operator.lightning.api.BitcoindSpec;
+import dev.operator.lightning.api.BtcdSpec;
 import dev.operator.lightning.api.ChainBackend;
 import dev.operator.lightning.api.ExternalEtcdSpec;
 import dev.operator.lightning.model.EffectiveSpec;
@@ -57,6 +58,10 @@ final class ReferenceResolver {
           problems,
           dev.operator.lightning.api.WalletSpec.MNEMONIC_KEY);
     }
+    var backup = spec.walletChannelBackup();
+    if (backup != null) {
+      values(ns, backup.name, "spec.wallet.channelBackupSecretRef", problems, backup.key);
+    }
     String rpcUser = null;
     String rpcPass = null;
     if (spec.chain().backend == ChainBackend.bitcoind) {
@@ -70,6 +75,40 @@ final class ReferenceResolver {
               BitcoindSpec.RPC_PASS_KEY);
       rpcUser = v.get(BitcoindSpec.RPC_USER_KEY);
       rpcPass = v.get(BitcoindSpec.RPC_PASS_KEY);
+    }
+    String rpcCert = null;
+    if (spec.chain().backend == ChainBackend.btcd) {
+      BtcdSpec btcd = spec.chain().btcd;
+      Map<String, String> v =
+          values(
+              ns,
+              btcd.rpcCredentialsSecretRef.name,
+              "spec.chain.btcd.rpcCredentialsSecretRef",
+              problems,
+              BitcoindSpec.RPC_USER_KEY,
+              BitcoindSpec.RPC_PASS_KEY);
+      rpcUser = v.get(BitcoindSpec.RPC_USER_KEY);
+      rpcPass = v.get(BitcoindSpec.RPC_PASS_KEY);
+      String certKey =
+          btcd.rpcCertSecretRef.key != null && !btcd.rpcCertSecretRef.key.isEmpty()
+              ? btcd.rpcCertSecretRef.key
+              : BtcdSpec.DEFAULT_CERT_KEY;
+      String field = "spec.chain.btcd.rpcCertSecretRef";
+      rpcCert = values(ns, btcd.rpcCertSecretRef.name, field, problems, certKey).get(certKey);
+      if (rpcCert != null && !rpcCert.isBlank() && !isPemCertificate(rpcCert)) {
+        problems.add(
+            new Problem(
+                Problem.CHAIN_CERTIFICATE_INVALID,
+                "Secret "
+                    + ns
+                    + "/"
+                    + btcd.rpcCertSecretRef.name
+                    + " ("
+                    + field
+                    + ") key "
+                    + certKey
+                    + " is not a PEM certificate; put btcd's rpc.cert there"));
+      }
     }
     String etcdUser = null;
     String etcdPass = null;
@@ -112,9 +151,25 @@ final class ReferenceResolver {
       }
     }
     return new Result(
-        new LndConfig.Credentials(rpcUser, rpcPass, etcdUser, etcdPass, clientCert),
+        new LndConfig.Credentials(rpcUser, rpcPass, rpcCert, etcdUser, etcdPass, clientCert),
         etcdTls,
         problems);
+  }
+
+  /** Whether the text parses as one or more X.509 certificates in PEM. */
+  static boolean isPemCertificate(String pem) {
+    if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
+      return false;
+    }
+    try {
+      var certs =
+          java.security.cert.CertificateFactory.getInstance("X.509")
+              .generateCertificates(
+                  new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8)));
+      return !certs.isEmpty();
+    } catch (java.security.cert.CertificateException e) {
+      return false;
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.operator.lightning.reconcile;
 
 import dev.operator.lightning.api.LightningClusterStatus;
+import dev.operator.lightning.api.NodeStatus;
 import dev.operator.lightning.model.EtcdDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -22,6 +23,10 @@ final class StatusAggregator {
   static final String MEMBERS_READY = "MembersReady";
   static final String DEGRADED = "Degraded";
   static final String LEADER_ELECTED = "LeaderElected";
+  static final String CHAIN_SYNCED = "ChainSynced";
+
+  /** ChainSynced's reason while LND catches up: expected after every start, not a warning. */
+  static final String SYNCING = "Syncing";
 
   static final String PHASE_PROVISIONING = "Provisioning";
   static final String PHASE_RUNNING = "Running";
@@ -34,11 +39,10 @@ final class StatusAggregator {
   record Transition(Condition condition) {
     /** Warnings are for conditions in their unhealthy state. */
     boolean warning() {
-      boolean bad =
-          DEGRADED.equals(condition.getType())
-              ? "True".equals(condition.getStatus())
-              : "False".equals(condition.getStatus());
-      return bad;
+      if (DEGRADED.equals(condition.getType())) {
+        return "True".equals(condition.getStatus());
+      }
+      return "False".equals(condition.getStatus()) && !SYNCING.equals(condition.getReason());
     }
   }
 
@@ -138,6 +142,8 @@ final class StatusAggregator {
                                 + leaderId
                             : "leader " + leaderId + " is not Ready yet"));
 
+    next.add(chainSynced(o, find(previous, CHAIN_SYNCED)));
+
     String phase;
     String reason;
     if (!problems.isEmpty()) {
@@ -183,6 +189,11 @@ final class StatusAggregator {
       s.failover = previous.failover;
     }
 
+    if (o.node() != null) {
+      s.node = o.node().node();
+      s.channelBackup = o.node().backup();
+    }
+
     List<Transition> transitions = new ArrayList<>();
     String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
     for (Condition c : next) {
@@ -199,6 +210,40 @@ final class StatusAggregator {
     }
     s.conditions = next;
     return new Decision(s, transitions);
+  }
+
+  /**
+   * From the leader's node when it was read on this pass; otherwise what was last known, since a
+   * pass without a read (a failover under way, a slow answer) says nothing new about the chain.
+   */
+  private static Condition chainSynced(Observation o, Condition previous) {
+    if (o.chainBackend() == dev.operator.lightning.api.ChainBackend.nochainbackend) {
+      return condition(CHAIN_SYNCED, "Unknown", "NoChainBackend", "LND runs without a chain");
+    }
+    LeaderNode.Result r = o.node();
+    if ((r == null || !r.readable() || r.node() == null)
+        && previous != null
+        && !"NoChainBackend".equals(previous.getReason())) {
+      return condition(
+          CHAIN_SYNCED, previous.getStatus(), previous.getReason(), previous.getMessage());
+    }
+    if (r == null || !r.readable() || r.node() == null) {
+      return condition(
+          CHAIN_SYNCED,
+          "Unknown",
+          "NodeUnread",
+          "the active leader's node has not been read on this pass");
+    }
+    NodeStatus n = r.node();
+    boolean synced = Boolean.TRUE.equals(n.syncedToChain);
+    return condition(
+        CHAIN_SYNCED,
+        synced ? "True" : "False",
+        synced ? "Synced" : SYNCING,
+        (synced ? "synced to the chain at block " : "syncing to the chain, at block ")
+            + n.blockHeight
+            + " on "
+            + n.readFrom);
   }
 
   private static Condition find(LightningClusterStatus status, String type) {

@@ -40,6 +40,8 @@ final class WalletSetup {
 
   static final String ROOT_KEY = "rootKey";
 
+  static final String READ_ONLY_MACAROON = "readonly.macaroon";
+
   private static final Logger log = LoggerFactory.getLogger(WalletSetup.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -105,6 +107,15 @@ final class WalletSetup {
               .create();
         }
       }
+      byte[] channelBackup =
+          restore && spec.walletChannelBackup() != null
+              ? Base64.getDecoder()
+                  .decode(
+                      rawValue(
+                          n.namespace(),
+                          spec.walletChannelBackup().name,
+                          spec.walletChannelBackup().key))
+              : null;
       byte[] rootKey = rootKey(n, true);
       lnd.initWallet(
           host,
@@ -112,12 +123,18 @@ final class WalletSetup {
           password,
           mnemonic,
           restore ? RESTORE_RECOVERY_WINDOW : 0,
-          rootKey);
+          rootKey,
+          channelBackup);
       boolean written = writeAdminCredentials(cluster, n, rootKey, caPem, problems);
       events.normal(
           cluster,
           "WalletCreated",
-          (restore ? "restored the wallet from spec.wallet.seedSecretRef" : "created the wallet")
+          (restore
+                  ? "restored the wallet from spec.wallet.seedSecretRef"
+                      + (channelBackup != null
+                          ? " and its channels from spec.wallet.channelBackupSecretRef"
+                          : "")
+                  : "created the wallet")
               + " through "
               + leaderPod
               + (restore ? "" : "; its seed is kept in Secret " + n.walletSeedSecret())
@@ -149,7 +166,8 @@ final class WalletSetup {
       LightningCluster cluster, EffectiveSpec spec, String caPem, List<Problem> problems) {
     Names n = spec.names();
     try {
-      if (secret(n.namespace(), n.adminCredentialsSecret()) != null) {
+      if (secret(n.namespace(), n.adminCredentialsSecret()) != null
+          && secret(n.namespace(), n.readOnlyMacaroonSecret()) != null) {
         return;
       }
       byte[] rootKey = rootKey(n, false);
@@ -164,7 +182,9 @@ final class WalletSetup {
             "AdminCredentialsRestored",
             "Secret "
                 + n.adminCredentialsSecret()
-                + " was missing; minted the admin macaroon again from the kept root key");
+                + " or "
+                + n.readOnlyMacaroonSecret()
+                + " was missing; minted the macaroons again from the kept root key");
       }
     } catch (Exception e) {
       problems.add(
@@ -208,6 +228,22 @@ final class WalletSetup {
                 .build());
     if (o.problem() != null) {
       problems.add(o.problem());
+      return false;
+    }
+    // The operator's own status reads carry this one, never the admin macaroon.
+    byte[] readOnly =
+        Macaroons.mint(rootKey, Macaroons.DEFAULT_ROOT_KEY_ID, Macaroons.READ_ONLY, nonce);
+    ObjectApplier.Outcome ro =
+        applier.apply(
+            cluster,
+            new SecretBuilder()
+                .withMetadata(
+                    Owned.meta(cluster, n.readOnlyMacaroonSecret(), Labels.common(n.cluster())))
+                .withType("Opaque")
+                .withData(Map.of(READ_ONLY_MACAROON, Base64.getEncoder().encodeToString(readOnly)))
+                .build());
+    if (ro.problem() != null) {
+      problems.add(ro.problem());
       return false;
     }
     return true;
@@ -268,6 +304,15 @@ final class WalletSetup {
       throw new IllegalStateException("Secret " + ns + "/" + secret + " not found");
     }
     return decode(s, key);
+  }
+
+  /** The Secret's value for the key as stored (base64), for binary values. */
+  private String rawValue(String ns, String secret, String key) {
+    Secret s = secret(ns, secret);
+    if (s == null || s.getData() == null || s.getData().get(key) == null) {
+      throw new IllegalStateException("Secret " + ns + "/" + secret + " has no key " + key);
+    }
+    return s.getData().get(key);
   }
 
   private static String decode(Secret s, String key) {

@@ -1,6 +1,7 @@
 package dev.operator.lightning.it;
 
 import dev.operator.lightning.api.BitcoindSpec;
+import dev.operator.lightning.api.BtcdSpec;
 import dev.operator.lightning.api.ChainBackend;
 import dev.operator.lightning.api.ChainSpec;
 import dev.operator.lightning.api.EtcdSpec;
@@ -9,6 +10,7 @@ import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterSpec;
 import dev.operator.lightning.api.ManagedEtcdSpec;
 import dev.operator.lightning.api.Network;
+import dev.operator.lightning.api.SecretKeyRef;
 import dev.operator.lightning.api.SecretRef;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 
@@ -56,6 +58,18 @@ public final class Clusters {
     lc.getSpec().chain.bitcoind.rpcCredentialsSecretRef = new SecretRef(credentialsSecret);
     lc.getSpec().chain.bitcoind.zmqPubRawBlock = "tcp://bitcoind.chain.svc:28332";
     lc.getSpec().chain.bitcoind.zmqPubRawTx = "tcp://bitcoind.chain.svc:28333";
+    return lc;
+  }
+
+  /** Points the cluster at btcd.chain.svc with the given credential and certificate Secrets. */
+  public static LightningCluster withBtcd(
+      LightningCluster lc, String credentialsSecret, String certSecret) {
+    lc.getSpec().chain = new ChainSpec();
+    lc.getSpec().chain.backend = ChainBackend.btcd;
+    lc.getSpec().chain.btcd = new BtcdSpec();
+    lc.getSpec().chain.btcd.rpcHost = "btcd.chain.svc:18334";
+    lc.getSpec().chain.btcd.rpcCredentialsSecretRef = new SecretRef(credentialsSecret);
+    lc.getSpec().chain.btcd.rpcCertSecretRef = new SecretKeyRef(certSecret, null);
     return lc;
   }
 

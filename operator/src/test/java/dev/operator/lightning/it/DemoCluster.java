@@ -56,6 +56,12 @@ public final class DemoCluster implements AutoCloseable {
     client().resource(lc).serverSideApply();
   }
 
+  /** Applies a LightningCluster in this namespace, as kubectl apply would. */
+  public void apply(LightningCluster lc) {
+    lc.getMetadata().setNamespace(ns);
+    client().resource(lc).serverSideApply();
+  }
+
   /** How many reconciliations threw so far (a bug: everything after the throw was skipped). */
   public double failedReconciliations() {
     return Reconciliations.failed(operator);
@@ -66,15 +72,24 @@ public final class DemoCluster implements AutoCloseable {
   }
 
   public LightningClusterStatus status() {
+    return status(NAME);
+  }
+
+  public LightningClusterStatus status(String name) {
     LightningCluster lc =
-        client().resources(LightningCluster.class).inNamespace(ns).withName(NAME).get();
+        client().resources(LightningCluster.class).inNamespace(ns).withName(name).get();
     return lc == null ? null : lc.getStatus();
   }
 
   /** A leader other than notThis, active, in status and alone in the leader slice. */
   public String awaitLeader(String notThis, Duration deadline) {
+    return awaitLeader(NAME, notThis, deadline);
+  }
+
+  /** A leader of cluster {@code name} other than notThis, active, in status, alone in its slice. */
+  public String awaitLeader(String name, String notThis, Duration deadline) {
     try {
-      return awaitLeaderOrFail(notThis, deadline);
+      return awaitLeaderOrFail(name, notThis, deadline);
     } catch (AssertionError | RuntimeException e) {
       printPodLogs();
       throw e;
@@ -98,7 +113,7 @@ public final class DemoCluster implements AutoCloseable {
     }
   }
 
-  private String awaitLeaderOrFail(String notThis, Duration deadline) {
+  private String awaitLeaderOrFail(String name, String notThis, Duration deadline) {
     KubernetesClient client = client();
     String[] leader = new String[1];
     await()
@@ -106,8 +121,8 @@ public final class DemoCluster implements AutoCloseable {
         .pollInterval(Duration.ofMillis(100))
         .untilAsserted(
             () -> {
-              LightningClusterStatus s = status();
-              assertThat(s).as("status").isNotNull();
+              LightningClusterStatus s = status(name);
+              assertThat(s).as("status of %s", name).isNotNull();
               assertThat(s.leader).as("status.leader; members %s", s.members).isNotNull();
               assertThat(s.leader.pod).isNotEqualTo(notThis);
               var slice =
@@ -116,7 +131,7 @@ public final class DemoCluster implements AutoCloseable {
                       .v1()
                       .endpointSlices()
                       .inNamespace(ns)
-                      .withName(NAME + "-leader")
+                      .withName(name + "-leader")
                       .get();
               assertThat(slice.getEndpoints())
                   .as("leader slice endpoints")

@@ -76,6 +76,26 @@ public final class Lncli {
     return found[0];
   }
 
+  /** Runs {@code lncli args...} once against cluster {@code name}'s leader Service. */
+  public static SandboxKubelet.ExecResult run(
+      LocalCluster cluster, String ns, String name, List<String> args) {
+    Path dir = credentials(cluster, ns, name);
+    try {
+      List<String> cmd = new java.util.ArrayList<>();
+      cmd.add(Tools.locate().lnd("lncli").toString());
+      cmd.add("--rpcserver=" + name + "." + ns + ".svc:10009");
+      cmd.add("--tlscertpath=" + dir.resolve("tls.crt"));
+      cmd.add("--macaroonpath=" + dir.resolve("admin.macaroon"));
+      cmd.add("--network=regtest");
+      cmd.addAll(args);
+      return cluster.runInCluster(cmd, Duration.ofSeconds(30));
+    } finally {
+      dir.resolve("tls.crt").toFile().delete();
+      dir.resolve("admin.macaroon").toFile().delete();
+      dir.toFile().delete();
+    }
+  }
+
   private static Path credentials(LocalCluster cluster, String ns, String name) {
     Secret admin = cluster.client().secrets().inNamespace(ns).withName(name + "-admin").get();
     assertThat(admin).as("Secret %s-admin with the exported credentials", name).isNotNull();

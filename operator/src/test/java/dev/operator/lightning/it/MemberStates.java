@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * whole shutdown (with etcd unreachable, for tens of seconds), but it closes its P2P listener and
  * drops its peers first: a member that accepts no peer moves no channel.
  */
-final class MemberStates implements AutoCloseable {
+public final class MemberStates implements AutoCloseable {
   static final Duration PERIOD = Duration.ofMillis(100);
   private static final Set<String> ACTIVE = Set.of("RPC_ACTIVE", "SERVER_ACTIVE");
 
@@ -42,7 +42,7 @@ final class MemberStates implements AutoCloseable {
    * @param ipOf member name to its pod IP now (a recreated pod has a new one), where its P2P port
    *     is tried
    */
-  MemberStates(
+  public MemberStates(
       LndRestClient lnd,
       Map<String, String> hosts,
       java.util.function.Function<String, String> ipOf) {
@@ -88,9 +88,25 @@ final class MemberStates implements AutoCloseable {
   }
 
   /** The first reading at or after {@code from} in which {@code member} was active. */
-  Optional<Instant> firstActive(String member, Instant from) {
+  public Optional<Instant> firstActive(String member, Instant from) {
     return readings.stream()
         .filter(r -> r.member().equals(member) && r.active() && !r.at().isBefore(from))
+        .map(Reading::at)
+        .min(Instant::compareTo);
+  }
+
+  /**
+   * The first reading at or after {@code from} in which {@code member} answered and no longer stood
+   * by: it had won the election and was opening its wallet.
+   */
+  public Optional<Instant> firstElected(String member, Instant from) {
+    return readings.stream()
+        .filter(
+            r ->
+                r.member().equals(member)
+                    && r.state() != null
+                    && !"WAITING_TO_START".equals(r.state())
+                    && !r.at().isBefore(from))
         .map(Reading::at)
         .min(Instant::compareTo);
   }

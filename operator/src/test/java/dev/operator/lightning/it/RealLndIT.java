@@ -119,7 +119,8 @@ class RealLndIT {
       byte[] rootKey = new byte[Macaroons.ROOT_KEY_BYTES];
       new java.security.SecureRandom().nextBytes(rootKey);
       byte[] adminMacaroon =
-          rest.initWallet(members.get(0).ip(), MemberPaths.REST_PORT, PASSWORD, seed, 0, rootKey);
+          rest.initWallet(
+              members.get(0).ip(), MemberPaths.REST_PORT, PASSWORD, seed, 0, rootKey, null);
       assertThat(adminMacaroon).isNotEmpty();
       assertThat(
               Macaroons.mint(

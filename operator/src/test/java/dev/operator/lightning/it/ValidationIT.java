@@ -86,6 +86,30 @@ class ValidationIT {
             s -> s.put("chain", Map.of("backend", "bitcoind")),
             "chain.bitcoind is required when chain.backend is bitcoind"),
         bad(
+            "btcd backend without btcd",
+            s -> s.put("chain", Map.of("backend", "btcd")),
+            "chain.btcd is required when chain.backend is btcd"),
+        bad(
+            "btcd settings beside neutrino",
+            s -> s.put("chain", Map.of("backend", "neutrino", "btcd", btcd())),
+            "chain.btcd may only be set when chain.backend is btcd"),
+        bad(
+            "btcd without its certificate",
+            s ->
+                s.put(
+                    "chain",
+                    Map.of(
+                        "backend",
+                        "btcd",
+                        "btcd",
+                        Map.of(
+                            "rpcHost",
+                            "btcd:18334",
+                            "rpcCredentialsSecretRef",
+                            Map.of("name", "rpc")))),
+            "spec.chain.btcd.rpcCertSecretRef",
+            "Required value"),
+        bad(
             "neutrino settings beside bitcoind",
             s ->
                 s.put(
@@ -239,6 +263,16 @@ class ValidationIT {
     assertThat(client.resource(valid("good")).create().getMetadata().getUid()).isNotEmpty();
   }
 
+  private static Map<String, Object> btcd() {
+    return Map.of(
+        "rpcHost",
+        "btcd.chain.svc",
+        "rpcCredentialsSecretRef",
+        Map.of("name", "btcd-rpc"),
+        "rpcCertSecretRef",
+        Map.of("name", "btcd-rpc", "key", "rpc.cert"));
+  }
+
   static Stream<Arguments> goodResources() {
     return Stream.of(
         good("n".repeat(47), s -> {}),
@@ -254,6 +288,7 @@ class ValidationIT {
                             + "bitcoin.basefee=1000\nhealthcheck.chainbackend.interval=2m",
                         "extraArgs",
                         List.of("--debuglevel=info", "-d", "info", "--bitcoin.feerate=1")))),
+        good("btcd", s -> s.put("chain", Map.of("backend", "btcd", "btcd", btcd()))),
         good(
             "quantities",
             s ->

@@ -47,7 +47,7 @@ class LndConfigTest {
     lc.getSpec().lnd.config = "alias=my-node\n";
     String conf =
         LndConfig.render(
-            EffectiveSpec.of(lc), new LndConfig.Credentials("u", "p", null, null, false));
+            EffectiveSpec.of(lc), new LndConfig.Credentials("u", "p", null, null, null, false));
     assertThat(conf)
         .contains(
             "bitcoin.mainnet=true",
@@ -61,11 +61,30 @@ class LndConfigTest {
   }
 
   @Test
+  void btcdConnectionCarriesItsCertificateInsideLndConf() {
+    LightningCluster lc = Clusters.withBtcd(Clusters.managed("ns1", "c1"), "rpc", "btcd-cert");
+    String pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    String conf =
+        LndConfig.render(
+            EffectiveSpec.of(lc), new LndConfig.Credentials("u", "p", pem, null, null, false));
+    assertThat(conf)
+        .contains(
+            "[Bitcoin]\nbitcoin.regtest=true\nbitcoin.node=btcd\n",
+            "[Btcd]\nbtcd.rpchost=btcd.chain.svc:18334\nbtcd.rpcuser=u\nbtcd.rpcpass=p\n",
+            // lnd hex-decodes rawrpccert into the PEM bytes it trusts.
+            "btcd.rawrpccert="
+                + java.util.HexFormat.of()
+                    .formatHex(pem.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                + "\n")
+        .doesNotContain("btcd.rpccert=", "bitcoind.");
+  }
+
+  @Test
   void externalEtcdWithoutTlsDisablesItAndUsesTheNamespace() {
     LightningCluster lc = Clusters.external("ns1", "c2", null);
     String conf =
         LndConfig.render(
-            EffectiveSpec.of(lc), new LndConfig.Credentials(null, null, "lnd", "pw", false));
+            EffectiveSpec.of(lc), new LndConfig.Credentials(null, null, null, "lnd", "pw", false));
     assertThat(conf)
         .contains(
             "db.etcd.host=shared-etcd.infra.svc:2379",

@@ -2,10 +2,12 @@ package dev.operator.lightning.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.operator.lightning.api.ChainBackend;
 import dev.operator.lightning.api.FailoverStatus;
 import dev.operator.lightning.api.LeaderStatus;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.api.MemberStatus;
+import dev.operator.lightning.api.NodeStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.List;
@@ -40,7 +42,110 @@ class StatusAggregatorTest {
         java.util.stream.IntStream.range(0, desired)
             .mapToObj(i -> new MemberStatus("c-" + i, i < ready, null, null))
             .toList();
-    return new Observation(4, desired, members, etcdReady, 3, problems, "/p", "e:2379", e);
+    return obs(members, desired, etcdReady, problems, e, ChainBackend.nochainbackend, null);
+  }
+
+  static Observation obs(
+      List<MemberStatus> members,
+      int desired,
+      Integer etcdReady,
+      List<Problem> problems,
+      ElectionStep.Outcome e,
+      ChainBackend backend,
+      LeaderNode.Result node) {
+    return new Observation(
+        4, desired, members, etcdReady, 3, problems, "/p", "e:2379", e, backend, node);
+  }
+
+  static NodeStatus node(boolean synced, long height) {
+    NodeStatus n = new NodeStatus();
+    n.identityPubkey = "02ab";
+    n.syncedToChain = synced;
+    n.blockHeight = height;
+    n.activeChannels = 1;
+    n.readFrom = "c-0";
+    return n;
+  }
+
+  static Stream<Arguments> chainSituations() {
+    return Stream.of(
+        // backend, node read -> ChainSynced status, reason, warning event
+        Arguments.of(ChainBackend.nochainbackend, null, "Unknown", "NoChainBackend", false),
+        Arguments.of(ChainBackend.btcd, null, "Unknown", "NodeUnread", false),
+        Arguments.of(
+            ChainBackend.btcd,
+            new LeaderNode.Result(node(true, 7), false, null),
+            "Unknown",
+            "NodeUnread",
+            false),
+        Arguments.of(
+            ChainBackend.btcd,
+            new LeaderNode.Result(node(false, 7), true, null),
+            "False",
+            "Syncing",
+            false),
+        Arguments.of(
+            ChainBackend.neutrino,
+            new LeaderNode.Result(node(true, 7), true, null),
+            "True",
+            "Synced",
+            false));
+  }
+
+  @Test
+  void aPassWithoutANodeReadKeepsTheLastChainSyncedState() {
+    var members = List.of(new MemberStatus("c-0", true, "SERVER_ACTIVE", null));
+    LightningClusterStatus synced =
+        StatusAggregator.decide(
+                obs(
+                    members,
+                    1,
+                    3,
+                    List.of(),
+                    led(true),
+                    ChainBackend.btcd,
+                    new LeaderNode.Result(node(true, 7), true, null)),
+                null,
+                T0)
+            .status();
+    StatusAggregator.Decision unread =
+        StatusAggregator.decide(
+            obs(
+                members,
+                1,
+                3,
+                List.of(),
+                led(true),
+                ChainBackend.btcd,
+                new LeaderNode.Result(synced.node, false, null)),
+            synced,
+            T0.plusSeconds(10));
+    assertThat(cond(unread.status(), "ChainSynced").getReason()).isEqualTo("Synced");
+    assertThat(unread.transitions()).noneMatch(t -> t.condition().getType().equals("ChainSynced"));
+    assertThat(unread.status()).isEqualTo(synced);
+  }
+
+  @ParameterizedTest
+  @MethodSource("chainSituations")
+  void chainSyncedFollowsTheLeadersNode(
+      ChainBackend backend, LeaderNode.Result node, String status, String reason, boolean warning) {
+    var members = List.of(new MemberStatus("c-0", true, "SERVER_ACTIVE", null));
+    LightningClusterStatus previous =
+        StatusAggregator.decide(
+                obs(members, 1, 3, List.of(), led(true), ChainBackend.nochainbackend, null),
+                null,
+                T0)
+            .status();
+    StatusAggregator.Decision d =
+        StatusAggregator.decide(
+            obs(members, 1, 3, List.of(), led(true), backend, node), previous, T0);
+    Condition c = cond(d.status(), "ChainSynced");
+    assertThat(c.getStatus()).isEqualTo(status);
+    assertThat(c.getReason()).isEqualTo(reason);
+    assertThat(d.transitions())
+        .filteredOn(t -> t.condition().getType().equals("ChainSynced"))
+        .allMatch(t -> t.warning() == warning);
+    assertThat(d.status().node).isEqualTo(node == null ? null : node.node());
   }
 
   static Stream<Arguments> situations() {
@@ -116,7 +221,9 @@ class StatusAggregatorTest {
             List.of(),
             "/p",
             "etcd.shared:2379",
-            led(true));
+            led(true),
+            ChainBackend.nochainbackend,
+            null);
     Condition c = cond(StatusAggregator.decide(o, null, T0).status(), "EtcdAvailable");
     assertThat(c.getStatus()).isEqualTo("Unknown");
     assertThat(c.getMessage()).contains("etcd.shared:2379");

@@ -1,0 +1,154 @@
+package dev.operator.lightning.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Pays invoices from one node to another, one after the other, until stopped: the payee issues an
+ * invoice with its own hash, the payer sends it with SendPaymentV2 through its leader Service. Each
+ * payment is recorded with the outcome the payer's stream gave, or as broken when the stream broke
+ * (a failover), to be tracked later on the payer's new leader.
+ */
+public final class PaymentDriver implements AutoCloseable {
+  public static final long AMOUNT_SAT = 1_000;
+  static final Duration SEND_TIMEOUT = Duration.ofSeconds(60);
+
+  /** One payment: its hash, what the payer's stream said, and when. */
+  public static final class Payment {
+    public final String direction;
+    public final String hashHex;
+    public final Instant started;
+    public volatile String outcome; // SUCCEEDED, FAILED, or null while unknown
+    public volatile String failure;
+    public volatile boolean streamBroke;
+
+    /** The payer could not be reached at all: no node saw the payment. */
+    public volatile boolean unreached;
+
+    public volatile Instant ended;
+
+    Payment(String direction, String hashHex, Instant started) {
+      this.direction = direction;
+      this.hashHex = hashHex;
+      this.started = started;
+    }
+  }
+
+  private final String direction;
+  private final Supplier<NodeRest> payer;
+  private final Supplier<NodeRest> payee;
+  private final ConcurrentLinkedQueue<Payment> payments = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Thread thread;
+
+  public PaymentDriver(String direction, Supplier<NodeRest> payer, Supplier<NodeRest> payee) {
+    this.direction = direction;
+    this.payer = payer;
+    this.payee = payee;
+    this.thread = new Thread(this::run, "payments-" + direction);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run() {
+    while (running.get()) {
+      String request;
+      String hash;
+      try {
+        ObjectNode inv = NodeRest.body();
+        inv.put("value", Long.toString(AMOUNT_SAT));
+        inv.put("memo", direction);
+        JsonNode created = payee.get().post("/v1/invoices", inv);
+        request = created.path("payment_request").asText();
+        hash =
+            java.util.HexFormat.of()
+                .formatHex(java.util.Base64.getDecoder().decode(created.path("r_hash").asText()));
+      } catch (IOException | RuntimeException e) {
+        pause(); // the payee is failing over: nothing was paid yet
+        continue;
+      }
+      Payment p = new Payment(direction, hash, Instant.now());
+      payments.add(p);
+      ObjectNode send = NodeRest.body();
+      send.put("payment_request", request);
+      send.put("timeout_seconds", 30);
+      send.put("fee_limit_sat", "100");
+      send.put("no_inflight_updates", true);
+      inFlight.incrementAndGet();
+      try {
+        JsonNode result =
+            payer.get().stream("/v2/router/send", send, PaymentDriver::isFinal, SEND_TIMEOUT);
+        p.outcome = result.path("status").asText();
+        p.failure = result.path("failure_reason").asText(null);
+      } catch (NodeRest.RemoteError e) {
+        // The payer answered with an error instead of a final status: tracked later.
+        p.failure = e.getMessage();
+        p.streamBroke = true;
+      } catch (java.net.ConnectException e) {
+        // The leader Service had no endpoint (a failover under way): nothing was sent.
+        p.failure = e.getMessage();
+        p.unreached = true;
+      } catch (IOException | RuntimeException e) {
+        p.failure = e.getMessage();
+        p.streamBroke = true;
+      } finally {
+        p.ended = Instant.now();
+        inFlight.decrementAndGet();
+      }
+      if (p.outcome == null || !"SUCCEEDED".equals(p.outcome)) {
+        pause();
+      }
+    }
+  }
+
+  static boolean isFinal(JsonNode payment) {
+    String s = payment.path("status").asText();
+    return "SUCCEEDED".equals(s) || "FAILED".equals(s);
+  }
+
+  /** Pacing after a failure, so a node that is failing over is not hammered. */
+  private static void pause() {
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Payments whose request reached the payer's leader. */
+  public List<Payment> sent() {
+    return payments.stream().filter(p -> !p.unreached).toList();
+  }
+
+  public long succeeded() {
+    return payments.stream().filter(p -> "SUCCEEDED".equals(p.outcome)).count();
+  }
+
+  public List<Payment> payments() {
+    return List.copyOf(payments);
+  }
+
+  /** Stops after the payment under way; waits for it. */
+  @Override
+  public void close() {
+    running.set(false);
+    try {
+      thread.join(SEND_TIMEOUT.plusSeconds(10).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

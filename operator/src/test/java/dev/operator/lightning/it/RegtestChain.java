@@ -1,0 +1,279 @@
+package dev.operator.lightning.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.operator.lightning.api.BtcdSpec;
+import dev.operator.lightning.api.ChainBackend;
+import dev.operator.lightning.api.ChainSpec;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.SecretKeyRef;
+import dev.operator.lightning.api.SecretRef;
+import dev.operator.lightning.chain.BtcdProbe;
+import dev.operator.lightning.harness.LocalCluster;
+import dev.operator.lightning.harness.SandboxKubelet;
+import dev.operator.lightning.harness.Tools;
+import dev.operator.lightning.model.CertificateRequest;
+import dev.operator.lightning.pki.CertificateAuthority;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A btcd regtest chain on the local cluster, from manifests/regtest: the btcd pod clusters use as
+ * their chain backend, and a miner pod (a second btcd) that pays its blocks to one address.
+ */
+public final class RegtestChain {
+  public static final String SECRET = "btcd-rpc";
+  public static final String USER = "lnc";
+
+  /**
+   * Blocks for segwit and taproot to activate on btcd's regtest (BIP9 over 144-block windows:
+   * started at 144, locked in at 288, active from 432). Mined before any LND starts, so no wallet
+   * processes them one by one.
+   */
+  public static final int ACTIVATION_BLOCKS = 432;
+
+  /** Blocks after which a coinbase can be spent, plus the one that pays it. */
+  public static final int MATURITY_BLOCKS = 101;
+
+  private final LocalCluster cluster;
+  private final String ns;
+  private final String password = UUID.randomUUID().toString();
+  private final Path certFile;
+  private final String certPem;
+  private String miningAddress;
+
+  private RegtestChain(LocalCluster cluster, String ns) throws IOException {
+    this.cluster = cluster;
+    this.ns = ns;
+    CertificateAuthority ca = CertificateAuthority.generate("regtest btcd");
+    List<String> names =
+        List.of(
+            "btcd",
+            "btcd." + ns + ".svc",
+            "btcd." + ns + ".svc.cluster.local",
+            "btcd-miner." + ns + ".svc",
+            "localhost");
+    CertificateAuthority.Issued issued =
+        ca.issue(new CertificateRequest(SECRET, "btcd", names, List.of("127.0.0.1"), true, false));
+    // btcd serves the whole file as its chain; LND and the probe trust every certificate in it.
+    this.certPem = issued.certificatePem() + ca.certificatePem();
+    this.certFile = Files.createTempFile("btcd-rpc", ".cert");
+    Files.writeString(certFile, certPem);
+    client()
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(SECRET)
+                .withNamespace(ns)
+                .endMetadata()
+                .addToStringData("rpcuser", USER)
+                .addToStringData("rpcpass", password)
+                .addToStringData("rpc.cert", certPem)
+                .addToStringData("rpc.key", issued.keyPem())
+                .addToStringData(
+                    "btcd.conf",
+                    "[Application Options]\nrpcuser=" + USER + "\nrpcpass=" + password + "\n")
+                .build())
+        .create();
+  }
+
+  /** Creates the btcd pod and its Service, and waits until its RPC answers. */
+  public static RegtestChain deploy(LocalCluster cluster, String ns) {
+    try {
+      RegtestChain chain = new RegtestChain(cluster, ns);
+      chain.apply(Files.readString(manifest("btcd.yaml")));
+      chain.awaitRpc(chain.rpcHost());
+      return chain;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** btcd's RPC address as clusters name it: its Service. */
+  public String rpcHost() {
+    return "btcd." + ns + ".svc:18334";
+  }
+
+  public String certificatePem() {
+    return certPem;
+  }
+
+  /** The RPC password, for a node configured by hand (the baseline's lnd.conf). */
+  public String rpcPassword() {
+    return password;
+  }
+
+  /** Points the cluster's chain at this btcd. */
+  public LightningCluster attach(LightningCluster lc) {
+    lc.getSpec().chain = new ChainSpec();
+    lc.getSpec().chain.backend = ChainBackend.btcd;
+    lc.getSpec().chain.btcd = new BtcdSpec();
+    lc.getSpec().chain.btcd.rpcHost = rpcHost();
+    lc.getSpec().chain.btcd.rpcCredentialsSecretRef = new SecretRef(SECRET);
+    lc.getSpec().chain.btcd.rpcCertSecretRef = new SecretKeyRef(SECRET, null);
+    return lc;
+  }
+
+  /**
+   * A regtest P2PKH address nobody holds the key of (a random hash160): where blocks go that only
+   * advance the chain.
+   */
+  public static String burnAddress() {
+    byte[] payload = new byte[21];
+    payload[0] = 0x6f; // testnet and regtest P2PKH
+    byte[] hash = new byte[20];
+    new java.security.SecureRandom().nextBytes(hash);
+    System.arraycopy(hash, 0, payload, 1, 20);
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] check = sha.digest(sha.digest(payload));
+      byte[] full = new byte[25];
+      System.arraycopy(payload, 0, full, 0, 21);
+      System.arraycopy(check, 0, full, 21, 4);
+      return base58(full);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String base58(byte[] data) {
+    String alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    java.math.BigInteger n = new java.math.BigInteger(1, data);
+    StringBuilder b = new StringBuilder();
+    java.math.BigInteger base = java.math.BigInteger.valueOf(58);
+    while (n.signum() > 0) {
+      java.math.BigInteger[] qr = n.divideAndRemainder(base);
+      b.append(alphabet.charAt(qr[1].intValue()));
+      n = qr[0];
+    }
+    for (int i = 0; i < data.length && data[i] == 0; i++) {
+      b.append('1');
+    }
+    return b.reverse().toString();
+  }
+
+  /** The chain's height as btcd reports it. */
+  public long height() {
+    BtcdProbe.Result r = BtcdProbe.probe(rpcHost(), 18334, certPem, USER, password);
+    assertThat(r.ok()).as("btcd RPC: %s", r.message()).isTrue();
+    return r.blockCount();
+  }
+
+  /**
+   * Mines {@code blocks} blocks paying {@code address} and hands them to btcd. btcd on regtest only
+   * syncs from peers on localhost, so the miner is not its peer: btcd's mempool is copied to the
+   * miner before mining, and each block the miner makes is submitted to btcd. A new address means a
+   * new miner pod, which is first given btcd's chain.
+   */
+  public void mine(String address, int blocks) {
+    try {
+      BtcdRpc btcd = new BtcdRpc(rpcHost(), certPem, USER, password);
+      if (!address.equals(miningAddress)) {
+        startMiner(address);
+        BtcdRpc fresh = new BtcdRpc(minerHost(), certPem, USER, password);
+        long tip = btcd.call("getblockcount").asLong();
+        for (long h = 1; h <= tip; h++) {
+          fresh.call(
+              "submitblock",
+              btcd.call("getblock", btcd.call("getblockhash", h).asText(), 0).asText());
+        }
+      }
+      BtcdRpc miner = new BtcdRpc(minerHost(), certPem, USER, password);
+      for (com.fasterxml.jackson.databind.JsonNode txid : btcd.call("getrawmempool")) {
+        String raw = btcd.call("getrawtransaction", txid.asText(), 0).asText();
+        try {
+          miner.call("sendrawtransaction", raw);
+        } catch (IOException e) {
+          if (!e.getMessage().contains("already")) {
+            throw e;
+          }
+        }
+      }
+      SandboxKubelet.ExecResult r =
+          cluster.runInCluster(
+              List.of(
+                  Tools.locate().btcd("btcctl").toString(),
+                  "--regtest",
+                  "--rpcserver=" + minerHost(),
+                  "--rpcuser=" + USER,
+                  "--rpcpass=" + password,
+                  "--rpccert=" + certFile,
+                  "generate",
+                  Integer.toString(blocks)),
+              Duration.ofSeconds(120));
+      assertThat(r.exitCode()).as("btcctl generate %d: %s", blocks, r.output()).isZero();
+      long height = miner.call("getblockcount").asLong();
+      for (long h = btcd.call("getblockcount").asLong() + 1; h <= height; h++) {
+        String hash = miner.call("getblockhash", h).asText();
+        String raw = miner.call("getblock", hash, 0).asText();
+        com.fasterxml.jackson.databind.JsonNode result = btcd.call("submitblock", raw);
+        assertThat(
+                result.isNull() || result.asText().isEmpty() || result.asText().equals("duplicate"))
+            .as("btcd's answer to block %d: %s", h, result)
+            .isTrue();
+      }
+      assertThat(height()).as("btcd's height after mining").isEqualTo(height);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private String minerHost() {
+    return "btcd-miner." + ns + ".svc:18334";
+  }
+
+  private void startMiner(String address) {
+    KubernetesClient client = client();
+    Pod old = client.pods().inNamespace(ns).withName("btcd-miner").get();
+    if (old != null) {
+      client.pods().inNamespace(ns).withName("btcd-miner").withGracePeriod(0).delete();
+      client.services().inNamespace(ns).withName("btcd-miner").delete();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> client.pods().inNamespace(ns).withName("btcd-miner").get() == null);
+    }
+    try {
+      apply(Files.readString(manifest("miner.yaml")).replace("MINING_ADDRESS", address));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    miningAddress = address;
+    awaitRpc(minerHost());
+  }
+
+  private void awaitRpc(String hostPort) {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
+              BtcdProbe.Result r = BtcdProbe.probe(hostPort, 18334, certPem, USER, password);
+              assertThat(r.ok()).as("btcd RPC at %s: %s", hostPort, r.message()).isTrue();
+            });
+  }
+
+  private void apply(String yaml) {
+    for (HasMetadata o : client().load(new java.io.ByteArrayInputStream(yaml.getBytes())).items()) {
+      o.getMetadata().setNamespace(ns);
+      client().resource(o).create();
+    }
+  }
+
+  private KubernetesClient client() {
+    return cluster.client();
+  }
+
+  private static Path manifest(String name) {
+    return Tools.locate().repoRoot().resolve("manifests/regtest").resolve(name);
+  }
+}
