@@ -4,18 +4,18 @@ MVN ?= mvn -B
 CRD := lightningclusters.lightning.operator.dev-v1.yml
 TOOLS_DIR ?= $(HOME)/.cache/lightning-operator/tools
 
-.PHONY: help tools build demo test bench-failover bench-failover-lnd manifests install image run fmt clean
+.PHONY: help tools build demo test bench-failover bench-failover-lnd bench-payments manifests install image run fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-tools: ## Build kube-apiserver, kubectl, kube-controller-manager, etcd, helm, lnd and lncli from source (cached)
+tools: ## Build kube-apiserver, kubectl, kube-controller-manager, etcd, helm, lnd, lncli, btcd and btcctl from source (cached)
 	scripts/tools.sh all
 
 build: ## Compile, format and package (no tests)
 	$(MVN) -q -DskipTests install
 
-demo: tools ## Real kube-apiserver, etcd, operator and lnd: apply the demo cluster, watch the election, kill the leader, see the failover
+demo: tools ## Real kube-apiserver, etcd, btcd, operator and lnd: two clusters with a channel, a payment, the leader killed, the failover and the next payment
 	$(MVN) -q -DskipTests install
 	$(MVN) -q -pl operator test -Dtest=DemoRun -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=true \
 	  -Dsurefire.useFile=false
@@ -32,6 +32,11 @@ bench-failover-lnd: tools ## Print real-lnd handover times on the local cluster 
 	$(MVN) -q -DskipTests install
 	$(MVN) -pl operator test -Dtest=RealLndFailoverBench -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dbench.rounds=$${BENCH_ROUNDS:-10}
+
+bench-payments: tools ## Print payments per second (cluster vs single bbolt node) and the payment outage of 10 kills and 10 deletions (~14 min, root)
+	$(MVN) -q -DskipTests install
+	$(MVN) -pl operator test -Dtest=PaymentsBench -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dbench.rounds=$${BENCH_ROUNDS:-10} -Dbench.window=$${BENCH_WINDOW:-30}
 
 HELM = $(TOOLS_DIR)/helm/$(shell sed -n 's/^HELM_VERSION=//p' scripts/versions.env)/helm
 

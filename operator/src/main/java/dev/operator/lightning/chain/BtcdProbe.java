@@ -2,20 +2,14 @@ package dev.operator.lightning.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayInputStream;
+import dev.operator.lightning.pki.TrustedCertificates;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -124,23 +118,9 @@ public final class BtcdProbe {
   }
 
   private static OkHttpClient client(String certPem) throws GeneralSecurityException, IOException {
-    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-    ks.load(null, null);
-    int i = 0;
-    for (Certificate c :
-        CertificateFactory.getInstance("X.509")
-            .generateCertificates(
-                new ByteArrayInputStream(certPem.getBytes(StandardCharsets.UTF_8)))) {
-      ks.setCertificateEntry("btcd-" + i++, c);
-    }
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    X509TrustManager tm = (X509TrustManager) tmf.getTrustManagers()[0];
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, new javax.net.ssl.TrustManager[] {tm}, null);
+    TrustedCertificates.Trust trust = TrustedCertificates.of(certPem);
     return new OkHttpClient.Builder()
-        .sslSocketFactory(ctx.getSocketFactory(), tm)
+        .sslSocketFactory(trust.socketFactory(), trust.trustManager())
         .connectTimeout(TIMEOUT)
         .readTimeout(TIMEOUT)
         .callTimeout(TIMEOUT.multipliedBy(2))

@@ -4,19 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.operator.lightning.pki.TrustedCertificates;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -38,18 +35,10 @@ public final class LndRestClient {
 
   public LndRestClient(X509Certificate trustedCa) {
     try {
-      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-      ks.load(null, null);
-      ks.setCertificateEntry("cluster-ca", trustedCa);
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ks);
-      X509TrustManager tm = (X509TrustManager) tmf.getTrustManagers()[0];
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, new javax.net.ssl.TrustManager[] {tm}, null);
+      TrustedCertificates.Trust trust = TrustedCertificates.of(java.util.List.of(trustedCa));
       http =
           new OkHttpClient.Builder()
-              .sslSocketFactory(ctx.getSocketFactory(), tm)
+              .sslSocketFactory(trust.socketFactory(), trust.trustManager())
               .connectTimeout(CONNECT_TIMEOUT)
               .readTimeout(READ_TIMEOUT)
               .callTimeout(READ_TIMEOUT.plus(CONNECT_TIMEOUT))

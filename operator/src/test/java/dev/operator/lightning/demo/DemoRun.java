@@ -2,128 +2,180 @@ package dev.operator.lightning.demo;
 
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
-import dev.operator.lightning.it.DemoCluster;
-import dev.operator.lightning.it.Lncli;
+import dev.operator.lightning.it.NodeRest;
+import dev.operator.lightning.it.PaymentDriver;
+import dev.operator.lightning.it.PaymentNetwork;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.Comparator;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code make demo}: the local cluster (a real kube-apiserver and kube-controller-manager, the pod
- * network, and a kubelet that runs pods as the real etcd and lnd), and the operator. Applies
- * manifests/examples/demo.yaml, shows the cluster and its events live while the managed etcd forms,
- * a leader is elected and its wallet created, asks the leader Service for the node's identity with
- * lncli, kills the leader hard, shows the failover with its measured time and the same identity
- * behind the Service, and stops everything it started (also on Ctrl-C).
+ * network, and a kubelet that runs pods as the real etcd, lnd and btcd), and the operator. A btcd
+ * regtest chain, two LightningClusters (alice with 3 members, bob with 1) and a channel between
+ * them; alice pays bob through its leader Service, alice's leader is killed with kill -9 while
+ * payments keep being sent, and the demo shows the failover, the measured payment outage, the first
+ * payment after it and the same node identity. It stops everything it started (also on Ctrl-C).
  */
 class DemoRun {
   private static final String NS = "demo";
 
   @Test
-  void demo() {
+  void demo() throws Exception {
     say("starting the local cluster (kube-apiserver, kube-controller-manager, pod network,");
     say("kubelet) and the operator");
-    DemoCluster demo = DemoCluster.start(NS);
-    // Ctrl-C: stop etcd, lnd and the control plane too, and remove the pod network.
-    Thread cleanup = new Thread(demo::close, "demo-cleanup");
+    Instant started = Instant.now();
+    PaymentNetwork n = PaymentNetwork.start(NS, 3, 1, DemoRun::say);
+    // Ctrl-C: stop etcd, lnd, btcd and the control plane too, and remove the pod network.
+    Thread cleanup = new Thread(n::close, "demo-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
     try {
-      KubernetesClient k8s = demo.client();
-      say("kubectl apply -n demo -f manifests/examples/demo.yaml");
-      Instant applied = Instant.now();
-      demo.apply();
-      Set<String> seen = new HashSet<>();
-      String leader = watchUntil(k8s, seen, Duration.ofMinutes(3), null);
+      KubernetesClient k8s = n.net.client();
       say(
           String.format(
-              "leader %s is active and the only endpoint of Service demo, %d ms after apply",
-              leader, Duration.between(applied, Instant.now()).toMillis()));
-      String identity = Lncli.identityThroughLeaderService(demo.cluster, NS, "demo");
-      say("lncli --rpcserver=demo.demo.svc:10009 getinfo -> identity_pubkey " + identity);
+              "ready %d s after start", Duration.between(started, Instant.now()).toSeconds()));
+      System.out.println(table(k8s));
 
-      Instant kill = Instant.now();
-      say("kill -9 of the leader's lnd (" + leader + ")");
-      demo.cluster.kubelet().killContainer(leader);
-      String next = watchUntil(k8s, seen, Duration.ofMinutes(2), leader);
+      Instant t = Instant.now();
+      JsonNode paid = payOnce(n);
       say(
           String.format(
-              "failover: %s -> %s, active and routed %d ms after the kill (lease TTL 30 s)",
-              leader, next, Duration.between(kill, Instant.now()).toMillis()));
-      String after = Lncli.identityThroughLeaderService(demo.cluster, NS, "demo");
+              "alice pays bob %d sat through Service alice: %s in %d ms",
+              PaymentDriver.AMOUNT_SAT,
+              paid.path("status").asText(),
+              Duration.between(t, Instant.now()).toMillis()));
+
+      String leader = n.net.status(PaymentNetwork.ALICE).leader.pod;
+      String identity = n.info(PaymentNetwork.ALICE).path("identity_pubkey").asText();
+      try (PaymentDriver driver = new PaymentDriver("alice->bob", n::alice, n::bob)) {
+        long before = driver.succeeded();
+        await().atMost(Duration.ofSeconds(60)).until(() -> driver.succeeded() > before);
+        say(
+            "alice keeps paying bob, one payment after the other; kill -9 of alice's leader "
+                + leader);
+        Instant kill = Instant.now();
+        n.net.cluster.kubelet().killContainer(leader);
+        String next = n.net.awaitLeader(PaymentNetwork.ALICE, leader, Duration.ofSeconds(120));
+        long failover = Duration.between(kill, Instant.now()).toMillis();
+        PaymentDriver.Payment[] first = new PaymentDriver.Payment[1];
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .until(
+                () -> {
+                  first[0] =
+                      driver.payments().stream()
+                          .filter(p -> "SUCCEEDED".equals(p.outcome) && p.started.isAfter(kill))
+                          .min(Comparator.comparing(p -> p.ended))
+                          .orElse(null);
+                  return first[0] != null;
+                });
+        say(
+            String.format(
+                "failover: %s -> %s, active and routed %d ms after the kill (lease TTL 30 s)",
+                leader, next, failover));
+        say(
+            String.format(
+                "first payment after the kill succeeded %d ms after it (payment %s...)",
+                Duration.between(kill, first[0].ended).toMillis(),
+                first[0].hashHex.substring(0, 16)));
+      }
+      String after = n.info(PaymentNetwork.ALICE).path("identity_pubkey").asText();
       say(
-          "lncli getinfo through the same Service -> identity_pubkey "
+          "identity behind Service alice: "
               + after
               + (after.equals(identity) ? " (the same node)" : " (DIFFERENT: state not shared!)"));
-      print(k8s);
+      JsonNode channel = n.channel(PaymentNetwork.ALICE);
+      say(
+          String.format(
+              "channel %s: active %s, alice %d sat, bob %d sat",
+              n.channelPoint,
+              channel.path("active").asBoolean(),
+              channel.path("local_balance").asLong(),
+              channel.path("remote_balance").asLong()));
+      printEvents(k8s);
+      awaitStatusShowsTheChannel(n);
+      System.out.println(table(k8s));
       say("stopping everything the demo started");
-      k8s.resources(LightningCluster.class).inNamespace(NS).withName("demo").delete();
     } finally {
       Runtime.getRuntime().removeShutdownHook(cleanup);
-      demo.close();
+      n.close();
     }
   }
 
-  /** Prints the table and new events until a leader other than {@code not} is routed and ready. */
-  private static String watchUntil(
-      KubernetesClient k8s, Set<String> seen, Duration max, String not) {
-    String[] routed = new String[1];
-    String[] last = new String[1];
+  /** The operator reads the leader's node every pass (at most 10 s apart): wait for that read. */
+  private static void awaitStatusShowsTheChannel(PaymentNetwork n) {
     await()
-        .atMost(max)
-        .pollInterval(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
         .until(
             () -> {
-              for (Event e : k8s.v1().events().inNamespace(NS).list().getItems()) {
-                if (seen.add(e.getMetadata().getName())) {
-                  System.out.printf(
-                      "  event %-8s %-18s %s%n", e.getType(), e.getReason(), e.getMessage());
-                }
-              }
-              String table = table(k8s);
-              if (!table.equals(last[0])) {
-                System.out.println(table);
-                last[0] = table;
-              }
-              EndpointSlice s =
-                  k8s.discovery()
-                      .v1()
-                      .endpointSlices()
-                      .inNamespace(NS)
-                      .withName("demo-leader")
-                      .get();
-              if (s == null
-                  || s.getEndpoints() == null
-                  || s.getEndpoints().isEmpty()
-                  || !Boolean.TRUE.equals(s.getEndpoints().get(0).getConditions().getReady())) {
-                return false;
-              }
-              routed[0] = s.getEndpoints().get(0).getTargetRef().getName();
-              return !routed[0].equals(not);
+              LightningClusterStatus s = n.net.status(PaymentNetwork.ALICE);
+              return s != null
+                  && s.node != null
+                  && Boolean.TRUE.equals(s.node.syncedToChain)
+                  && Integer.valueOf(1).equals(s.node.activeChannels);
             });
-    return routed[0];
   }
 
-  private static void print(KubernetesClient k8s) {
-    System.out.println(table(k8s));
+  private static JsonNode payOnce(PaymentNetwork n) throws Exception {
+    ObjectNode inv = NodeRest.body();
+    inv.put("value", Long.toString(PaymentDriver.AMOUNT_SAT));
+    String request = n.bob().post("/v1/invoices", inv).path("payment_request").asText();
+    ObjectNode send = NodeRest.body();
+    send.put("payment_request", request);
+    send.put("timeout_seconds", 30);
+    send.put("fee_limit_sat", "100");
+    send.put("no_inflight_updates", true);
+    return n.alice().stream(
+        "/v2/router/send",
+        send,
+        p -> p.path("status").asText().matches("SUCCEEDED|FAILED"),
+        Duration.ofSeconds(60));
+  }
+
+  private static void printEvents(KubernetesClient k8s) {
+    k8s.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> PaymentNetwork.ALICE.equals(e.getInvolvedObject().getName()))
+        .filter(
+            e -> e.getReason().matches("Failover|LeaseRevoked|LeaderServing|ChannelBackupUpdated"))
+        .sorted(
+            Comparator.comparing(
+                Event::getLastTimestamp, Comparator.nullsFirst(Comparator.naturalOrder())))
+        .forEach(
+            e ->
+                System.out.printf(
+                    "  event %-8s %-20s %s%n", e.getType(), e.getReason(), e.getMessage()));
   }
 
   /** What `kubectl get lnc` shows. */
   private static String table(KubernetesClient k8s) {
-    LightningCluster c =
-        k8s.resources(LightningCluster.class).inNamespace(NS).withName("demo").get();
-    LightningClusterStatus s = c == null ? null : c.getStatus();
-    return String.format(
-        "  NAME   LEADER   READY   PHASE%n  demo   %-8s %-7s %s",
-        s == null || s.leader == null ? "" : s.leader.pod,
-        s == null ? "" : s.ready,
-        s == null ? "" : s.phase);
+    StringBuilder b =
+        new StringBuilder(
+            String.format(
+                "  %-7s %-9s %-6s %-9s %-7s %s%n",
+                "NAME", "LEADER", "READY", "PHASE", "SYNCED", "CHANNELS"));
+    for (String name : new String[] {PaymentNetwork.ALICE, PaymentNetwork.BOB}) {
+      LightningCluster c =
+          k8s.resources(LightningCluster.class).inNamespace(NS).withName(name).get();
+      LightningClusterStatus s = c == null ? null : c.getStatus();
+      b.append(
+          String.format(
+              "  %-7s %-9s %-6s %-9s %-7s %s%n",
+              name,
+              s == null || s.leader == null ? "" : s.leader.pod,
+              s == null ? "" : s.ready,
+              s == null ? "" : s.phase,
+              s == null || s.node == null ? "" : s.node.syncedToChain,
+              s == null || s.node == null ? "" : s.node.activeChannels));
+    }
+    return b.toString();
   }
 
   private static void say(String what) {

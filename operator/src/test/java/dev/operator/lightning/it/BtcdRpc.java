@@ -4,17 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayInputStream;
+import dev.operator.lightning.pki.TrustedCertificates;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -36,24 +30,10 @@ final class BtcdRpc {
             + Base64.getEncoder()
                 .encodeToString((user + ":" + pass).getBytes(StandardCharsets.UTF_8));
     try {
-      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-      ks.load(null, null);
-      int i = 0;
-      for (Certificate c :
-          CertificateFactory.getInstance("X.509")
-              .generateCertificates(
-                  new ByteArrayInputStream(certPem.getBytes(StandardCharsets.UTF_8)))) {
-        ks.setCertificateEntry("c" + i++, c);
-      }
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ks);
-      X509TrustManager tm = (X509TrustManager) tmf.getTrustManagers()[0];
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, new javax.net.ssl.TrustManager[] {tm}, null);
+      TrustedCertificates.Trust trust = TrustedCertificates.of(certPem);
       this.http =
           new OkHttpClient.Builder()
-              .sslSocketFactory(ctx.getSocketFactory(), tm)
+              .sslSocketFactory(trust.socketFactory(), trust.trustManager())
               .connectTimeout(Duration.ofSeconds(2))
               .readTimeout(Duration.ofSeconds(60))
               .build();

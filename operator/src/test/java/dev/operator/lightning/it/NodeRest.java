@@ -3,23 +3,17 @@ package dev.operator.lightning.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.operator.lightning.pki.TrustedCertificates;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.function.Predicate;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -59,23 +53,11 @@ public final class NodeRest {
   /** A node at {@code host}:8080 whose certificate chains to {@code caPem}. */
   public static NodeRest of(String host, byte[] mac, byte[] ca) {
     try {
-      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-      ks.load(null, null);
-      int i = 0;
-      for (Certificate c :
-          CertificateFactory.getInstance("X.509")
-              .generateCertificates(new ByteArrayInputStream(ca))) {
-        ks.setCertificateEntry("ca-" + i++, c);
-      }
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ks);
-      X509TrustManager tm = (X509TrustManager) tmf.getTrustManagers()[0];
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, new javax.net.ssl.TrustManager[] {tm}, null);
+      TrustedCertificates.Trust trust =
+          TrustedCertificates.of(new String(ca, StandardCharsets.UTF_8));
       OkHttpClient http =
           new OkHttpClient.Builder()
-              .sslSocketFactory(ctx.getSocketFactory(), tm)
+              .sslSocketFactory(trust.socketFactory(), trust.trustManager())
               .connectTimeout(Duration.ofSeconds(2))
               .readTimeout(Duration.ofSeconds(60))
               .retryOnConnectionFailure(false)
