@@ -141,9 +141,6 @@ public final class ClusterReconciliation {
 
     ReferenceResolver.Result refs = references.resolve(spec);
     problems.addAll(refs.problems());
-    // Members are given a chain backend only once the operator reached it with their settings.
-    List<Problem> chain = refs.ok() ? chainProblems(spec, refs) : List.of();
-    problems.addAll(chain);
 
     // Routing comes first: the time from an election change to the EndpointSlice write is how
     // long clients may still reach a deposed leader. The election is read before the pods, and
@@ -164,6 +161,10 @@ public final class ClusterReconciliation {
     // after routing, which must not wait for a parse of up to 64 KiB.)
     List<Problem> lndSettings = lndSettingsProblems(spec);
     problems.addAll(lndSettings);
+    // Members are given a chain backend only once the operator reached it with their settings
+    // (after routing: an unreachable btcd costs this probe its timeouts).
+    List<Problem> chain = refs.ok() ? chainProblems(spec, refs) : List.of();
+    problems.addAll(chain);
 
     String leaderPod =
         leadership != null && leadership.leader() != null ? leadership.leader().pod : null;
