@@ -125,7 +125,9 @@ final class WalletSetup {
           restore ? RESTORE_RECOVERY_WINDOW : 0,
           rootKey,
           channelBackup);
-      boolean written = writeAdminCredentials(cluster, n, rootKey, caPem, problems);
+      boolean written =
+          writeAdminCredentials(cluster, n, rootKey, caPem, problems)
+              & writeReadOnlyMacaroon(cluster, n, rootKey, problems);
       events.normal(
           cluster,
           "WalletCreated",
@@ -159,15 +161,17 @@ final class WalletSetup {
   }
 
   /**
-   * Mints the admin macaroon again when {@code <name>-admin} is missing: its creation may have
-   * failed after the wallet was created, or someone deleted it.
+   * Mints the admin or read-only macaroon again when {@code <name>-admin} or {@code
+   * <name>-readonly} is missing: its creation may have failed after the wallet was created, someone
+   * deleted it, or the wallet predates the read-only one.
    */
   private void restoreAdminCredentials(
       LightningCluster cluster, EffectiveSpec spec, String caPem, List<Problem> problems) {
     Names n = spec.names();
     try {
-      if (secret(n.namespace(), n.adminCredentialsSecret()) != null
-          && secret(n.namespace(), n.readOnlyMacaroonSecret()) != null) {
+      boolean admin = secret(n.namespace(), n.adminCredentialsSecret()) == null;
+      boolean readOnly = secret(n.namespace(), n.readOnlyMacaroonSecret()) == null;
+      if (!admin && !readOnly) {
         return;
       }
       byte[] rootKey = rootKey(n, false);
@@ -176,15 +180,22 @@ final class WalletSetup {
         // are not the operator's to mint.
         return;
       }
-      if (writeAdminCredentials(cluster, n, rootKey, caPem, problems)) {
+      // Only what is missing: a client holding the admin macaroon keeps it.
+      if (admin && writeAdminCredentials(cluster, n, rootKey, caPem, problems)) {
         events.normal(
             cluster,
             "AdminCredentialsRestored",
             "Secret "
                 + n.adminCredentialsSecret()
-                + " or "
+                + " was missing; minted the admin macaroon again from the kept root key");
+      }
+      if (readOnly && writeReadOnlyMacaroon(cluster, n, rootKey, problems)) {
+        events.normal(
+            cluster,
+            "ReadOnlyMacaroonRestored",
+            "Secret "
                 + n.readOnlyMacaroonSecret()
-                + " was missing; minted the macaroons again from the kept root key");
+                + " was missing; minted the read-only macaroon again from the kept root key");
       }
     } catch (Exception e) {
       problems.add(
@@ -230,7 +241,17 @@ final class WalletSetup {
       problems.add(o.problem());
       return false;
     }
-    // The operator's own status reads carry this one, never the admin macaroon.
+    return true;
+  }
+
+  /**
+   * Writes {@code <name>-readonly}, which the operator's own reads of the leader carry (never the
+   * admin macaroon); false (with a problem) if the API server refused it.
+   */
+  private boolean writeReadOnlyMacaroon(
+      LightningCluster cluster, Names n, byte[] rootKey, List<Problem> problems) {
+    byte[] nonce = new byte[16];
+    RANDOM.nextBytes(nonce);
     byte[] readOnly =
         Macaroons.mint(rootKey, Macaroons.DEFAULT_ROOT_KEY_ID, Macaroons.READ_ONLY, nonce);
     ObjectApplier.Outcome ro =
