@@ -62,14 +62,21 @@ final class ReferenceResolver {
     if (backup != null) {
       values(ns, backup.name, "spec.wallet.channelBackupSecretRef", problems, backup.key);
     }
+    // bitcoind and btcd take their RPC credentials from a Secret of the same shape.
     String rpcUser = null;
     String rpcPass = null;
-    if (spec.chain().backend == ChainBackend.bitcoind) {
+    String credentials =
+        switch (spec.chain().backend) {
+          case bitcoind -> spec.chain().bitcoind.rpcCredentialsSecretRef.name;
+          case btcd -> spec.chain().btcd.rpcCredentialsSecretRef.name;
+          default -> null;
+        };
+    if (credentials != null) {
       Map<String, String> v =
           values(
               ns,
-              spec.chain().bitcoind.rpcCredentialsSecretRef.name,
-              "spec.chain.bitcoind.rpcCredentialsSecretRef",
+              credentials,
+              "spec.chain." + spec.chain().backend + ".rpcCredentialsSecretRef",
               problems,
               BitcoindSpec.RPC_USER_KEY,
               BitcoindSpec.RPC_PASS_KEY);
@@ -79,16 +86,6 @@ final class ReferenceResolver {
     String rpcCert = null;
     if (spec.chain().backend == ChainBackend.btcd) {
       BtcdSpec btcd = spec.chain().btcd;
-      Map<String, String> v =
-          values(
-              ns,
-              btcd.rpcCredentialsSecretRef.name,
-              "spec.chain.btcd.rpcCredentialsSecretRef",
-              problems,
-              BitcoindSpec.RPC_USER_KEY,
-              BitcoindSpec.RPC_PASS_KEY);
-      rpcUser = v.get(BitcoindSpec.RPC_USER_KEY);
-      rpcPass = v.get(BitcoindSpec.RPC_PASS_KEY);
       String certKey =
           btcd.rpcCertSecretRef.key != null && !btcd.rpcCertSecretRef.key.isEmpty()
               ? btcd.rpcCertSecretRef.key
