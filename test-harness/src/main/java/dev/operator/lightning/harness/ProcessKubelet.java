@@ -389,8 +389,12 @@ public final class ProcessKubelet implements AutoCloseable {
     }
     cs.setReady(m.ready);
     cs.setRestartCount(m.restarts);
+    // The UID is a precondition: a pod recreated under the same name keeps its own status.
     Pod patch =
         new PodBuilder()
+            .withNewMetadata()
+            .withUid(m.uid)
+            .endMetadata()
             .withNewStatus()
             .withPhase("Running")
             .withPodIP(m.ip)

@@ -675,8 +675,14 @@ public final class SandboxKubelet implements AutoCloseable {
             .withLastState(r.restarts > 0 ? r.lastState : null)
             .build();
     String ip = r.net == null ? null : r.net.ip();
+    // The UID in the patch is a precondition, as in the kubelet's own status patches: a pod of
+    // the same name created since (a StatefulSet's) must not get the old pod's status, or a
+    // stale "Failed" makes its controller replace a healthy pod.
     Pod patch =
         new PodBuilder()
+            .withNewMetadata()
+            .withUid(r.uid)
+            .endMetadata()
             .withNewStatus()
             .withPhase(phase)
             .withPodIP(ip)
