@@ -94,13 +94,18 @@ build_helm() {
     -o "$bin" helm.sh/helm/v3/cmd/helm)
 }
 
+# The database backends the operator drives: etcd (data and election) and Postgres (data, with
+# etcd for the election). The official release images carry both; a plain `make install` neither.
+LND_BUILD_TAGS="kvdb_etcd kvdb_postgres"
+
 build_lnd() {
   local dir="$TOOLS_DIR/lnd/$LND_VERSION"
   if [[ -x "$dir/lnd" && -x "$dir/lncli" && -s "$dir/options.tsv" ]] \
-    && grep -q '^# tags: release$' "$dir/options.tsv"; then
+    && grep -q '^# tags: release$' "$dir/options.tsv" \
+    && [[ "$(cat "$dir/build-tags" 2>/dev/null)" == "$LND_BUILD_TAGS" ]]; then
     log "lnd v$LND_VERSION cached"; return
   fi
-  log "building lnd and lncli v$LND_VERSION with -tags kvdb_etcd (cold: several minutes)"
+  log "building lnd and lncli v$LND_VERSION with -tags \"$LND_BUILD_TAGS\" (cold: several minutes)"
   local src
   src="$(cd "$WORK_DIR" && go mod download -json "github.com/lightningnetwork/lnd@v$LND_VERSION" \
     | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')"
@@ -108,8 +113,10 @@ build_lnd() {
   local copy="$WORK_DIR/lnd-$LND_VERSION"
   rm -rf "$copy" && cp -r "$src" "$copy" && chmod -R u+w "$copy"
   mkdir -p "$dir"
-  (cd "$copy" && go build -p 2 -trimpath -tags kvdb_etcd -ldflags "-s -w" -o "$dir/" \
+  rm -f "$dir/build-tags"
+  (cd "$copy" && go build -p 2 -trimpath -tags "$LND_BUILD_TAGS" -ldflags "-s -w" -o "$dir/" \
     ./cmd/lnd ./cmd/lncli)
+  echo "$LND_BUILD_TAGS" >"$dir/build-tags"
   # scripts/lnd-options lists every option lnd's parser accepts. It is built inside lnd's module
   # with lnd's release tags (make/release_flags.mk), the build of the official images, so the
   # list holds every option users' lnd may know; the operator checks user settings against it,
