@@ -30,6 +30,13 @@ import java.util.Map;
             + " oldSelf.election.keyPrefix : '')",
     message = "election.keyPrefix is immutable: running members campaign under the old prefix")
 @ValidationRule(
+    value =
+        "(has(self.database) ? self.database.backend : 'etcd') == (has(oldSelf.database) ?"
+            + " oldSelf.database.backend : 'etcd')",
+    message =
+        "database.backend is immutable: LND's wallet and channels stay in the database they were"
+            + " created in; create a new cluster instead")
+@ValidationRule(
     value = "self.chain.backend != 'nochainbackend' || self.network in ['regtest', 'simnet']",
     message = "chain.backend nochainbackend is for tests and only allowed on regtest or simnet")
 public class LightningClusterSpec {
@@ -46,9 +53,9 @@ public class LightningClusterSpec {
   @Size(min = 1)
   @Default(DEFAULT_IMAGE)
   @JsonPropertyDescription(
-      "LND container image. It must be built with the kvdb_etcd tag (the official"
-          + " lightninglabs/lnd release images are) and contain sh, wget and jq for the"
-          + " readiness probe.")
+      "LND container image. It must be built with the kvdb_etcd tag, and kvdb_postgres for"
+          + " database.backend postgres (the official lightninglabs/lnd release images carry"
+          + " both), and contain sh, wget and jq for the readiness probe.")
   public String image = DEFAULT_IMAGE;
 
   @Required
@@ -65,9 +72,14 @@ public class LightningClusterSpec {
 
   @Required
   @JsonPropertyDescription(
-      "The etcd cluster holding LND's state and its leader election: exactly one of managed or"
-          + " external.")
+      "The etcd cluster holding LND's leader election and, unless database.backend is"
+          + " postgres, its state: exactly one of managed or external.")
   public EtcdSpec etcd;
+
+  @JsonPropertyDescription(
+      "Where LND keeps its data: etcd (default, with the election) or PostgreSQL (with etcd for"
+          + " the election only). Immutable.")
+  public DatabaseSpec database;
 
   @JsonPropertyDescription("Leader election settings.")
   public ElectionSpec election;

@@ -49,6 +49,9 @@ public class LightningClusterStatus {
   @JsonPropertyDescription("The etcd client endpoint the members use.")
   public String etcdEndpoint;
 
+  @JsonPropertyDescription("Where LND keeps its data: the backend and its endpoint.")
+  public DatabaseStatus database;
+
   @JsonPropertyDescription(
       "The active leader's node: identity, sync state, block height, peers and channels.")
   public NodeStatus node;
@@ -72,6 +75,7 @@ public class LightningClusterStatus {
         && Objects.equals(ready, other.ready)
         && Objects.equals(electionPrefix, other.electionPrefix)
         && Objects.equals(etcdEndpoint, other.etcdEndpoint)
+        && Objects.equals(database, other.database)
         && Objects.equals(node, other.node)
         && Objects.equals(channelBackup, other.channelBackup);
   }

@@ -35,13 +35,18 @@ public class ManagedEtcdSpec {
   @JsonPropertyDescription("Persistent storage of each etcd member.")
   public StorageSpec storage;
 
+  public static final int DEFAULT_QUOTA_GIB = 4;
+
+  /** Leases and a few election keys take kilobytes; the smallest quota is ample. */
+  public static final int ELECTION_ONLY_QUOTA_GIB = 1;
+
   @Min(1)
   @Max(8)
-  @Default("4")
   @JsonPropertyDescription(
       "etcd backend quota in GiB (--quota-backend-bytes). At the quota etcd turns read-only"
-          + " (NOSPACE). 1 to 8, default 4; keep it below the volume size.")
-  public Integer backendQuotaGiB = 4;
+          + " (NOSPACE). 1 to 8; default 4, or 1 when database.backend is postgres (etcd then"
+          + " holds only the election). Keep it below the volume size.")
+  public Integer backendQuotaGiB;
 
   @SchemaFrom(type = ComputeResourcesSchema.class)
   @JsonPropertyDescription("Compute resources of each etcd member.")

@@ -1,12 +1,16 @@
 package dev.operator.lightning.model;
 
 import dev.operator.lightning.api.ChainSpec;
+import dev.operator.lightning.api.DatabaseBackend;
+import dev.operator.lightning.api.DatabaseSpec;
 import dev.operator.lightning.api.ElectionSpec;
 import dev.operator.lightning.api.ExternalEtcdSpec;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterSpec;
 import dev.operator.lightning.api.ManagedEtcdSpec;
 import dev.operator.lightning.api.Network;
+import dev.operator.lightning.api.PostgresSpec;
+import dev.operator.lightning.api.SecretKeyRef;
 import dev.operator.lightning.api.ServiceType;
 import dev.operator.lightning.api.StorageSpec;
 import dev.operator.lightning.api.WalletSpec;
@@ -44,7 +48,8 @@ public record EffectiveSpec(
     String walletSeedSecretRef,
     dev.operator.lightning.api.SecretKeyRef walletChannelBackup,
     ServiceType serviceType,
-    Map<String, String> serviceAnnotations) {
+    Map<String, String> serviceAnnotations,
+    Postgres postgres) {
 
   public static final int ETCD_CLIENT_PORT = 2379;
 
@@ -57,20 +62,38 @@ public record EffectiveSpec(
       int backendQuotaGiB,
       ResourceRequirements resources) {}
 
+  /**
+   * LND's data in PostgreSQL, defaults applied (null when the data stays in etcd).
+   *
+   * @param timeoutSeconds 0: no timeout
+   */
+  public record Postgres(
+      SecretKeyRef dsn,
+      SecretKeyRef ca,
+      int maxConnections,
+      int timeoutSeconds,
+      boolean nativeSql) {}
+
   public static EffectiveSpec of(LightningCluster cluster) {
     LightningClusterSpec s = cluster.getSpec();
     Names names = new Names(cluster.getMetadata().getName(), cluster.getMetadata().getNamespace());
+    Postgres postgres = postgres(s.database);
     ManagedEtcd managed = null;
     if (s.etcd != null && s.etcd.managed != null) {
       ManagedEtcdSpec m = s.etcd.managed;
       StorageSpec st = m.storage != null ? m.storage : new StorageSpec();
+      boolean electionOnly = postgres != null;
       managed =
           new ManagedEtcd(
               or(m.replicas, 3),
               or(m.image, ManagedEtcdSpec.DEFAULT_IMAGE),
-              or(st.size, "10Gi"),
+              or(st.size, electionOnly ? StorageSpec.ELECTION_ONLY_SIZE : StorageSpec.DEFAULT_SIZE),
               st.storageClassName,
-              or(m.backendQuotaGiB, 4),
+              or(
+                  m.backendQuotaGiB,
+                  electionOnly
+                      ? ManagedEtcdSpec.ELECTION_ONLY_QUOTA_GIB
+                      : ManagedEtcdSpec.DEFAULT_QUOTA_GIB),
               m.resources);
     }
     ElectionSpec election = s.election != null ? s.election : new ElectionSpec();
@@ -104,7 +127,46 @@ public record EffectiveSpec(
                 or(wallet.channelBackupSecretRef.key, WalletSpec.CHANNEL_BACKUP_KEY))
             : null,
         s.service != null && s.service.type != null ? s.service.type : ServiceType.ClusterIP,
-        s.service != null ? s.service.annotations : null);
+        s.service != null ? s.service.annotations : null,
+        postgres);
+  }
+
+  private static Postgres postgres(DatabaseSpec database) {
+    if (database == null
+        || database.backend != DatabaseBackend.postgres
+        || database.postgres == null) {
+      return null;
+    }
+    PostgresSpec p = database.postgres;
+    SecretKeyRef dsn =
+        new SecretKeyRef(
+            p.dsnSecretRef.name,
+            p.dsnSecretRef.key == null || p.dsnSecretRef.key.isEmpty()
+                ? PostgresSpec.DEFAULT_DSN_KEY
+                : p.dsnSecretRef.key);
+    SecretKeyRef ca =
+        p.caSecretRef == null
+            ? null
+            : new SecretKeyRef(
+                p.caSecretRef.name,
+                p.caSecretRef.key == null || p.caSecretRef.key.isEmpty()
+                    ? PostgresSpec.DEFAULT_CA_KEY
+                    : p.caSecretRef.key);
+    return new Postgres(
+        dsn,
+        ca,
+        or(p.maxConnections, PostgresSpec.DEFAULT_MAX_CONNECTIONS),
+        or(p.timeoutSeconds, 0),
+        Boolean.TRUE.equals(p.nativeSql));
+  }
+
+  /** Whether LND keeps its data in PostgreSQL, and etcd holds only the election. */
+  public boolean isPostgres() {
+    return postgres != null;
+  }
+
+  public DatabaseBackend databaseBackend() {
+    return isPostgres() ? DatabaseBackend.postgres : DatabaseBackend.etcd;
   }
 
   /** Unique per namespace and name, so clusters sharing one etcd never campaign together. */

@@ -7,8 +7,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Renders lnd.conf. It may carry credentials (bitcoind RPC, etcd user), so it is stored in a Secret
- * and read by LND as a file, never passed as arguments.
+ * Renders lnd.conf. It may carry credentials (chain RPC, etcd user, the PostgreSQL connection
+ * string), so it is stored in a Secret and read by LND as a file, never passed as arguments.
  */
 public final class LndConfig {
   private LndConfig() {}
@@ -24,8 +24,41 @@ public final class LndConfig {
       String chainRpcCertPem,
       String etcdUser,
       String etcdPass,
-      boolean externalEtcdClientCertificate) {
+      boolean externalEtcdClientCertificate,
+      String postgresDsn) {
     public static final Credentials NONE = new Credentials(null, null, null, null, null, false);
+
+    /** Without a PostgreSQL connection string: the data stays in etcd. */
+    public Credentials(
+        String chainRpcUser,
+        String chainRpcPass,
+        String chainRpcCertPem,
+        String etcdUser,
+        String etcdPass,
+        boolean externalEtcdClientCertificate) {
+      this(
+          chainRpcUser,
+          chainRpcPass,
+          chainRpcCertPem,
+          etcdUser,
+          etcdPass,
+          externalEtcdClientCertificate,
+          null);
+    }
+
+    /**
+     * @param dsn the connection string as lnd.conf carries it ({@link PostgresDsn#forLnd})
+     */
+    public Credentials withPostgresDsn(String dsn) {
+      return new Credentials(
+          chainRpcUser,
+          chainRpcPass,
+          chainRpcCertPem,
+          etcdUser,
+          etcdPass,
+          externalEtcdClientCertificate,
+          dsn);
+    }
   }
 
   public static String render(EffectiveSpec spec, Credentials creds) {
@@ -91,7 +124,23 @@ public final class LndConfig {
     }
 
     section(b, "db");
-    line(b, "db.backend", "etcd");
+    EffectiveSpec.Postgres pg = spec.postgres();
+    if (pg != null) {
+      line(b, "db.backend", "postgres");
+      if (pg.nativeSql()) {
+        line(b, "db.use-native-sql", "true");
+      }
+      section(b, "postgres");
+      // The connection string carries the password: this file is a Secret, never an argument.
+      line(b, "db.postgres.dsn", creds.postgresDsn());
+      line(b, "db.postgres.maxconnections", Integer.toString(pg.maxConnections()));
+      if (pg.timeoutSeconds() > 0) {
+        line(b, "db.postgres.timeout", pg.timeoutSeconds() + "s");
+      }
+    } else {
+      line(b, "db.backend", "etcd");
+    }
+    // With PostgreSQL for the data, these settings serve the leader election alone.
     section(b, "etcd");
     line(b, "db.etcd.host", spec.etcdEndpoint());
     if (spec.etcdTls()) {

@@ -13,6 +13,9 @@ public final class MemberPaths {
   /** Holds only the CA that signed etcd's server certificate; appended to SSL_CERT_DIR. */
   public static final String ETCD_CA_DIR = "/var/run/lightning/etcd-ca";
 
+  /** Holds only the CA that signed PostgreSQL's server certificate; appended to SSL_CERT_DIR. */
+  public static final String POSTGRES_CA_DIR = "/var/run/lightning/postgres-ca";
+
   /** Where alpine and Debian keep the system CAs, kept in SSL_CERT_DIR beside the etcd CA. */
   public static final String SYSTEM_CA_DIR = "/etc/ssl/certs";
 

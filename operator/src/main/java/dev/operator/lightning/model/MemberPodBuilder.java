@@ -60,7 +60,7 @@ public final class MemberPodBuilder {
         spec.walletSecretName(),
         MemberPaths.WALLET_DIR,
         List.of(new KeyToPath(spec.walletSecretKey(), 0400, "password")));
-    String etcdEnvCa = null;
+    List<String> trustDirs = new ArrayList<>();
     if (spec.etcdTls()) {
       String tlsSecret = spec.etcdClientTlsSecret();
       secretVolume(
@@ -81,7 +81,18 @@ public final class MemberPodBuilder {
                 new KeyToPath("tls.crt", null, "tls.crt"),
                 new KeyToPath("tls.key", 0400, "tls.key")));
       }
-      etcdEnvCa = MemberPaths.SYSTEM_CA_DIR + ":" + MemberPaths.ETCD_CA_DIR;
+      trustDirs.add(MemberPaths.ETCD_CA_DIR);
+    }
+    EffectiveSpec.Postgres pg = spec.postgres();
+    if (pg != null && pg.ca() != null) {
+      secretVolume(
+          volumes,
+          mounts,
+          "postgres-ca",
+          pg.ca().name,
+          MemberPaths.POSTGRES_CA_DIR,
+          List.of(new KeyToPath(pg.ca().key, null, "ca.crt")));
+      trustDirs.add(MemberPaths.POSTGRES_CA_DIR);
     }
     volumes.add(new VolumeBuilder().withName("lnd-data").withNewEmptyDir().endEmptyDir().build());
     mounts.add(
@@ -112,9 +123,15 @@ public final class MemberPodBuilder {
     // lnd creates its default lnddir ($HOME/.lnd) even though lnd.conf moves every file: give it
     // a writable home on the data volume, since the root filesystem is read-only.
     container.addNewEnv().withName("HOME").withValue(MemberPaths.LND_DIR).endEnv();
-    if (etcdEnvCa != null) {
-      // LND has no CA option for etcd; Go reads extra roots from SSL_CERT_DIR.
-      container.addNewEnv().withName("SSL_CERT_DIR").withValue(etcdEnvCa).endEnv();
+    if (!trustDirs.isEmpty()) {
+      // LND has no CA option for etcd, and the members have no file for a connection string's
+      // sslrootcert: Go reads extra roots from SSL_CERT_DIR, beside the system's.
+      trustDirs.add(0, MemberPaths.SYSTEM_CA_DIR);
+      container
+          .addNewEnv()
+          .withName("SSL_CERT_DIR")
+          .withValue(String.join(":", trustDirs))
+          .endEnv();
     }
 
     Pod pod =

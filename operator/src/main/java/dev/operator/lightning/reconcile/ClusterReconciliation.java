@@ -2,10 +2,12 @@ package dev.operator.lightning.reconcile;
 
 import dev.operator.lightning.DaemonThreads;
 import dev.operator.lightning.api.ChainBackend;
+import dev.operator.lightning.api.DatabaseStatus;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.api.MemberStatus;
 import dev.operator.lightning.chain.BtcdProbe;
+import dev.operator.lightning.database.PostgresProbe;
 import dev.operator.lightning.election.ElectionObserver;
 import dev.operator.lightning.election.ElectionView;
 import dev.operator.lightning.election.EtcdTarget;
@@ -83,6 +85,7 @@ public final class ClusterReconciliation {
   private final ElectionStep election;
   private final WalletSetup wallet;
   private final LeaderNode leaderNode;
+  private final PostgresProbe postgresProbe;
   private final Map<String, LndRestClient> stateClients = new ConcurrentHashMap<>();
   private final Map<String, LightningClusterStatus> lastWritten = new ConcurrentHashMap<>();
 
@@ -106,6 +109,7 @@ public final class ClusterReconciliation {
     this.election = new ElectionStep(client, observer, applier, events, metrics, clock);
     this.wallet = new WalletSetup(client, applier, events);
     this.leaderNode = new LeaderNode(client, events, clock);
+    this.postgresProbe = new PostgresProbe(clock);
   }
 
   /** Stops following deleted clusters' elections and forgets what was kept for them. */
@@ -165,6 +169,9 @@ public final class ClusterReconciliation {
     // (after routing: an unreachable btcd costs this probe its timeouts).
     List<Problem> chain = refs.ok() ? chainProblems(spec, refs) : List.of();
     problems.addAll(chain);
+    // The same for PostgreSQL: LND exits at start when it cannot open its database.
+    List<Problem> database = refs.ok() ? databaseProblems(spec, refs) : List.of();
+    problems.addAll(database);
 
     String leaderPod =
         leadership != null && leadership.leader() != null ? leadership.leader().pod : null;
@@ -199,6 +206,7 @@ public final class ClusterReconciliation {
     // they are.
     if (refs.ok()
         && chain.isEmpty()
+        && database.isEmpty()
         && secrets.ca() != null
         && lndSettings.isEmpty()
         && conflict.isEmpty()) {
@@ -274,7 +282,8 @@ public final class ClusterReconciliation {
             spec.etcdEndpoint(),
             leadership,
             spec.chain().backend,
-            node);
+            node,
+            databaseStatus(spec, refs));
     LightningClusterStatus previous = previousStatus(cluster);
     StatusAggregator.Decision decision =
         StatusAggregator.decide(observation, previous, clock.instant());
@@ -314,6 +323,38 @@ public final class ClusterReconciliation {
                 r.message()
                     + "; members keep their current settings until the operator reaches btcd"
                     + " with spec.chain.btcd"));
+  }
+
+  /** What the PostgreSQL probe found with the members' connection string; nothing for etcd. */
+  private List<Problem> databaseProblems(EffectiveSpec spec, ReferenceResolver.Result refs) {
+    if (!spec.isPostgres() || refs.postgres() == null) {
+      return List.of();
+    }
+    PostgresProbe.Result r =
+        postgresProbe.probe(refs.postgres(), spec.postgres().ca() != null, refs.postgresCaPem());
+    return r.ok()
+        ? List.of()
+        : List.of(
+            new Problem(
+                r.reason(),
+                r.message()
+                    + "; members keep their current settings until the operator reaches the"
+                    + " database with spec.database.postgres"));
+  }
+
+  /** Where the data lives, for the status: never the credentials. */
+  private static DatabaseStatus databaseStatus(EffectiveSpec spec, ReferenceResolver.Result refs) {
+    DatabaseStatus d = new DatabaseStatus();
+    d.backend = spec.databaseBackend().name();
+    if (spec.isPostgres()) {
+      boolean ca = spec.postgres().ca() != null;
+      d.endpoint = refs.postgres() != null ? refs.postgres().endpoint() : null;
+      d.sslMode = refs.postgres() != null ? refs.postgres().sslMode(ca) : null;
+      d.nativeSql = spec.postgres().nativeSql();
+    } else {
+      d.endpoint = spec.etcdEndpoint();
+    }
+    return d;
   }
 
   private static List<Problem> lndSettingsProblems(EffectiveSpec spec) {

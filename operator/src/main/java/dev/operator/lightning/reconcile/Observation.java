@@ -11,6 +11,7 @@ import java.util.List;
  * @param election what the election step found; null when it could not run (no etcd target)
  * @param chainBackend where LND reads the chain from
  * @param node what the active leader's node said, or the previous figures
+ * @param database where LND keeps its data
  */
 record Observation(
     long generation,
@@ -23,7 +24,8 @@ record Observation(
     String etcdEndpoint,
     ElectionStep.Outcome election,
     dev.operator.lightning.api.ChainBackend chainBackend,
-    LeaderNode.Result node) {
+    LeaderNode.Result node,
+    dev.operator.lightning.api.DatabaseStatus database) {
 
   int readyMembers() {
     return (int) members.stream().filter(m -> Boolean.TRUE.equals(m.ready)).count();

@@ -11,6 +11,8 @@ public record Problem(String reason, String message) {
   public static final String UPDATE_REJECTED = "UpdateRejected";
   public static final String INVALID_SECRET = "InvalidSecret";
   public static final String CHAIN_CERTIFICATE_INVALID = "ChainCertificateInvalid";
+  public static final String DATABASE_DSN_INVALID = "DatabaseDsnInvalid";
+  public static final String DATABASE_CERTIFICATE_INVALID = "DatabaseCertificateInvalid";
   public static final String ROUTING_FAILED = "RoutingFailed";
   public static final String REVOCATION_FAILED = "LeaseRevocationFailed";
   public static final String FENCING_FAILED = "FencingFailed";

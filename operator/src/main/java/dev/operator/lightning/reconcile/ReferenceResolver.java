@@ -6,6 +6,7 @@ import dev.operator.lightning.api.ChainBackend;
 import dev.operator.lightning.api.ExternalEtcdSpec;
 import dev.operator.lightning.model.EffectiveSpec;
 import dev.operator.lightning.model.LndConfig;
+import dev.operator.lightning.model.PostgresDsn;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -29,9 +30,16 @@ final class ReferenceResolver {
   /**
    * @param externalEtcdTls ca.crt, tls.crt and tls.key found in an external etcd's TLS Secret
    */
+  /**
+   * @param postgres the PostgreSQL connection string, parsed (null with the data in etcd, or when
+   *     it could not be read)
+   * @param postgresCaPem the CA of spec.database.postgres.caSecretRef, or null
+   */
   record Result(
       LndConfig.Credentials credentials,
       Map<String, String> externalEtcdTls,
+      PostgresDsn postgres,
+      String postgresCaPem,
       List<Problem> problems) {
     boolean ok() {
       return problems.isEmpty();
@@ -147,10 +155,58 @@ final class ReferenceResolver {
         etcdTls = v;
       }
     }
-    return new Result(
-        new LndConfig.Credentials(rpcUser, rpcPass, rpcCert, etcdUser, etcdPass, clientCert),
-        etcdTls,
-        problems);
+    PostgresDsn dsn = null;
+    String postgresCa = null;
+    EffectiveSpec.Postgres pg = spec.postgres();
+    if (pg != null) {
+      String field = "spec.database.postgres.dsnSecretRef";
+      String raw = values(ns, pg.dsn().name, field, problems, pg.dsn().key).get(pg.dsn().key);
+      if (raw != null && !raw.isBlank()) {
+        try {
+          dsn = PostgresDsn.parse(raw);
+        } catch (IllegalArgumentException e) {
+          problems.add(
+              new Problem(
+                  Problem.DATABASE_DSN_INVALID,
+                  "Secret "
+                      + ns
+                      + "/"
+                      + pg.dsn().name
+                      + " ("
+                      + field
+                      + ") key "
+                      + pg.dsn().key
+                      + ": "
+                      + e.getMessage()));
+        }
+      }
+      if (pg.ca() != null) {
+        String caField = "spec.database.postgres.caSecretRef";
+        postgresCa = values(ns, pg.ca().name, caField, problems, pg.ca().key).get(pg.ca().key);
+        if (postgresCa != null && !postgresCa.isBlank() && !isPemCertificate(postgresCa)) {
+          problems.add(
+              new Problem(
+                  Problem.DATABASE_CERTIFICATE_INVALID,
+                  "Secret "
+                      + ns
+                      + "/"
+                      + pg.ca().name
+                      + " ("
+                      + caField
+                      + ") key "
+                      + pg.ca().key
+                      + " is not a PEM certificate; put the CA that signed PostgreSQL's server"
+                      + " certificate there"));
+          postgresCa = null;
+        }
+      }
+    }
+    LndConfig.Credentials creds =
+        new LndConfig.Credentials(rpcUser, rpcPass, rpcCert, etcdUser, etcdPass, clientCert);
+    if (dsn != null) {
+      creds = creds.withPostgresDsn(dsn.forLnd(pg.ca() != null));
+    }
+    return new Result(creds, etcdTls, dsn, postgresCa, problems);
   }
 
   /** Whether the text parses as one or more X.509 certificates in PEM. */

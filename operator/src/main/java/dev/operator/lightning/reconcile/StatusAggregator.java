@@ -181,6 +181,7 @@ final class StatusAggregator {
     s.ready = ready + "/" + o.desiredMembers();
     s.electionPrefix = o.electionPrefix();
     s.etcdEndpoint = o.etcdEndpoint();
+    s.database = o.database();
     if (e != null) {
       s.leader = e.leader();
       s.failover = e.failover();

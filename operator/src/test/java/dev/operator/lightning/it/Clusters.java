@@ -73,6 +73,22 @@ public final class Clusters {
     return lc;
   }
 
+  /**
+   * LND's data in PostgreSQL through the DSN in {@code dsnSecret} (key uri), trusting the CA in
+   * {@code caSecret} (key ca.crt) when it is not null.
+   */
+  public static LightningCluster withPostgres(
+      LightningCluster lc, String dsnSecret, String caSecret) {
+    lc.getSpec().database = new dev.operator.lightning.api.DatabaseSpec();
+    lc.getSpec().database.backend = dev.operator.lightning.api.DatabaseBackend.postgres;
+    lc.getSpec().database.postgres = new dev.operator.lightning.api.PostgresSpec();
+    lc.getSpec().database.postgres.dsnSecretRef = new SecretKeyRef(dsnSecret, null);
+    if (caSecret != null) {
+      lc.getSpec().database.postgres.caSecretRef = new SecretKeyRef(caSecret, null);
+    }
+    return lc;
+  }
+
   private static LightningCluster cluster(
       String namespace, String name, LightningClusterSpec spec) {
     LightningCluster c = new LightningCluster();

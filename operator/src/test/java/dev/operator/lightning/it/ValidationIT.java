@@ -227,6 +227,36 @@ class ValidationIT {
             "spec.service.type",
             "Unsupported value"),
         bad(
+            "postgres backend without its section",
+            s -> s.put("database", Map.of("backend", "postgres")),
+            "database.postgres is required when database.backend is postgres"),
+        bad(
+            "postgres section on the etcd backend",
+            s -> s.put("database", Map.of("postgres", postgres())),
+            "database.postgres is only read with database.backend postgres"),
+        bad(
+            "postgres without its DSN Secret",
+            s -> s.put("database", Map.of("backend", "postgres", "postgres", Map.of())),
+            "spec.database.postgres.dsnSecretRef",
+            "Required value"),
+        bad(
+            "postgres with no connections",
+            s ->
+                s.put(
+                    "database",
+                    Map.of(
+                        "backend",
+                        "postgres",
+                        "postgres",
+                        Map.of("dsnSecretRef", Map.of("name", "pg-app"), "maxConnections", 0))),
+            "spec.database.postgres.maxConnections",
+            "greater than or equal to 1"),
+        bad(
+            "unknown database backend",
+            s -> s.put("database", Map.of("backend", "bolt")),
+            "spec.database.backend",
+            "Unsupported value"),
+        bad(
             "wallet Secret without a name",
             s -> s.put("wallet", Map.of("passwordSecretRef", Map.of("key", "pw"))),
             "spec.wallet.passwordSecretRef.name",
@@ -273,6 +303,12 @@ class ValidationIT {
         Map.of("name", "btcd-rpc", "key", "rpc.cert"));
   }
 
+  /** CloudNativePG's Secrets as they are: <cluster>-app (key uri) and <cluster>-ca (ca.crt). */
+  private static Map<String, Object> postgres() {
+    return Map.of(
+        "dsnSecretRef", Map.of("name", "lnd-db-app"), "caSecretRef", Map.of("name", "lnd-db-ca"));
+  }
+
   static Stream<Arguments> goodResources() {
     return Stream.of(
         good("n".repeat(47), s -> {}),
@@ -289,6 +325,9 @@ class ValidationIT {
                         "extraArgs",
                         List.of("--debuglevel=info", "-d", "info", "--bitcoin.feerate=1")))),
         good("btcd", s -> s.put("chain", Map.of("backend", "btcd", "btcd", btcd()))),
+        good(
+            "postgres-cnpg-secret",
+            s -> s.put("database", Map.of("backend", "postgres", "postgres", postgres()))),
         good(
             "quantities",
             s ->
@@ -341,6 +380,29 @@ class ValidationIT {
             s -> externalEtcd(s).put("endpoint", "other-etcd.infra.svc:2379"),
             "etcd.external.endpoint is immutable"),
         immutable(
+            "database backend",
+            managed,
+            s -> s.put("database", Map.of("backend", "postgres", "postgres", postgres())),
+            "database.backend is immutable"),
+        immutable(
+            "database backend back to etcd",
+            s -> s.put("database", Map.of("backend", "postgres", "postgres", postgres())),
+            s -> s.remove("database"),
+            "database.backend is immutable"),
+        // lnd migrated its data to native SQL tables and does not read them back.
+        immutable(
+            "native SQL turned off",
+            s ->
+                s.put(
+                    "database",
+                    Map.of(
+                        "backend",
+                        "postgres",
+                        "postgres",
+                        Map.of("dsnSecretRef", Map.of("name", "pg-app"), "nativeSql", true))),
+            s -> database(s).put("postgres", Map.of("dsnSecretRef", Map.of("name", "pg-app"))),
+            "nativeSql cannot be turned off"),
+        immutable(
             "external etcd namespace",
             external,
             s -> externalEtcd(s).put("namespace", "elsewhere/"),
@@ -377,6 +439,11 @@ class ValidationIT {
       Consumer<Map<String, Object>> change,
       String expected) {
     return Arguments.of(field, base, change, expected);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> database(Map<String, Object> spec) {
+    return (Map<String, Object>) spec.get("database");
   }
 
   @SuppressWarnings("unchecked")

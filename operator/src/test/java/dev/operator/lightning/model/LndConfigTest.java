@@ -80,6 +80,59 @@ class LndConfigTest {
   }
 
   @Test
+  void postgresHoldsTheDataAndEtcdKeepsTheElection() {
+    LightningCluster lc = Clusters.withPostgres(Clusters.managed("ns1", "c1"), "pg-app", null);
+    lc.getSpec().database.postgres.maxConnections = 20;
+    lc.getSpec().database.postgres.timeoutSeconds = 15;
+    String dsn = "postgresql://app:s3cret@pg-rw.db.svc:5432/app?sslmode=verify-full";
+    String conf =
+        LndConfig.render(EffectiveSpec.of(lc), LndConfig.Credentials.NONE.withPostgresDsn(dsn));
+    assertThat(conf)
+        .contains(
+            "[db]\ndb.backend=postgres\n",
+            "[postgres]\ndb.postgres.dsn=" + dsn + "\n",
+            "db.postgres.maxconnections=20\n",
+            "db.postgres.timeout=15s\n",
+            // The elector still campaigns on etcd, with the same TLS and prefix.
+            "db.etcd.host=c1-etcd-client.ns1.svc:2379",
+            "db.etcd.cert_file=/var/run/lightning/etcd-client/tls.crt",
+            "cluster.leader-elector=etcd",
+            "cluster.etcd-election-prefix=/lightning-operator/ns1/c1/leader",
+            "healthcheck.leader.interval=")
+        .doesNotContain("db.backend=etcd", "db.use-native-sql");
+  }
+
+  @Test
+  void postgresDefaultsAndNativeSql() {
+    LightningCluster lc = Clusters.withPostgres(Clusters.managed("ns1", "c1"), "pg-app", "pg-ca");
+    lc.getSpec().database.postgres.nativeSql = true;
+    lc.getSpec().database.postgres.maxConnections = null;
+    String conf =
+        LndConfig.render(
+            EffectiveSpec.of(lc),
+            LndConfig.Credentials.NONE.withPostgresDsn("host=pg user=app dbname=app"));
+    assertThat(conf)
+        .contains(
+            "[db]\ndb.backend=postgres\ndb.use-native-sql=true\n",
+            "db.postgres.maxconnections=50\n")
+        .doesNotContain("db.postgres.timeout");
+  }
+
+  @Test
+  void etcdOnlyHoldingTheElectionGetsASmallerQuotaAndVolumeByDefault() {
+    EffectiveSpec etcd = EffectiveSpec.of(Clusters.managed("ns1", "c1"));
+    EffectiveSpec pg =
+        EffectiveSpec.of(Clusters.withPostgres(Clusters.managed("ns1", "c1"), "pg", null));
+    assertThat(etcd.managedEtcd().backendQuotaGiB()).isEqualTo(4);
+    assertThat(etcd.managedEtcd().storageSize()).isEqualTo("10Gi");
+    assertThat(pg.managedEtcd().backendQuotaGiB()).isEqualTo(1);
+    assertThat(pg.managedEtcd().storageSize()).isEqualTo("2Gi");
+    LightningCluster set = Clusters.withPostgres(Clusters.managed("ns1", "c1"), "pg", null);
+    set.getSpec().etcd.managed.backendQuotaGiB = 3;
+    assertThat(EffectiveSpec.of(set).managedEtcd().backendQuotaGiB()).isEqualTo(3);
+  }
+
+  @Test
   void externalEtcdWithoutTlsDisablesItAndUsesTheNamespace() {
     LightningCluster lc = Clusters.external("ns1", "c2", null);
     String conf =

@@ -79,4 +79,43 @@ class MemberPodBuilderTest {
     Pod pod = MemberPodBuilder.build(lc, EffectiveSpec.of(lc), 0, "h", true);
     assertThat(pod.getSpec().getContainers().get(0).getArgs()).endsWith("--debuglevel=debug");
   }
+
+  @Test
+  void thePostgresCaJoinsTheTrustStoreAndNoConnectionStringReachesThePod() {
+    LightningCluster lc = Clusters.withPostgres(cluster(), "pg-app", "pg-ca");
+    lc.getSpec().database.postgres.caSecretRef.key = "root.pem";
+    Pod pod = MemberPodBuilder.build(lc, EffectiveSpec.of(lc), 0, "h", true);
+    Container lnd = pod.getSpec().getContainers().get(0);
+    assertThat(pod.getSpec().getVolumes())
+        .anySatisfy(
+            v -> {
+              assertThat(v.getSecret()).isNotNull();
+              assertThat(v.getSecret().getSecretName()).isEqualTo("pg-ca");
+              assertThat(v.getSecret().getItems())
+                  .singleElement()
+                  .satisfies(
+                      i -> {
+                        assertThat(i.getKey()).isEqualTo("root.pem");
+                        assertThat(i.getPath()).isEqualTo("ca.crt");
+                      });
+            })
+        // The DSN travels inside lnd.conf only: its Secret is never mounted or read into env.
+        .noneSatisfy(
+            v ->
+                assertThat(v.getSecret() == null ? null : v.getSecret().getSecretName())
+                    .isEqualTo("pg-app"));
+    assertThat(lnd.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("SSL_CERT_DIR");
+              assertThat(e.getValue())
+                  .isEqualTo(
+                      String.join(
+                          ":",
+                          MemberPaths.SYSTEM_CA_DIR,
+                          MemberPaths.ETCD_CA_DIR,
+                          MemberPaths.POSTGRES_CA_DIR));
+            })
+        .allSatisfy(e -> assertThat(e.getValueFrom()).isNull());
+  }
 }

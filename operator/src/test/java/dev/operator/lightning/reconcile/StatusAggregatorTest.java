@@ -54,7 +54,7 @@ class StatusAggregatorTest {
       ChainBackend backend,
       LeaderNode.Result node) {
     return new Observation(
-        4, desired, members, etcdReady, 3, problems, "/p", "e:2379", e, backend, node);
+        4, desired, members, etcdReady, 3, problems, "/p", "e:2379", e, backend, node, null);
   }
 
   static NodeStatus node(boolean synced, long height) {
@@ -223,6 +223,7 @@ class StatusAggregatorTest {
             "etcd.shared:2379",
             led(true),
             ChainBackend.nochainbackend,
+            null,
             null);
     Condition c = cond(StatusAggregator.decide(o, null, T0).status(), "EtcdAvailable");
     assertThat(c.getStatus()).isEqualTo("Unknown");
