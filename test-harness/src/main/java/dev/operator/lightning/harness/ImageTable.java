@@ -22,8 +22,10 @@ public final class ImageTable {
   }
 
   /**
-   * lightninglabs/lnd: lnd, lncli (built with kvdb_etcd); etcd images: etcd; btcd images (there is
-   * no official one; btcsuite/btcd and lightninglabs/btcd are the names in use): btcd, btcctl.
+   * lightninglabs/lnd: lnd, lncli (built with kvdb_etcd and kvdb_postgres); etcd images: etcd; btcd
+   * images (there is no official one; btcsuite/btcd and lightninglabs/btcd are the names in use):
+   * btcd, btcctl; the official postgres image: Debian's server binaries behind an emulation of its
+   * entrypoint (initdb with POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB on an empty volume).
    */
   public static ImageTable standard() {
     Tools tools = Tools.locate();
@@ -41,7 +43,19 @@ public final class ImageTable {
             new Image(
                 Pattern.compile("^(docker\\.io/)?(btcsuite|lightninglabs)/btcd(:[^/]*)?(@.*)?$"),
                 Map.of("btcd", () -> tools.btcd("btcd"), "btcctl", () -> tools.btcd("btcctl")),
-                "btcd")));
+                "btcd"),
+            new Image(
+                Pattern.compile("^(docker\\.io/)?(library/)?postgres(:[^/]*)?(@.*)?$"),
+                Map.of(
+                    "docker-entrypoint.sh",
+                    tools::postgresEntrypoint,
+                    "postgres",
+                    () -> tools.postgres("postgres"),
+                    "psql",
+                    () -> tools.postgres("psql"),
+                    "pg_isready",
+                    () -> tools.postgres("pg_isready")),
+                "docker-entrypoint.sh")));
   }
 
   /** The local binary for the container's first command word (or the entrypoint). */

@@ -94,7 +94,7 @@ public final class Tools {
     return p;
   }
 
-  /** lnd or lncli, built with -tags kvdb_etcd by scripts/tools.sh. */
+  /** lnd or lncli, built with -tags "kvdb_etcd kvdb_postgres" by scripts/tools.sh. */
   public Path lnd(String binary) {
     Path p = toolsDir.resolve("lnd").resolve(version("LND_VERSION")).resolve(binary);
     if (!Files.isExecutable(p)) {
@@ -110,6 +110,51 @@ public final class Tools {
       throw new IllegalStateException(binary + " not found at " + p + ": run `make tools` first");
     }
     return p;
+  }
+
+  /**
+   * A PostgreSQL server binary (postgres, initdb, pg_ctl, psql, ...) of Debian's packages at the
+   * major version scripts/versions.env pins, which .ci/run installs.
+   */
+  public Path postgres(String binary) {
+    String major = version("POSTGRES_MAJOR");
+    Path p = Path.of("/usr/lib/postgresql", major, "bin", binary);
+    if (!Files.isExecutable(p)) {
+      throw new IllegalStateException(
+          binary + " not found at " + p + ": install Debian's postgresql-" + major + " (.ci/run)");
+    }
+    return p;
+  }
+
+  /**
+   * The official postgres image's entrypoint as the harness emulates it over Debian's binaries
+   * (resource postgres/docker-entrypoint.sh), installed once into the tools folder.
+   */
+  public synchronized Path postgresEntrypoint() {
+    String major = version("POSTGRES_MAJOR");
+    Path p = toolsDir.resolve("postgres").resolve(major).resolve("docker-entrypoint.sh");
+    try (var in = Tools.class.getResourceAsStream("/postgres/docker-entrypoint.sh")) {
+      if (in == null) {
+        throw new IllegalStateException("resource postgres/docker-entrypoint.sh missing");
+      }
+      String script =
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+              .replace("@PGBIN@", postgres("postgres").getParent().toString());
+      if (!Files.exists(p) || !Files.readString(p).equals(script)) {
+        Files.createDirectories(p.getParent());
+        Path tmp = Files.createTempFile(p.getParent(), "entrypoint", ".sh");
+        Files.writeString(tmp, script);
+        Files.setAttribute(tmp, "unix:mode", 0755);
+        Files.move(
+            tmp,
+            p,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
+      return p;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Every option the pinned lnd accepts, as scripts/tools.sh printed it (scripts/lnd-options). */
