@@ -47,13 +47,15 @@ public final class DemoCluster implements AutoCloseable {
 
   /** Applies manifests/examples/demo.yaml in this namespace, as kubectl apply would. */
   public void apply() {
-    LightningCluster lc =
-        client()
-            .resources(LightningCluster.class)
-            .load(Tools.locate().repoRoot().resolve("manifests/examples/demo.yaml").toFile())
-            .item();
-    lc.getMetadata().setNamespace(ns);
-    client().resource(lc).serverSideApply();
+    apply(demo());
+  }
+
+  /** manifests/examples/demo.yaml as written, for a test to change before applying it. */
+  public LightningCluster demo() {
+    return client()
+        .resources(LightningCluster.class)
+        .load(Tools.locate().repoRoot().resolve("manifests/examples/demo.yaml").toFile())
+        .item();
   }
 
   /** Applies a LightningCluster in this namespace, as kubectl apply would. */
