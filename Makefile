@@ -28,15 +28,16 @@ bench-failover: tools ## Print failover timings over 30 hard kills, against prob
 	$(MVN) -pl operator test -Dtest=FailoverBench -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dbench.failovers=$${BENCH_FAILOVERS:-30} -Dbench.ttlFailovers=$${BENCH_TTL_FAILOVERS:-2}
 
-bench-failover-lnd: tools ## Print real-lnd handover times on the local cluster over 10 kills and 10 deletions (~3 min, root)
+bench-failover-lnd: tools ## Print real-lnd handover times over 10 kills and 10 deletions, data in etcd then in Postgres (~6 min, root)
 	$(MVN) -q -DskipTests install
 	$(MVN) -pl operator test -Dtest=RealLndFailoverBench -Dsurefire.failIfNoSpecifiedTests=false \
-	  -Dbench.rounds=$${BENCH_ROUNDS:-10}
+	  -Dbench.rounds=$${BENCH_ROUNDS:-10} -Dbench.database=$${BENCH_DATABASE:-etcd,postgres}
 
-bench-payments: tools ## Print payments per second (cluster vs single bbolt node) and the payment outage of 10 kills and 10 deletions (~14 min, root)
+bench-payments: tools ## Print payments per second (etcd and Postgres layouts vs a single bbolt node) and the payment outage of 10 kills and 10 deletions each (~25 min, root)
 	$(MVN) -q -DskipTests install
 	$(MVN) -pl operator test -Dtest=PaymentsBench -Dsurefire.failIfNoSpecifiedTests=false \
-	  -Dbench.rounds=$${BENCH_ROUNDS:-10} -Dbench.window=$${BENCH_WINDOW:-30}
+	  -Dbench.rounds=$${BENCH_ROUNDS:-10} -Dbench.window=$${BENCH_WINDOW:-30} \
+	  -Dbench.database=$${BENCH_DATABASE:-etcd,postgres}
 
 HELM = $(TOOLS_DIR)/helm/$(shell sed -n 's/^HELM_VERSION=//p' scripts/versions.env)/helm
 

@@ -15,7 +15,7 @@ import javax.net.ssl.SSLSocketFactory;
  */
 public final class TrustedCaSocketFactory extends SSLSocketFactory {
   /** Connection property holding the CA in PEM; read by this factory only. */
-  static final String CA_PROPERTY = "lightning.trustedCaPem";
+  public static final String CA_PROPERTY = "lightning.trustedCaPem";
 
   private final SSLSocketFactory delegate;
 

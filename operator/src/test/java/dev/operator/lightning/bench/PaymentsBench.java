@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.operator.lightning.api.DatabaseBackend;
 import dev.operator.lightning.it.MemberStates;
 import dev.operator.lightning.it.NodeRest;
 import dev.operator.lightning.it.PaymentDriver;
@@ -35,16 +36,49 @@ class PaymentsBench {
   @Test
   void payments() throws Exception {
     int rounds = Integer.getInteger("bench.rounds", 10);
-    try (PaymentNetwork n = PaymentNetwork.start(NS, 3, 1)) {
-      Map<String, Double> rates = new LinkedHashMap<>();
-      rates.put("cluster (etcd), 1 payer", rate(n::alice, n::bob, 1));
-      rates.put("cluster (etcd), 8 payers", rate(n::alice, n::bob, 8));
+    String layouts = System.getProperty("bench.database", "etcd,postgres");
+    Map<String, Double> rates = new LinkedHashMap<>();
+    List<String> outages = new ArrayList<>();
+    boolean baseline = false;
+    for (String layout : layouts.split(",")) {
+      DatabaseBackend backend = DatabaseBackend.valueOf(layout.strip());
+      outages.add(measure(backend, rounds, !baseline, rates));
+      baseline = true;
+    }
+    System.out.printf(
+        "%npayments per second, alice -> bob (direct channel, %d s windows)%n", WINDOW.toSeconds());
+    rates.forEach((k, v) -> System.out.printf("  %-44s %8.2f%n", k, v));
+    for (String layout : layouts.split(",")) {
+      String c = "cluster (" + layout.strip() + "), ";
+      System.out.printf(
+          "  ratio cluster (%s) / single node: 1 payer %.2f, 8 payers %.2f%n",
+          layout.strip(),
+          rates.get(c + "1 payer") / rates.get("single node (bbolt), 1 payer"),
+          rates.get(c + "8 payers") / rates.get("single node (bbolt), 8 payers"));
+    }
+    outages.forEach(System.out::print);
+  }
 
-      SoloNode a = SoloNode.start(n.net.client(), NS, "solo-a", n.chain);
-      SoloNode b = SoloNode.start(n.net.client(), NS, "solo-b", n.chain);
-      openChannel(n, a, b);
-      rates.put("single node (bbolt), 1 payer", rate(a::rest, b::rest, 1));
-      rates.put("single node (bbolt), 8 payers", rate(a::rest, b::rest, 8));
+  /**
+   * One network with alice's data in {@code backend} (bob on etcd, 1 member): the payment rates,
+   * the bbolt baseline if asked, and the outage table, returned as text.
+   */
+  private static String measure(
+      DatabaseBackend backend, int rounds, boolean withBaseline, Map<String, Double> rates)
+      throws Exception {
+    try (PaymentNetwork n =
+        backend == DatabaseBackend.postgres
+            ? PaymentNetwork.startWithAliceOnPostgres(NS, 3, 1)
+            : PaymentNetwork.start(NS, 3, 1)) {
+      rates.put("cluster (" + backend + "), 1 payer", rate(n::alice, n::bob, 1));
+      rates.put("cluster (" + backend + "), 8 payers", rate(n::alice, n::bob, 8));
+      if (withBaseline) {
+        SoloNode a = SoloNode.start(n.net.client(), NS, "solo-a", n.chain);
+        SoloNode b = SoloNode.start(n.net.client(), NS, "solo-b", n.chain);
+        openChannel(n, a, b);
+        rates.put("single node (bbolt), 1 payer", rate(a::rest, b::rest, 1));
+        rates.put("single node (bbolt), 8 payers", rate(a::rest, b::rest, 8));
+      }
 
       List<Long> kills = new ArrayList<>();
       List<Long> deletions = new ArrayList<>();
@@ -92,25 +126,18 @@ class PaymentsBench {
             activations.add(activation);
           }
           System.out.printf(
-              "round %2d: %s of %s -> %s; lnd elected -> active %d ms; payment outage %d ms%n",
-              i + 1, kill ? "kill -9" : "deletion", leader, next, activation, outage);
+              "%s round %2d: %s of %s -> %s; lnd elected -> active %d ms; payment outage %d ms%n",
+              backend, i + 1, kill ? "kill -9" : "deletion", leader, next, activation, outage);
         }
       }
-
-      System.out.printf(
-          "%npayments per second, alice -> bob (direct channel, %d s windows)%n",
-          WINDOW.toSeconds());
-      rates.forEach((k, v) -> System.out.printf("  %-40s %8.2f%n", k, v));
-      System.out.printf(
-          "  ratio cluster / single node: 1 payer %.2f, 8 payers %.2f%n",
-          rates.get("cluster (etcd), 1 payer") / rates.get("single node (bbolt), 1 payer"),
-          rates.get("cluster (etcd), 8 payers") / rates.get("single node (bbolt), 8 payers"));
-      System.out.printf(
-          "%npayment outage, alice 3 members on a managed etcd of 1, %d rounds each%n", rounds);
-      System.out.printf("%-62s %8s %8s %8s%n", "", "p50 ms", "p99 ms", "max ms");
-      Percentiles.row("kill -9 of alice's leader -> next successful payment", kills);
-      Percentiles.row("deletion of alice's leader -> next successful payment", deletions);
-      Percentiles.row("lnd's own activation (elected -> SERVER_ACTIVE)", activations);
+      return Percentiles.table(
+          String.format(
+              "%npayment outage, alice 3 members, data in %s, managed etcd of 1, %d rounds each%n",
+              backend, rounds),
+          List.of(
+              Map.entry("kill -9 of alice's leader -> next successful payment", kills),
+              Map.entry("deletion of alice's leader -> next successful payment", deletions),
+              Map.entry("lnd's own activation (elected -> SERVER_ACTIVE)", activations)));
     }
   }
 

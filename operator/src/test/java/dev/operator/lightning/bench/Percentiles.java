@@ -19,7 +19,19 @@ final class Percentiles {
   }
 
   static void row(String name, List<Long> v) {
-    System.out.printf(
+    System.out.print(rowText(name, v));
+  }
+
+  private static String rowText(String name, List<Long> v) {
+    return String.format(
         "%-62s %8d %8d %8d%n", name, pct(v, 50), pct(v, 99), v.isEmpty() ? -1 : Collections.max(v));
+  }
+
+  /** A title, the header and one row per entry, as text to print later. */
+  static String table(String title, List<java.util.Map.Entry<String, List<Long>>> rows) {
+    StringBuilder b = new StringBuilder(title);
+    b.append(String.format("%-62s %8s %8s %8s%n", "", "p50 ms", "p99 ms", "max ms"));
+    rows.forEach(r -> b.append(rowText(r.getKey(), r.getValue())));
+    return b.toString();
   }
 }

@@ -2,7 +2,10 @@ package dev.operator.lightning.bench;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.operator.lightning.api.DatabaseBackend;
+import dev.operator.lightning.it.Clusters;
 import dev.operator.lightning.it.DemoCluster;
+import dev.operator.lightning.it.PostgresServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +22,8 @@ import org.junit.jupiter.api.Test;
  *   <li>(f) leader pod deleted (SIGTERM, lnd resigns) -> next leader active and routed.
  * </ul>
  *
- * Knob: -Dbench.rounds (default 10 of each).
+ * Knobs: -Dbench.rounds (default 10 of each), -Dbench.database (default etcd,postgres: the demo
+ * example with its data in etcd, then in PostgreSQL on the local cluster).
  */
 class RealLndFailoverBench {
   private static final Duration DEADLINE = Duration.ofSeconds(120);
@@ -27,8 +31,22 @@ class RealLndFailoverBench {
   @Test
   void failover() {
     int rounds = Integer.getInteger("bench.rounds", 10);
+    String layouts = System.getProperty("bench.database", "etcd,postgres");
+    for (String layout : layouts.split(",")) {
+      failover(DatabaseBackend.valueOf(layout.strip()), rounds);
+    }
+  }
+
+  private static void failover(DatabaseBackend backend, int rounds) {
     try (DemoCluster demo = DemoCluster.start("bench-lnd")) {
-      demo.apply();
+      if (backend == DatabaseBackend.postgres) {
+        PostgresServer pg = PostgresServer.deploy(demo.cluster, demo.ns);
+        demo.apply(
+            Clusters.withPostgres(
+                demo.demo(), pg.createDatabase(DemoCluster.NAME), PostgresServer.CA_SECRET));
+      } else {
+        demo.apply();
+      }
       String leader = demo.awaitLeader(null, DEADLINE);
       List<Long> kills = new ArrayList<>();
       List<Long> deletions = new ArrayList<>();
@@ -49,7 +67,8 @@ class RealLndFailoverBench {
             i + 1, kill ? "kill -9" : "deletion", leader, next, ms);
         leader = next;
       }
-      System.out.printf("%nreal lnd, managed etcd of 3, %d rounds each%n", rounds);
+      System.out.printf(
+          "%nreal lnd, data in %s, managed etcd of 3, %d rounds each%n", backend, rounds);
       System.out.printf("%-62s %8s %8s %8s%n", "", "p50 ms", "p99 ms", "max ms");
       Percentiles.row("(e) kill -9 of the leader -> next leader active and routed", kills);
       Percentiles.row("(f) leader pod deleted (resigns) -> next active and routed", deletions);

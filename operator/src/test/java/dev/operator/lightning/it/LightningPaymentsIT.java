@@ -29,10 +29,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Real lnd on a real btcd regtest chain: payments both ways between two clusters through their
- * leader Services, continuously, while the leaders of both clusters are killed (-9, while a payment
- * is in flight) and deleted. Afterwards every payment is accounted for on the payer's current
- * leader, every satoshi adds up, the channel is the same and active, nothing was closed or
- * force-closed, the identity never changed, and the operator's channel backup verifies.
+ * leader Services (alice's data in PostgreSQL, bob's in etcd), continuously, while the leaders of
+ * both clusters are killed (-9, while a payment is in flight) and deleted. Afterwards every payment
+ * is accounted for on the payer's current leader, every satoshi adds up, the channel is the same
+ * and active, nothing was closed or force-closed, the identity never changed, and the operator's
+ * channel backup verifies.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -55,7 +56,9 @@ class LightningPaymentsIT {
   @BeforeAll
   void startNetwork() throws Exception {
     scan = new SecretScan();
-    n = PaymentNetwork.start(NS, 3, 3);
+    // alice keeps its data in PostgreSQL, bob in etcd: both layouts pay and get paid across
+    // failovers in one run.
+    n = PaymentNetwork.startWithAliceOnPostgres(NS, 3, 3);
   }
 
   @AfterAll
@@ -173,6 +176,13 @@ class LightningPaymentsIT {
         assertThat(n.info(side).path("identity_pubkey").asText())
             .isEqualTo(side.equals(ALICE) ? n.alicePubkey : n.bobPubkey);
       }
+
+      // alice's channel state lives in PostgreSQL, bob's in etcd.
+      assertThat(n.net.status(ALICE).database.backend).isEqualTo("postgres");
+      assertThat(n.net.status(BOB).database.backend).isEqualTo("etcd");
+      assertThat(n.postgres.rows(ALICE, "channeldb_kv"))
+          .as("rows of alice's channel database in PostgreSQL")
+          .isPositive();
 
       // The backup the operator keeps outside the pods covers the channel and verifies.
       LightningClusterStatus status = n.net.status(ALICE);
@@ -375,6 +385,8 @@ class LightningPaymentsIT {
     client.persistentVolumeClaims().inNamespace(NS).list().getItems().stream()
         .filter(c -> c.getMetadata().getName().contains(ALICE + "-etcd"))
         .forEach(c -> client.resource(c).delete());
+    // alice's wallet and channels in PostgreSQL are lost too.
+    n.postgres.dropDatabase(ALICE);
     for (String kept : List.of("alice-wallet-seed", "alice-channel-backup", "alice-macaroon-key")) {
       assertThat(client.secrets().inNamespace(NS).withName(kept).get())
           .as("Secret %s after the cluster was deleted", kept)

@@ -30,13 +30,21 @@ public final class PaymentNetwork implements AutoCloseable {
   public final String bobPubkey;
   public final String channelPoint;
 
+  /** The PostgreSQL alice keeps its data in, or null when alice's data is in etcd. */
+  public final PostgresServer postgres;
+
   private PaymentNetwork(
-      String ns, int aliceMembers, int bobMembers, java.util.function.Consumer<String> progress)
+      String ns,
+      int aliceMembers,
+      int bobMembers,
+      java.util.function.Consumer<String> progress,
+      boolean aliceOnPostgres)
       throws Exception {
     this.net = DemoCluster.start(ns);
     try {
       progress.accept("btcd on regtest: a pod and its Service, from manifests/regtest/btcd.yaml");
       this.chain = RegtestChain.deploy(net.cluster, ns);
+      this.postgres = aliceOnPostgres ? PostgresServer.deploy(net.cluster, ns) : null;
       chain.mine(RegtestChain.burnAddress(), RegtestChain.ACTIVATION_BLOCKS);
       progress.accept(
           "mined "
@@ -46,7 +54,11 @@ public final class PaymentNetwork implements AutoCloseable {
               + " members) and bob ("
               + bobMembers
               + ") on it");
-      net.apply(cluster(ALICE, aliceMembers));
+      LightningCluster alice = cluster(ALICE, aliceMembers);
+      if (postgres != null) {
+        Clusters.withPostgres(alice, postgres.createDatabase(ALICE), PostgresServer.CA_SECRET);
+      }
+      net.apply(alice);
       net.apply(cluster(BOB, bobMembers));
       net.awaitLeader(ALICE, null, DEADLINE);
       net.awaitLeader(BOB, null, DEADLINE);
@@ -103,14 +115,20 @@ public final class PaymentNetwork implements AutoCloseable {
 
   /** Starts the network; the channel is active on both sides when this returns. */
   public static PaymentNetwork start(String ns, int aliceMembers, int bobMembers) throws Exception {
-    return new PaymentNetwork(ns, aliceMembers, bobMembers, m -> {});
+    return new PaymentNetwork(ns, aliceMembers, bobMembers, m -> {}, false);
+  }
+
+  /** As {@link #start(String, int, int)}, with alice's data in PostgreSQL (bob's stays in etcd). */
+  public static PaymentNetwork startWithAliceOnPostgres(String ns, int aliceMembers, int bobMembers)
+      throws Exception {
+    return new PaymentNetwork(ns, aliceMembers, bobMembers, m -> {}, true);
   }
 
   /** As {@link #start(String, int, int)}, saying what it does at each step. */
   public static PaymentNetwork start(
       String ns, int aliceMembers, int bobMembers, java.util.function.Consumer<String> progress)
       throws Exception {
-    return new PaymentNetwork(ns, aliceMembers, bobMembers, progress);
+    return new PaymentNetwork(ns, aliceMembers, bobMembers, progress, false);
   }
 
   /** A LightningCluster like the demo's, on the chain's btcd, with an alias of its name. */
