@@ -4,6 +4,7 @@ import dev.operator.lightning.api.BitcoindSpec;
 import dev.operator.lightning.api.BtcdSpec;
 import dev.operator.lightning.api.ChainBackend;
 import dev.operator.lightning.api.ExternalEtcdSpec;
+import dev.operator.lightning.api.SecretKeyRef;
 import dev.operator.lightning.model.EffectiveSpec;
 import dev.operator.lightning.model.LndConfig;
 import dev.operator.lightning.model.PostgresDsn;
@@ -166,18 +167,7 @@ final class ReferenceResolver {
           dsn = PostgresDsn.parse(raw);
         } catch (IllegalArgumentException e) {
           problems.add(
-              new Problem(
-                  Problem.DATABASE_DSN_INVALID,
-                  "Secret "
-                      + ns
-                      + "/"
-                      + pg.dsn().name
-                      + " ("
-                      + field
-                      + ") key "
-                      + pg.dsn().key
-                      + ": "
-                      + e.getMessage()));
+              keyProblem(Problem.DATABASE_DSN_INVALID, ns, pg.dsn(), field, ": " + e.getMessage()));
         }
       }
       if (pg.ca() != null) {
@@ -185,17 +175,12 @@ final class ReferenceResolver {
         postgresCa = values(ns, pg.ca().name, caField, problems, pg.ca().key).get(pg.ca().key);
         if (postgresCa != null && !postgresCa.isBlank() && !isPemCertificate(postgresCa)) {
           problems.add(
-              new Problem(
+              keyProblem(
                   Problem.DATABASE_CERTIFICATE_INVALID,
-                  "Secret "
-                      + ns
-                      + "/"
-                      + pg.ca().name
-                      + " ("
-                      + caField
-                      + ") key "
-                      + pg.ca().key
-                      + " is not a PEM certificate; put the CA that signed PostgreSQL's server"
+                  ns,
+                  pg.ca(),
+                  caField,
+                  " is not a PEM certificate; put the CA that signed PostgreSQL's server"
                       + " certificate there"));
           postgresCa = null;
         }
@@ -207,6 +192,13 @@ final class ReferenceResolver {
       creds = creds.withPostgresDsn(dsn.forLnd(pg.ca() != null));
     }
     return new Result(creds, etcdTls, dsn, postgresCa, problems);
+  }
+
+  /** A problem with one key's value: "Secret ns/name (field) key k" and what is wrong. */
+  private static Problem keyProblem(
+      String reason, String ns, SecretKeyRef ref, String field, String what) {
+    return new Problem(
+        reason, "Secret " + ns + "/" + ref.name + " (" + field + ") key " + ref.key + what);
   }
 
   /** Whether the text parses as one or more X.509 certificates in PEM. */

@@ -41,7 +41,7 @@ class LightningPaymentsIT {
   private static final String NS = "payments";
   private static final String ALICE = PaymentNetwork.ALICE;
   private static final String BOB = PaymentNetwork.BOB;
-  private static final int FAILOVERS_PER_CLUSTER = 6;
+  private static final int FAILOVERS_PER_CLUSTER = 4;
   private static final Duration FAILOVER_DEADLINE = Duration.ofSeconds(120);
 
   /** How long a payment may stay IN_FLIGHT after the run before the test calls it stuck. */

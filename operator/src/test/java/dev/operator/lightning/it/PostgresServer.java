@@ -9,7 +9,6 @@ import dev.operator.lightning.harness.Tools;
 import dev.operator.lightning.model.CertificateRequest;
 import dev.operator.lightning.model.PostgresDsn;
 import dev.operator.lightning.pki.CertificateAuthority;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -232,10 +231,7 @@ public final class PostgresServer {
   }
 
   private void apply(String yaml) {
-    for (HasMetadata o : client().load(new java.io.ByteArrayInputStream(yaml.getBytes())).items()) {
-      o.getMetadata().setNamespace(ns);
-      client().resource(o).create();
-    }
+    RegtestChain.create(client(), ns, yaml);
   }
 
   private KubernetesClient client() {

@@ -263,9 +263,14 @@ public final class RegtestChain {
   }
 
   private void apply(String yaml) {
-    for (HasMetadata o : client().load(new java.io.ByteArrayInputStream(yaml.getBytes())).items()) {
+    create(client(), ns, yaml);
+  }
+
+  /** Creates every object of a manifest in the namespace. */
+  static void create(KubernetesClient client, String ns, String yaml) {
+    for (HasMetadata o : client.load(new java.io.ByteArrayInputStream(yaml.getBytes())).items()) {
       o.getMetadata().setNamespace(ns);
-      client().resource(o).create();
+      client.resource(o).create();
     }
   }
 
