@@ -377,6 +377,12 @@ class LeaderRoutingIT {
             client, etcd, "older", "older", 90, null, false, lc -> keyPrefix(lc, olderPrefix))) {
       String leader = older.awaitRoutedLeader(null);
       long lease = older.kubelet.standIn(leader).leaseId();
+      // Creation times have whole seconds; within the same second the order is by namespace and
+      // name, and "newer" sorts before "older". Stand-ins elect in well under a second.
+      Instant created = Instant.parse(older.cluster().getMetadata().getCreationTimestamp());
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .until(() -> Instant.now().isAfter(created.plusSeconds(1)));
       try (MemberScenario newer =
               new MemberScenario(
                   client,

@@ -74,12 +74,12 @@ final class MemberScenario implements AutoCloseable {
   }
 
   LightningClusterStatus status() {
-    return client
-        .resources(LightningCluster.class)
-        .inNamespace(ns)
-        .withName(name)
-        .get()
-        .getStatus();
+    return cluster().getStatus();
+  }
+
+  /** The LightningCluster as the API server has it now. */
+  LightningCluster cluster() {
+    return client.resources(LightningCluster.class).inNamespace(ns).withName(name).get();
   }
 
   /** The single ready endpoint of the leader Service, or null. */
