@@ -98,6 +98,7 @@ class LightningPaymentsIT {
 
       // Every payment ends SUCCEEDED or FAILED on the payer's current leader.
       Map<String, Integer> outcomes = new TreeMap<>();
+      List<String> ledger = new ArrayList<>();
       long abSat = 0;
       long baSat = 0;
       for (PaymentDriver.Payment p : concat(ab.payments(), ba.payments())) {
@@ -111,6 +112,16 @@ class LightningPaymentsIT {
         String invoice = invoiceState(fromAlice ? n.bob() : n.alice(), p.hashHex);
         outcomes.merge(
             p.direction + " " + finalStatus + (p.streamBroke ? " (tracked)" : ""), 1, Integer::sum);
+        ledger.add(
+            String.join(
+                " ",
+                p.direction,
+                p.hashHex,
+                finalStatus,
+                "invoice " + invoice,
+                "started " + p.started,
+                "ended " + p.ended,
+                String.valueOf(p.failure)));
         if ("SUCCEEDED".equals(finalStatus)) {
           assertThat(invoice).as("invoice of succeeded payment %s", p.hashHex).isEqualTo("SETTLED");
           if (fromAlice) {
@@ -155,6 +166,29 @@ class LightningPaymentsIT {
       assertThat(anchors)
           .as("capacity - local - remote - commit fee (%s)", a)
           .isIn(0L, ANCHORS_SAT);
+      if (a.path("local_balance").asLong() + a.path("commit_fee").asLong()
+              != aliceBefore - abSat + baSat
+          || b.path("local_balance").asLong() != bobBefore + abSat - baSat) {
+        // Which payment moved sats without being counted: every payment and settled invoice.
+        ledger.forEach(l -> System.out.println("payments: ledger " + l));
+        System.out.println("payments: alice's channel " + a + "; bob's channel " + b);
+        for (String side : List.of(ALICE, BOB)) {
+          for (JsonNode inv :
+              n.node(side).get("/v1/invoices?num_max_invoices=10000").path("invoices")) {
+            if ("SETTLED".equals(inv.path("state").asText())) {
+              System.out.println(
+                  "payments: settled at "
+                      + side
+                      + " "
+                      + HexFormat.of()
+                          .formatHex(Base64.getDecoder().decode(inv.path("r_hash").asText()))
+                      + " "
+                      + inv.path("amt_paid_sat").asText());
+            }
+          }
+        }
+        n.net.printPodLogs();
+      }
       assertThat(a.path("local_balance").asLong() + a.path("commit_fee").asLong())
           .as("alice's share: before %d, paid %d, received %d", aliceBefore, abSat, baSat)
           .isEqualTo(aliceBefore - abSat + baSat);
