@@ -40,8 +40,11 @@ public final class PostgresProbe {
     }
   }
 
+  /** What a healthy result was found for: the exact string the members get and their CA. */
+  private record Target(String dsn, String caPem) {}
+
   private final Clock clock;
-  private final Map<Integer, Instant> healthySince = new ConcurrentHashMap<>();
+  private final Map<Target, Instant> healthySince = new ConcurrentHashMap<>();
 
   public PostgresProbe(Clock clock) {
     this.clock = clock;
@@ -52,7 +55,7 @@ public final class PostgresProbe {
    *     roots
    */
   public Result probe(PostgresDsn dsn, boolean caMounted, String caPem) {
-    int key = java.util.Objects.hash(dsn.forLnd(caMounted), caPem);
+    Target key = new Target(dsn.forLnd(caMounted), caPem);
     Instant seen = healthySince.get(key);
     Instant now = clock.instant();
     if (seen != null && Duration.between(seen, now).compareTo(SUCCESS_KEPT) < 0) {

@@ -138,26 +138,17 @@ public record EffectiveSpec(
       return null;
     }
     PostgresSpec p = database.postgres;
-    SecretKeyRef dsn =
-        new SecretKeyRef(
-            p.dsnSecretRef.name,
-            p.dsnSecretRef.key == null || p.dsnSecretRef.key.isEmpty()
-                ? PostgresSpec.DEFAULT_DSN_KEY
-                : p.dsnSecretRef.key);
-    SecretKeyRef ca =
-        p.caSecretRef == null
-            ? null
-            : new SecretKeyRef(
-                p.caSecretRef.name,
-                p.caSecretRef.key == null || p.caSecretRef.key.isEmpty()
-                    ? PostgresSpec.DEFAULT_CA_KEY
-                    : p.caSecretRef.key);
     return new Postgres(
-        dsn,
-        ca,
+        withKey(p.dsnSecretRef, PostgresSpec.DEFAULT_DSN_KEY),
+        p.caSecretRef == null ? null : withKey(p.caSecretRef, PostgresSpec.DEFAULT_CA_KEY),
         or(p.maxConnections, PostgresSpec.DEFAULT_MAX_CONNECTIONS),
         or(p.timeoutSeconds, 0),
         Boolean.TRUE.equals(p.nativeSql));
+  }
+
+  /** The reference with its key, or {@code key} when it names none. */
+  private static SecretKeyRef withKey(SecretKeyRef ref, String key) {
+    return new SecretKeyRef(ref.name, ref.key == null || ref.key.isEmpty() ? key : ref.key);
   }
 
   /** Whether LND keeps its data in PostgreSQL, and etcd holds only the election. */

@@ -15,8 +15,9 @@ public final class LndConfig {
 
   /**
    * What the operator read from the user's Secrets: the chain node's RPC credentials and (btcd) PEM
-   * certificate, etcd credentials (each null when unused), and whether an external etcd's TLS
-   * Secret carries a client certificate.
+   * certificate, etcd credentials (each null when unused), whether an external etcd's TLS Secret
+   * carries a client certificate, and the PostgreSQL connection string as lnd.conf carries it
+   * ({@link PostgresDsn#forLnd}; null with the data in etcd).
    */
   public record Credentials(
       String chainRpcUser,
@@ -44,20 +45,6 @@ public final class LndConfig {
           etcdPass,
           externalEtcdClientCertificate,
           null);
-    }
-
-    /**
-     * @param dsn the connection string as lnd.conf carries it ({@link PostgresDsn#forLnd})
-     */
-    public Credentials withPostgresDsn(String dsn) {
-      return new Credentials(
-          chainRpcUser,
-          chainRpcPass,
-          chainRpcCertPem,
-          etcdUser,
-          etcdPass,
-          externalEtcdClientCertificate,
-          dsn);
     }
   }
 

@@ -186,12 +186,19 @@ final class ReferenceResolver {
         }
       }
     }
-    LndConfig.Credentials creds =
-        new LndConfig.Credentials(rpcUser, rpcPass, rpcCert, etcdUser, etcdPass, clientCert);
-    if (dsn != null) {
-      creds = creds.withPostgresDsn(dsn.forLnd(pg.ca() != null));
-    }
-    return new Result(creds, etcdTls, dsn, postgresCa, problems);
+    return new Result(
+        new LndConfig.Credentials(
+            rpcUser,
+            rpcPass,
+            rpcCert,
+            etcdUser,
+            etcdPass,
+            clientCert,
+            dsn != null ? dsn.forLnd(pg.ca() != null) : null),
+        etcdTls,
+        dsn,
+        postgresCa,
+        problems);
   }
 
   /** A problem with one key's value: "Secret ns/name (field) key k" and what is wrong. */

@@ -86,7 +86,9 @@ class LndConfigTest {
     lc.getSpec().database.postgres.timeoutSeconds = 15;
     String dsn = "postgresql://app:s3cret@pg-rw.db.svc:5432/app?sslmode=verify-full";
     String conf =
-        LndConfig.render(EffectiveSpec.of(lc), LndConfig.Credentials.NONE.withPostgresDsn(dsn));
+        LndConfig.render(
+            EffectiveSpec.of(lc),
+            new LndConfig.Credentials(null, null, null, null, null, false, dsn));
     assertThat(conf)
         .contains(
             "[db]\ndb.backend=postgres\n",
@@ -110,7 +112,8 @@ class LndConfigTest {
     String conf =
         LndConfig.render(
             EffectiveSpec.of(lc),
-            LndConfig.Credentials.NONE.withPostgresDsn("host=pg user=app dbname=app"));
+            new LndConfig.Credentials(
+                null, null, null, null, null, false, "host=pg user=app dbname=app"));
     assertThat(conf)
         .contains(
             "[db]\ndb.backend=postgres\ndb.use-native-sql=true\n",
