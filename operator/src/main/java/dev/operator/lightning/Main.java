@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.election.ElectionObserver;
 import dev.operator.lightning.metrics.OperatorMetrics;
+import dev.operator.lightning.reconcile.ClusterReads;
 import dev.operator.lightning.reconcile.ClusterReconciliation;
 import dev.operator.lightning.reconcile.LightningClusterReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -116,10 +117,13 @@ public final class Main {
                   new ResourceID(key.substring(slash + 1), key.substring(0, slash)));
             },
             Clock.systemUTC());
+    // Filled with the informer caches when the reconciler registers its event sources.
+    ClusterReads reads = new ClusterReads(client);
     ClusterReconciliation reconciliation =
-        new ClusterReconciliation(client, observer, metrics, Clock.systemUTC());
+        new ClusterReconciliation(client, reads, observer, metrics, Clock.systemUTC());
     LightningClusterReconciler reconciler =
-        new LightningClusterReconciler(reconciliation, electionEvents, metrics.reconcileTimer());
+        new LightningClusterReconciler(
+            reconciliation, reads, electionEvents, metrics.reconcileTimer());
     Operator operator =
         new Operator(
             o -> {

@@ -77,6 +77,7 @@ public final class ClusterReconciliation {
   static final String STANDBY_STATE = "WAITING_TO_START";
 
   private final KubernetesClient client;
+  private final ClusterReads reads;
   private final Clock clock;
   private final ObjectApplier applier;
   private final OwnedSecrets ownedSecrets;
@@ -98,17 +99,26 @@ public final class ClusterReconciliation {
   private final ExecutorService stateReaders =
       Executors.newCachedThreadPool(DaemonThreads.named("lnd-state-reader"));
 
+  /**
+   * @param reads where the pass reads Kubernetes objects: the operator's informer caches, or the
+   *     API server itself for a reconciliation called without them
+   */
   public ClusterReconciliation(
-      KubernetesClient client, ElectionObserver observer, OperatorMetrics metrics, Clock clock) {
+      KubernetesClient client,
+      ClusterReads reads,
+      ElectionObserver observer,
+      OperatorMetrics metrics,
+      Clock clock) {
     this.client = client;
+    this.reads = reads;
     this.clock = clock;
-    this.applier = new ObjectApplier(client);
-    this.ownedSecrets = new OwnedSecrets(client, applier);
-    this.references = new ReferenceResolver(client);
+    this.applier = new ObjectApplier(client, reads);
+    this.ownedSecrets = new OwnedSecrets(reads, applier);
+    this.references = new ReferenceResolver(reads);
     this.events = new ClusterEvents(client, clock);
-    this.election = new ElectionStep(client, observer, applier, events, metrics, clock);
-    this.wallet = new WalletSetup(client, applier, events);
-    this.leaderNode = new LeaderNode(client, events, clock);
+    this.election = new ElectionStep(client, reads, observer, applier, events, metrics, clock);
+    this.wallet = new WalletSetup(client, reads, applier, events);
+    this.leaderNode = new LeaderNode(client, reads, events, clock);
     this.postgresProbe = new PostgresProbe(clock);
   }
 
@@ -185,13 +195,7 @@ public final class ClusterReconciliation {
       apply(cluster, EtcdClientServiceBuilder.build(cluster, spec), problems);
       apply(cluster, EtcdDisruptionBudgetBuilder.build(cluster, spec), problems);
       apply(cluster, EtcdStatefulSetBuilder.build(cluster, spec), problems);
-      StatefulSet sts =
-          client
-              .apps()
-              .statefulSets()
-              .inNamespace(spec.names().namespace())
-              .withName(spec.names().etcd())
-              .get();
+      StatefulSet sts = reads.current(EtcdStatefulSetBuilder.build(cluster, spec));
       etcdReady =
           sts != null && sts.getStatus() != null && sts.getStatus().getReadyReplicas() != null
               ? sts.getStatus().getReadyReplicas()
@@ -423,12 +427,7 @@ public final class ClusterReconciliation {
   /** How the operator itself reaches the cluster's etcd, or null when it cannot yet. */
   private EtcdTarget etcdTarget(EffectiveSpec spec, ReferenceResolver.Result refs) {
     if (spec.isManagedEtcd()) {
-      Secret tls =
-          client
-              .secrets()
-              .inNamespace(spec.names().namespace())
-              .withName(spec.names().etcdClientTlsSecret())
-              .get();
+      Secret tls = reads.ownedSecret(spec.names().namespace(), spec.names().etcdClientTlsSecret());
       if (tls == null || tls.getData() == null) {
         return null;
       }
@@ -538,13 +537,13 @@ public final class ClusterReconciliation {
    * election key.
    */
   private List<Pod> memberPods(LightningCluster cluster, Names n) {
-    return client
-        .pods()
-        .inNamespace(n.namespace())
-        .withLabels(Labels.selector(n.cluster(), Labels.COMPONENT_LND))
-        .list()
-        .getItems()
-        .stream()
+    Map<String, String> selector = Labels.selector(n.cluster(), Labels.COMPONENT_LND);
+    return reads
+        .pods(n.namespace())
+        .filter(
+            p ->
+                p.getMetadata().getLabels() != null
+                    && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
         .filter(p -> Owned.isOwnedBy(p, cluster))
         .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
         .toList();

@@ -13,6 +13,7 @@ import dev.operator.lightning.metrics.OperatorMetrics;
 import dev.operator.lightning.model.EffectiveSpec;
 import dev.operator.lightning.model.Labels;
 import dev.operator.lightning.model.LeaderEndpointSliceBuilder;
+import dev.operator.lightning.model.Owned;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -40,6 +41,7 @@ final class ElectionStep {
   private static final Logger log = LoggerFactory.getLogger(ElectionStep.class);
 
   private final KubernetesClient client;
+  private final ClusterReads reads;
   private final ElectionObserver observer;
   private final ObjectApplier applier;
   private final ClusterEvents events;
@@ -130,23 +132,29 @@ final class ElectionStep {
       leaderPods.put(key, Map.entry(leader.get().key(), written.podUid));
       return written.podUid;
     }
-    pods.stream()
-        .filter(p -> p.getMetadata().getName().equals(leader.get().clusterId()))
-        .filter(p -> Leadership.podIp(p) != null)
-        .findFirst()
-        .ifPresent(
-            p -> leaderPods.put(key, Map.entry(leader.get().key(), p.getMetadata().getUid())));
+    // The pairing decides later whether the key's process is gone, so it is made from the pod as
+    // the API server has it now: a lagging cache could still hold the previous pod of that name.
+    // Once per leader key; never in a pass that finds nothing changed.
+    if (pods.stream().anyMatch(p -> p.getMetadata().getName().equals(leader.get().clusterId()))) {
+      reads
+          .livePod(pods.get(0).getMetadata().getNamespace(), leader.get().clusterId())
+          .filter(p -> Leadership.podIp(p) != null)
+          .ifPresent(
+              p -> leaderPods.put(key, Map.entry(leader.get().key(), p.getMetadata().getUid())));
+    }
     return null;
   }
 
   ElectionStep(
       KubernetesClient client,
+      ClusterReads reads,
       ElectionObserver observer,
       ObjectApplier applier,
       ClusterEvents events,
       OperatorMetrics metrics,
       Clock clock) {
     this.client = client;
+    this.reads = reads;
     this.observer = observer;
     this.applier = applier;
     this.events = events;
@@ -296,6 +304,12 @@ final class ElectionStep {
     // The pod remembered for the leader before this pass, to tell later whether it was replaced.
     Map.Entry<String, String> leaderPodBefore = leaderPods.get(key);
     Leadership.Decision decision = decide(key, view, pods, previous, seenActiveLeader(key, view));
+    if (decision.revocation().isPresent()) {
+      // Decided on cached pods; a revocation is carried out only if the leader's pod as the API
+      // server has it now still shows its process ended.
+      pods = withLivePod(cluster, pods, decision.revocation().get().clusterId());
+      decision = decide(key, view, pods, previous, seenActiveLeader(key, view));
+    }
     if (decision.revocation().isPresent()
         && revoke(cluster, key, spec, decision.revocation().get(), problems)) {
       // Route the successor in this same pass, from etcd itself, rather than wait for the
@@ -441,6 +455,20 @@ final class ElectionStep {
       events.warning(cluster, Problem.REVOCATION_FAILED, message);
       return false;
     }
+  }
+
+  /** The pods with the named one replaced by its live copy, or left out if it no longer exists. */
+  private List<Pod> withLivePod(LightningCluster cluster, List<Pod> pods, String name) {
+    Optional<Pod> live = reads.livePod(cluster.getMetadata().getNamespace(), name);
+    List<Pod> out = new java.util.ArrayList<>();
+    for (Pod p : pods) {
+      if (!p.getMetadata().getName().equals(name)) {
+        out.add(p);
+      }
+    }
+    live.filter(p -> Owned.isOwnedBy(p, cluster)).ifPresent(out::add);
+    out.sort(java.util.Comparator.comparing(p -> p.getMetadata().getName()));
+    return out;
   }
 
   private static String describe(Throwable e) {

@@ -45,9 +45,11 @@ final class LeaderNode {
   private final KubernetesClient client;
   private final ClusterEvents events;
   private final Clock clock;
+  private final ClusterReads reads;
 
-  LeaderNode(KubernetesClient client, ClusterEvents events, Clock clock) {
+  LeaderNode(KubernetesClient client, ClusterReads reads, ClusterEvents events, Clock clock) {
     this.client = client;
+    this.reads = reads;
     this.events = events;
     this.clock = clock;
   }
@@ -120,8 +122,7 @@ final class LeaderNode {
       throws IOException {
     LndRestClient.ChannelBackup exported =
         lnd.exportChannelBackups(host, MemberPaths.REST_PORT, macaroon);
-    Secret secret =
-        client.secrets().inNamespace(n.namespace()).withName(n.channelBackupSecret()).get();
+    Secret secret = reads.ownedSecret(n.namespace(), n.channelBackupSecret());
     List<String> keptPoints =
         secret == null ? null : ChannelBackups.parse(decoded(secret, CHANNEL_POINTS_KEY));
     if (!ChannelBackups.replaces(exported.channelPoints(), keptPoints)) {
@@ -167,11 +168,14 @@ final class LeaderNode {
             .withType("Opaque")
             .withData(data)
             .build();
-    client
-        .resource(desired)
-        .fieldManager(ObjectApplier.FIELD_MANAGER)
-        .forceConflicts()
-        .serverSideApply();
+    reads.written(
+        cluster,
+        client
+            .resource(desired)
+            .fieldManager(ObjectApplier.FIELD_MANAGER)
+            .forceConflicts()
+            .serverSideApply(),
+        secret);
     ChannelBackupStatus status = new ChannelBackupStatus();
     status.secret = n.channelBackupSecret();
     status.updatedAt = time;
@@ -190,8 +194,7 @@ final class LeaderNode {
   }
 
   private byte[] readOnlyMacaroon(Names n) {
-    Secret s =
-        client.secrets().inNamespace(n.namespace()).withName(n.readOnlyMacaroonSecret()).get();
+    Secret s = reads.ownedSecret(n.namespace(), n.readOnlyMacaroonSecret());
     String v =
         s == null || s.getData() == null ? null : s.getData().get(WalletSetup.READ_ONLY_MACAROON);
     return v == null ? null : Base64.getDecoder().decode(v);

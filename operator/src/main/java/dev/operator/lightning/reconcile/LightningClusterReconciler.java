@@ -1,6 +1,8 @@
 package dev.operator.lightning.reconcile;
 
 import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.SecretKeyRef;
+import dev.operator.lightning.api.SecretRef;
 import dev.operator.lightning.model.Labels;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -37,16 +39,20 @@ public final class LightningClusterReconciler implements Reconciler<LightningClu
   private final ClusterReconciliation reconciliation;
   private final SimpleInboundEventSource<LightningCluster> electionEvents;
   private final Timer reconcileTimer;
+  private final ClusterReads reads;
 
   /**
+   * @param reads the reads of every pass, given the informer caches registered here
    * @param electionEvents the source the election observer feeds; registered here so that a leader
    *     change wakes the reconciler at once
    */
   public LightningClusterReconciler(
       ClusterReconciliation reconciliation,
+      ClusterReads reads,
       SimpleInboundEventSource<LightningCluster> electionEvents,
       Timer reconcileTimer) {
     this.reconciliation = reconciliation;
+    this.reads = reads;
     this.electionEvents = electionEvents;
     this.reconcileTimer = reconcileTimer;
   }
@@ -70,75 +76,109 @@ public final class LightningClusterReconciler implements Reconciler<LightningClu
       EventSourceContext<LightningCluster> context) {
     List<EventSource<?, LightningCluster>> sources = new ArrayList<>();
     sources.add(electionEvents);
-    for (Class<? extends HasMetadata> owned :
-        List.of(
-            Pod.class,
-            StatefulSet.class,
-            Service.class,
-            EndpointSlice.class,
-            PodDisruptionBudget.class)) {
-      sources.add(ownedSource(owned, context));
-    }
-    // Secrets: the ones the cluster owns, and the user's ones it references, so that fixing a
-    // missing Secret is noticed at once.
-    sources.add(
+    sources.add(owned(Pod.class, context));
+    sources.add(owned(StatefulSet.class, context));
+    sources.add(owned(Service.class, context));
+    sources.add(owned(EndpointSlice.class, context));
+    sources.add(owned(PodDisruptionBudget.class, context));
+    // Secrets the operator writes carry its labels; the kept ones (seed, channel backup) have no
+    // owner, so they map to their cluster by its label.
+    InformerEventSource<Secret, LightningCluster> ownedSecrets =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Secret.class, LightningCluster.class)
                 .withName("secrets")
+                .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.MANAGER)
                 .withSecondaryToPrimaryMapper(
                     (Secret s) -> {
                       Set<ResourceID> ids =
-                          Mappers.<Secret>fromOwnerReferences(LightningCluster.class)
-                              .toPrimaryResourceIDs(s);
-                      String ns = s.getMetadata().getNamespace();
-                      return java.util.stream.Stream.concat(
-                              ids.stream(),
-                              context
-                                  .getPrimaryCache()
-                                  .list(ns)
-                                  .filter(c -> References.of(c).contains(s.getMetadata().getName()))
-                                  .map(ResourceID::fromResource))
-                          .collect(Collectors.toSet());
+                          new java.util.HashSet<>(
+                              Mappers.<Secret>fromOwnerReferences(LightningCluster.class)
+                                  .toPrimaryResourceIDs(s));
+                      String cluster =
+                          s.getMetadata().getLabels() == null
+                              ? null
+                              : s.getMetadata().getLabels().get(Labels.CLUSTER);
+                      if (cluster != null) {
+                        ids.add(new ResourceID(cluster, s.getMetadata().getNamespace()));
+                      }
+                      return ids;
                     })
                 .build(),
-            context));
+            context);
+    // The user's Secrets a spec points at, labelled by the operator when it first reads them, so
+    // that fixing or rotating one is noticed at once and no other Secret is cached.
+    InformerEventSource<Secret, LightningCluster> referencedSecrets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Secret.class, LightningCluster.class)
+                .withName("referencedsecrets")
+                .withLabelSelector(ClusterReads.REFERENCED + "=true")
+                .withSecondaryToPrimaryMapper(
+                    (Secret s) ->
+                        context
+                            .getPrimaryCache()
+                            .list(s.getMetadata().getNamespace())
+                            .filter(c -> References.of(c).contains(s.getMetadata().getName()))
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            context);
+    sources.add(ownedSecrets);
+    sources.add(referencedSecrets);
+    reads.secrets(new InformerCache<>(ownedSecrets), new InformerCache<>(referencedSecrets));
     return sources;
   }
 
-  private static <R extends HasMetadata> EventSource<?, LightningCluster> ownedSource(
+  /** An informer over one owned kind, restricted to the operator's label, read as its cache. */
+  private <R extends HasMetadata> EventSource<?, LightningCluster> owned(
       Class<R> type, EventSourceContext<LightningCluster> context) {
-    return new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(type, LightningCluster.class)
-            .withName(type.getSimpleName().toLowerCase())
-            .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.MANAGER)
-            .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(LightningCluster.class))
-            .build(),
-        context);
+    InformerEventSource<R, LightningCluster> source =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(type, LightningCluster.class)
+                .withName(type.getSimpleName().toLowerCase())
+                .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.MANAGER)
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(LightningCluster.class))
+                .build(),
+            context);
+    reads.cache(type, new InformerCache<>(source));
+    return source;
   }
 
-  /** Names of the user Secrets a cluster's spec points at. */
+  /** Names of the user Secrets a cluster's spec points at (all in the cluster's namespace). */
   static final class References {
     static Set<String> of(LightningCluster c) {
       var s = c.getSpec();
-      java.util.stream.Stream<String> names =
-          java.util.stream.Stream.of(
-              s.wallet != null && s.wallet.passwordSecretRef != null
-                  ? s.wallet.passwordSecretRef.name
-                  : null,
-              s.chain != null
-                      && s.chain.bitcoind != null
-                      && s.chain.bitcoind.rpcCredentialsSecretRef != null
-                  ? s.chain.bitcoind.rpcCredentialsSecretRef.name
-                  : null,
-              s.etcd != null && s.etcd.external != null && s.etcd.external.tlsSecretRef != null
-                  ? s.etcd.external.tlsSecretRef.name
-                  : null,
-              s.etcd != null
-                      && s.etcd.external != null
-                      && s.etcd.external.credentialsSecretRef != null
-                  ? s.etcd.external.credentialsSecretRef.name
-                  : null);
-      return names.filter(Objects::nonNull).collect(Collectors.toSet());
+      if (s == null) {
+        return Set.of();
+      }
+      List<Object> refs = new ArrayList<>();
+      if (s.wallet != null) {
+        refs.add(s.wallet.passwordSecretRef);
+        refs.add(s.wallet.seedSecretRef);
+        refs.add(s.wallet.channelBackupSecretRef);
+      }
+      if (s.chain != null && s.chain.bitcoind != null) {
+        refs.add(s.chain.bitcoind.rpcCredentialsSecretRef);
+      }
+      if (s.chain != null && s.chain.btcd != null) {
+        refs.add(s.chain.btcd.rpcCredentialsSecretRef);
+        refs.add(s.chain.btcd.rpcCertSecretRef);
+      }
+      if (s.etcd != null && s.etcd.external != null) {
+        refs.add(s.etcd.external.tlsSecretRef);
+        refs.add(s.etcd.external.credentialsSecretRef);
+      }
+      if (s.database != null && s.database.postgres != null) {
+        refs.add(s.database.postgres.dsnSecretRef);
+        refs.add(s.database.postgres.caSecretRef);
+      }
+      return refs.stream()
+          .map(
+              r ->
+                  r instanceof SecretRef sr
+                      ? sr.name
+                      : r instanceof SecretKeyRef kr ? kr.name : null)
+          .filter(Objects::nonNull)
+          .collect(Collectors.toSet());
     }
   }
 }

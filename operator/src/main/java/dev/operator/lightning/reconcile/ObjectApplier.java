@@ -17,9 +17,11 @@ final class ObjectApplier {
   static final String FIELD_MANAGER = "lightning-operator";
 
   private final KubernetesClient client;
+  private final ClusterReads reads;
 
-  ObjectApplier(KubernetesClient client) {
+  ObjectApplier(KubernetesClient client, ClusterReads reads) {
     this.client = client;
+    this.reads = reads;
   }
 
   /** What apply did; a problem means nothing was written. */
@@ -29,7 +31,7 @@ final class ObjectApplier {
   }
 
   Outcome apply(LightningCluster owner, HasMetadata desired) {
-    HasMetadata live = client.resource(desired).get();
+    HasMetadata live = reads.current(desired);
     if (live != null && !Owned.isOwnedBy(live, owner)) {
       return new Outcome(false, conflict(live));
     }
@@ -37,7 +39,10 @@ final class ObjectApplier {
       return Outcome.UNCHANGED;
     }
     try {
-      client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+      reads.written(
+          owner,
+          client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply(),
+          live);
       return Outcome.WRITTEN;
     } catch (KubernetesClientException e) {
       return new Outcome(
@@ -47,19 +52,30 @@ final class ObjectApplier {
               "the API server rejected "
                   + describe(desired)
                   + ": "
-                  + e.getStatus().getMessage()
+                  + (e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage())
                   + "; revert the spec change or delete the object so it can be recreated"));
     }
   }
 
   /** Creates the object only if it does not exist; never updates it (generated material). */
   Outcome createIfAbsent(LightningCluster owner, HasMetadata desired) {
-    HasMetadata live = client.resource(desired).get();
-    if (live != null) {
-      return Owned.isOwnedBy(live, owner) ? Outcome.UNCHANGED : new Outcome(false, conflict(live));
+    HasMetadata live = reads.current(desired);
+    if (live == null) {
+      try {
+        reads.written(owner, client.resource(desired).create(), null);
+        return Outcome.WRITTEN;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        // Created since it was read (another pass, or a cache that lagged): it is kept as is.
+        live = client.resource(desired).get();
+        if (live == null) {
+          throw e;
+        }
+      }
     }
-    client.resource(desired).create();
-    return Outcome.WRITTEN;
+    return Owned.isOwnedBy(live, owner) ? Outcome.UNCHANGED : new Outcome(false, conflict(live));
   }
 
   private static boolean same(HasMetadata live, HasMetadata desired) {

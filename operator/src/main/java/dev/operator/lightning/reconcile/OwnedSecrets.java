@@ -9,7 +9,6 @@ import dev.operator.lightning.model.SecretBuilders;
 import dev.operator.lightning.pki.CertificateAuthority;
 import dev.operator.lightning.pki.Passwords;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -21,11 +20,11 @@ import java.util.List;
  * key out from under a running member.
  */
 final class OwnedSecrets {
-  private final KubernetesClient client;
+  private final ClusterReads reads;
   private final ObjectApplier applier;
 
-  OwnedSecrets(KubernetesClient client, ObjectApplier applier) {
-    this.client = client;
+  OwnedSecrets(ClusterReads reads, ObjectApplier applier) {
+    this.reads = reads;
     this.applier = applier;
   }
 
@@ -37,7 +36,7 @@ final class OwnedSecrets {
     boolean written = false;
     String ns = spec.names().namespace();
     String caName = spec.names().caSecret();
-    Secret caSecret = client.secrets().inNamespace(ns).withName(caName).get();
+    Secret caSecret = reads.ownedSecret(ns, caName);
     CertificateAuthority ca;
     if (caSecret == null) {
       ca = CertificateAuthority.generate(ns + "/" + spec.names().cluster());
@@ -66,7 +65,7 @@ final class OwnedSecrets {
       }
     }
     for (CertificateRequest req : CertificatePlan.of(spec)) {
-      Secret live = client.secrets().inNamespace(ns).withName(req.secretName()).get();
+      Secret live = reads.ownedSecret(ns, req.secretName());
       if (live != null) {
         if (!Owned.isOwnedBy(live, cluster)) {
           problems.add(ObjectApplier.conflict(live));
@@ -86,7 +85,7 @@ final class OwnedSecrets {
       written |= o.written();
     }
     if (spec.walletGenerated()) {
-      Secret live = client.secrets().inNamespace(ns).withName(spec.walletSecretName()).get();
+      Secret live = reads.ownedSecret(ns, spec.walletSecretName());
       if (live == null) {
         ObjectApplier.Outcome o =
             applier.createIfAbsent(

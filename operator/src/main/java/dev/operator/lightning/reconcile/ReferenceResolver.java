@@ -9,7 +9,6 @@ import dev.operator.lightning.model.EffectiveSpec;
 import dev.operator.lightning.model.LndConfig;
 import dev.operator.lightning.model.PostgresDsn;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -21,10 +20,10 @@ import java.util.Map;
  * key becomes a Problem here instead of a pod that fails to start.
  */
 final class ReferenceResolver {
-  private final KubernetesClient client;
+  private final ClusterReads reads;
 
-  ReferenceResolver(KubernetesClient client) {
-    this.client = client;
+  ReferenceResolver(ClusterReads reads) {
+    this.reads = reads;
   }
 
   /** Credentials found, or the problems that prevent rendering lnd.conf. */
@@ -230,7 +229,7 @@ final class ReferenceResolver {
    */
   private Map<String, String> values(
       String ns, String name, String field, List<Problem> problems, String... required) {
-    Secret s = client.secrets().inNamespace(ns).withName(name).get();
+    Secret s = reads.referencedSecret(ns, name);
     if (s == null) {
       problems.add(
           new Problem(

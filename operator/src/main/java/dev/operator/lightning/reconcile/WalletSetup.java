@@ -48,9 +48,12 @@ final class WalletSetup {
   private final KubernetesClient client;
   private final ObjectApplier applier;
   private final ClusterEvents events;
+  private final ClusterReads reads;
 
-  WalletSetup(KubernetesClient client, ObjectApplier applier, ClusterEvents events) {
+  WalletSetup(
+      KubernetesClient client, ClusterReads reads, ObjectApplier applier, ClusterEvents events) {
     this.client = client;
+    this.reads = reads;
     this.applier = applier;
     this.events = events;
   }
@@ -315,12 +318,14 @@ final class WalletSetup {
         .build();
   }
 
+  /** A Secret this operator keeps or generated. */
   private Secret secret(String ns, String name) {
-    return client.secrets().inNamespace(ns).withName(name).get();
+    return reads.ownedSecret(ns, name);
   }
 
+  /** A value of a Secret the spec points at (the user's, or a generated wallet password). */
   private String value(String ns, String secret, String key) {
-    Secret s = secret(ns, secret);
+    Secret s = reads.referencedSecret(ns, secret);
     if (s == null) {
       throw new IllegalStateException("Secret " + ns + "/" + secret + " not found");
     }
@@ -329,7 +334,7 @@ final class WalletSetup {
 
   /** The Secret's value for the key as stored (base64), for binary values. */
   private String rawValue(String ns, String secret, String key) {
-    Secret s = secret(ns, secret);
+    Secret s = reads.referencedSecret(ns, secret);
     if (s == null || s.getData() == null || s.getData().get(key) == null) {
       throw new IllegalStateException("Secret " + ns + "/" + secret + " has no key " + key);
     }

@@ -1,12 +1,14 @@
 package dev.operator.lightning.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.SecretKeyRef;
 import dev.operator.lightning.api.SecretRef;
 import dev.operator.lightning.api.WalletSpec;
 import dev.operator.lightning.model.SecretBuilders;
+import dev.operator.lightning.reconcile.ClusterReads;
 import dev.operator.lightning.reconcile.ClusterReconciliation;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -14,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -28,33 +31,92 @@ class ClusterReconciliationIT {
   private final KubernetesClient client = ApiServerSupport.client();
 
   @Test
-  void secondPassOverAnUnchangedManagedClusterWritesNothing() {
+  void secondPassOverAnUnchangedManagedClusterWritesAndReadsNothing() {
     String ns = ApiServerSupport.newNamespace("idem");
     client.resource(Clusters.managed(ns, "gamma")).create();
     WriteCounter counter = new WriteCounter();
-    ClusterReconciliation reconciliation = Reconciliations.direct(counter.client);
+    try (CachedReads caches = new CachedReads(client, counter.client, ns)) {
+      ClusterReconciliation reconciliation = Reconciliations.direct(counter.client, caches.reads());
 
-    reconciliation.reconcile(fresh(ns, "gamma"));
-    assertThat(counter.writes).as("first pass creates the objects").hasSizeGreaterThan(15);
+      reconciliation.reconcile(fresh(ns, "gamma"));
+      assertThat(counter.writes).as("first pass creates the objects").hasSizeGreaterThan(15);
+      awaitCaught(caches);
 
-    counter.writes.clear();
-    reconciliation.reconcile(fresh(ns, "gamma"));
-    assertThat(counter.writes).as("writes of the second pass").isEmpty();
+      counter.clear();
+      reconciliation.reconcile(fresh(ns, "gamma"));
+      assertThat(counter.writes).as("writes of the second pass").isEmpty();
+      assertThat(counter.reads)
+          .as("API reads of the second pass: every object comes from the caches")
+          .isEmpty();
 
-    // A real change is written, and only that change.
-    LightningCluster changed = fresh(ns, "gamma");
-    changed.getSpec().service = new dev.operator.lightning.api.ServiceSpec();
-    changed.getSpec().service.type = dev.operator.lightning.api.ServiceType.LoadBalancer;
-    client.resource(changed).update();
-    counter.writes.clear();
-    reconciliation.reconcile(fresh(ns, "gamma"));
-    assertThat(counter.writes)
-        .as("writes after changing the Service type")
-        .anyMatch(w -> w.endsWith("/services/gamma"))
-        .noneMatch(w -> w.contains("/pods"))
-        .noneMatch(w -> w.contains("/statefulsets"));
-    assertThat(client.services().inNamespace(ns).withName("gamma").get().getSpec().getType())
-        .isEqualTo("LoadBalancer");
+      // A real change is written, and only that change.
+      LightningCluster changed = fresh(ns, "gamma");
+      changed.getSpec().service = new dev.operator.lightning.api.ServiceSpec();
+      changed.getSpec().service.type = dev.operator.lightning.api.ServiceType.LoadBalancer;
+      client.resource(changed).update();
+      counter.clear();
+      reconciliation.reconcile(fresh(ns, "gamma"));
+      assertThat(counter.writes)
+          .as("writes after changing the Service type")
+          .anyMatch(w -> w.endsWith("/services/gamma"))
+          .noneMatch(w -> w.contains("/pods"))
+          .noneMatch(w -> w.contains("/statefulsets"));
+      assertThat(client.services().inNamespace(ns).withName("gamma").get().getSpec().getType())
+          .isEqualTo("LoadBalancer");
+    }
+  }
+
+  @Test
+  void aCacheThatHasNotSeenAnObjectFallsBackToTheApiServerAndNeverOverwritesGeneratedMaterial() {
+    String ns = ApiServerSupport.newNamespace("lag");
+    client.resource(Clusters.managed(ns, "theta")).create();
+    Reconciliations.direct(client).reconcile(fresh(ns, "theta"));
+    var ca = client.secrets().inNamespace(ns).withName("theta-ca").get();
+    var wallet = client.secrets().inNamespace(ns).withName("theta-wallet").get();
+
+    // Caches that have seen nothing yet: the pass must ask the API server, not regenerate.
+    WriteCounter counter = new WriteCounter();
+    ClusterReads empty = new ClusterReads(counter.client);
+    ClusterReads.Cache<io.fabric8.kubernetes.api.model.Secret> none = new EmptyCache<>();
+    empty.secrets(none, none);
+    empty.cache(io.fabric8.kubernetes.api.model.Service.class, new EmptyCache<>());
+    empty.cache(io.fabric8.kubernetes.api.model.apps.StatefulSet.class, new EmptyCache<>());
+    empty.cache(
+        io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class, new EmptyCache<>());
+    empty.cache(
+        io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class, new EmptyCache<>());
+    Reconciliations.direct(counter.client, empty).reconcile(fresh(ns, "theta"));
+    assertThat(counter.reads).as("reads of what the caches lack").isNotEmpty();
+    assertThat(counter.writes).as("writes over a cluster that is unchanged").isEmpty();
+    assertThat(client.secrets().inNamespace(ns).withName("theta-ca").get().getData())
+        .isEqualTo(ca.getData());
+    assertThat(client.secrets().inNamespace(ns).withName("theta-wallet").get().getData())
+        .isEqualTo(wallet.getData());
+  }
+
+  /** A cache that has not caught up with anything. */
+  private static final class EmptyCache<T extends io.fabric8.kubernetes.api.model.HasMetadata>
+      implements ClusterReads.Cache<T> {
+    @Override
+    public java.util.Optional<T> get(String namespace, String name) {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public java.util.stream.Stream<T> list(String namespace) {
+      return java.util.stream.Stream.empty();
+    }
+  }
+
+  /** Waits until the caches hold what the API server holds, as after the watch events arrive. */
+  private static void awaitCaught(CachedReads caches) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(caches.versions())
+                    .as("cached objects and versions (the API server has the expected ones)")
+                    .isEqualTo(caches.liveVersions()));
   }
 
   @Test
@@ -77,7 +139,8 @@ class ClusterReconciliationIT {
     lc.getSpec().etcd.external.credentialsSecretRef = new SecretRef("etcd-user");
     client.resource(lc).create();
     WriteCounter counter = new WriteCounter();
-    ClusterReconciliation reconciliation = Reconciliations.direct(counter.client);
+    CachedReads caches = new CachedReads(client, counter.client, ns);
+    ClusterReconciliation reconciliation = Reconciliations.direct(counter.client, caches.reads());
     reconciliation.reconcile(fresh(ns, "delta"));
 
     assertThat(client.apps().statefulSets().inNamespace(ns).list().getItems()).isEmpty();
@@ -123,9 +186,16 @@ class ClusterReconciliationIT {
         .as("a CA that is not PEM is reported, not thrown")
         .contains("invalid TLS material for etcd", "etcd-tls");
 
-    counter.writes.clear();
+    // The user's Secrets are labelled once so that the referenced-Secret informer sees them.
+    assertThat(
+            client.secrets().inNamespace(ns).withName("etcd-tls").get().getMetadata().getLabels())
+        .containsEntry(ClusterReads.REFERENCED, "true");
+    awaitCaught(caches);
+    counter.clear();
     reconciliation.reconcile(fresh(ns, "delta"));
     assertThat(counter.writes).as("writes of the second pass").isEmpty();
+    assertThat(counter.reads).as("API reads of the second pass").isEmpty();
+    caches.close();
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.operator.lightning.it;
 
 import dev.operator.lightning.election.ElectionObserver;
 import dev.operator.lightning.metrics.OperatorMetrics;
+import dev.operator.lightning.reconcile.ClusterReads;
 import dev.operator.lightning.reconcile.ClusterReconciliation;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
@@ -17,9 +18,15 @@ final class Reconciliations {
         .sum();
   }
 
+  /** Every read a GET: no informer caches. */
   static ClusterReconciliation direct(KubernetesClient client) {
+    return direct(client, new ClusterReads(client));
+  }
+
+  static ClusterReconciliation direct(KubernetesClient client, ClusterReads reads) {
     return new ClusterReconciliation(
         client,
+        reads,
         new ElectionObserver(key -> {}, Clock.systemUTC()),
         OperatorMetrics.discarding(),
         Clock.systemUTC());

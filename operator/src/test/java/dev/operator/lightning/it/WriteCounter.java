@@ -8,9 +8,13 @@ import io.fabric8.kubernetes.client.http.Interceptor;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A client that records every request that is not a read, to prove a reconcile wrote nothing. */
+/**
+ * A client that records every request, reads and writes apart, to prove a reconcile wrote and read
+ * nothing.
+ */
 final class WriteCounter {
   final List<String> writes = new CopyOnWriteArrayList<>();
+  final List<String> reads = new CopyOnWriteArrayList<>();
   final KubernetesClient client;
 
   WriteCounter() {
@@ -25,11 +29,19 @@ final class WriteCounter {
                           @Override
                           public void before(
                               BasicBuilder builder, HttpRequest request, RequestTags tags) {
-                            if (!"GET".equals(request.method())) {
-                              writes.add(request.method() + " " + request.uri().getPath());
+                            String line = request.method() + " " + request.uri().getPath();
+                            if ("GET".equals(request.method())) {
+                              reads.add(line);
+                            } else {
+                              writes.add(line);
                             }
                           }
                         }))
             .build();
+  }
+
+  void clear() {
+    writes.clear();
+    reads.clear();
   }
 }
