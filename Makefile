@@ -4,7 +4,7 @@ MVN ?= mvn -B
 CRD := lightningclusters.lightning.operator.dev-v1.yml
 TOOLS_DIR ?= $(HOME)/.cache/lightning-operator/tools
 
-.PHONY: help tools build demo test bench-failover bench-failover-lnd bench-payments manifests install image run fmt clean
+.PHONY: help tools build demo test bench-failover bench-failover-lnd bench-payments bench-scale manifests install image run fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,6 +32,11 @@ bench-failover-lnd: tools ## Print real-lnd handover times over 10 kills and 10 
 	$(MVN) -q -DskipTests install
 	$(MVN) -pl operator test -Dtest=RealLndFailoverBench -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dbench.rounds=$${BENCH_ROUNDS:-10} -Dbench.database=$${BENCH_DATABASE:-etcd,postgres}
+
+bench-scale: tools ## Print start-up, steady-state API requests, heap, a 10 % failover burst and resync for 10 and 100 clusters of 3 members (~20 min)
+	$(MVN) -q -DskipTests install
+	$(MVN) -pl operator test -Dtest=ScaleBench -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dbench.clusters=$${BENCH_CLUSTERS:-10,100} -Dbench.steadySeconds=$${BENCH_STEADY_SECONDS:-300}
 
 bench-payments: tools ## Print payments per second (etcd and Postgres layouts vs a single bbolt node) and the payment outage of 10 kills and 10 deletions each (~25 min, root)
 	$(MVN) -q -DskipTests install

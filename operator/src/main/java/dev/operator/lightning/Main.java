@@ -157,7 +157,7 @@ public final class Main {
     sweeper.scheduleWithFixedDelay(
         () -> {
           try {
-            reconciler.sweep(existingClusters(client, settings.namespaces()));
+            reconciler.sweep();
           } catch (RuntimeException e) {
             log.debug("sweep failed", e);
           }
@@ -167,19 +167,6 @@ public final class Main {
         TimeUnit.SECONDS);
     return new Running(
         operator, observer, registry, metricsServer(settings.metricsPort(), registry), sweeper);
-  }
-
-  /** The clusters that exist, read only where the operator may read them. */
-  private static Set<ResourceID> existingClusters(KubernetesClient client, Set<String> namespaces) {
-    var api = client.resources(LightningCluster.class);
-    var lists =
-        namespaces.isEmpty()
-            ? java.util.stream.Stream.of(api.inAnyNamespace().list())
-            : namespaces.stream().map(ns -> api.inNamespace(ns).list());
-    return lists
-        .flatMap(l -> l.getItems().stream())
-        .map(ResourceID::fromResource)
-        .collect(Collectors.toSet());
   }
 
   private static HttpServer metricsServer(int port, PrometheusMeterRegistry registry) {

@@ -96,8 +96,24 @@ public final class ClusterReads {
     return client.resource(desired).get();
   }
 
-  /** A Secret the operator writes (generated material, kept seed and backups). */
+  /**
+   * A Secret the operator writes, as the cache has it: a miss means it does not exist (the
+   * operator's own writes reach the cache at once). For reads whose absence only means "not yet",
+   * like the read-only macaroon of a wallet the operator did not create.
+   */
   Secret ownedSecret(String namespace, String name) {
+    if (ownedSecrets == null) {
+      return client.secrets().inNamespace(namespace).withName(name).get();
+    }
+    return ownedSecrets.get(namespace, name).orElse(null);
+  }
+
+  /**
+   * A Secret the operator is about to generate if it is missing (the CA, a certificate, the wallet
+   * password, the seed, the macaroon root key): a miss is confirmed with the API server, so a cache
+   * that has not seen it yet never makes the operator generate it a second time.
+   */
+  Secret ownedSecretBeforeGenerating(String namespace, String name) {
     return current(
         new SecretBuilder()
             .withNewMetadata()

@@ -1,6 +1,5 @@
 package dev.operator.lightning.reconcile;
 
-import dev.operator.lightning.DaemonThreads;
 import dev.operator.lightning.api.ChainBackend;
 import dev.operator.lightning.api.DatabaseStatus;
 import dev.operator.lightning.api.LightningCluster;
@@ -56,8 +55,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * One pass over one cluster: observe, decide, act. Every write is conditional on a difference, so a
@@ -96,8 +93,7 @@ public final class ClusterReconciliation {
   static final Duration RETRY_MAX = Duration.ofSeconds(30);
 
   private final Map<String, Duration> retryAfter = new ConcurrentHashMap<>();
-  private final ExecutorService stateReaders =
-      Executors.newCachedThreadPool(DaemonThreads.named("lnd-state-reader"));
+  private final MemberStateReads stateReads;
 
   /**
    * @param reads where the pass reads Kubernetes objects: the operator's informer caches, or the
@@ -120,6 +116,7 @@ public final class ClusterReconciliation {
     this.wallet = new WalletSetup(client, reads, applier, events);
     this.leaderNode = new LeaderNode(client, reads, events, clock);
     this.postgresProbe = new PostgresProbe(clock);
+    this.stateReads = new MemberStateReads(clock);
   }
 
   /** Stops following deleted clusters' elections and forgets what was kept for them. */
@@ -564,19 +561,19 @@ public final class ClusterReconciliation {
     for (Pod p : pods) {
       String ip = p.getStatus() != null ? p.getStatus().getPodIP() : null;
       String host = p.getMetadata().getName() + "." + n.serviceHost(n.membersService());
+      CompletableFuture<Optional<String>> state =
+          lnd != null && ip != null
+              ? stateReads.read(
+                  p.getMetadata().getUid(), () -> lnd.state(host, MemberPaths.REST_PORT))
+              : CompletableFuture.completedFuture(Optional.empty());
       reads.add(
-          CompletableFuture.supplyAsync(
-              () -> {
-                String state =
-                    lnd != null && ip != null
-                        ? lnd.state(host, MemberPaths.REST_PORT).orElse(null)
-                        : null;
+          state.thenApply(
+              s -> {
                 // A follower's LND answers WAITING_TO_START and is never pod-Ready (readiness
                 // means active), yet it is healthy: it stands by to take over.
-                boolean available = isReady(p) || STANDBY_STATE.equals(state);
-                return new MemberStatus(p.getMetadata().getName(), available, state, null);
-              },
-              stateReaders));
+                boolean available = isReady(p) || s.filter(STANDBY_STATE::equals).isPresent();
+                return new MemberStatus(p.getMetadata().getName(), available, s.orElse(null), null);
+              }));
     }
     return reads.stream().map(CompletableFuture::join).toList();
   }

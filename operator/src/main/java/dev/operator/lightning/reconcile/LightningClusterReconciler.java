@@ -40,6 +40,9 @@ public final class LightningClusterReconciler implements Reconciler<LightningClu
   private final SimpleInboundEventSource<LightningCluster> electionEvents;
   private final Timer reconcileTimer;
   private final ClusterReads reads;
+  private volatile io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache<
+          LightningCluster>
+      primaryCache;
 
   /**
    * @param reads the reads of every pass, given the informer caches registered here
@@ -66,14 +69,23 @@ public final class LightningClusterReconciler implements Reconciler<LightningClu
     return UpdateControl.<LightningCluster>noUpdate().rescheduleAfter(next);
   }
 
-  /** Forgets clusters that no longer exist (no finalizer is needed for that). */
-  public void sweep(Set<ResourceID> existing) {
-    reconciliation.forgetAllBut(existing);
+  /**
+   * Forgets clusters that no longer exist (no finalizer is needed for that), as the informer of
+   * clusters has them: every cluster a pass has seen was in that cache first, so none that exists
+   * is forgotten, and the sweep costs the API server nothing.
+   */
+  public void sweep() {
+    var cache = primaryCache;
+    if (cache != null) {
+      reconciliation.forgetAllBut(
+          cache.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
+    }
   }
 
   @Override
   public List<EventSource<?, LightningCluster>> prepareEventSources(
       EventSourceContext<LightningCluster> context) {
+    primaryCache = context.getPrimaryCache();
     List<EventSource<?, LightningCluster>> sources = new ArrayList<>();
     sources.add(electionEvents);
     sources.add(owned(Pod.class, context));

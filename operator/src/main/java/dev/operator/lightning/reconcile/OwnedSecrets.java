@@ -36,7 +36,7 @@ final class OwnedSecrets {
     boolean written = false;
     String ns = spec.names().namespace();
     String caName = spec.names().caSecret();
-    Secret caSecret = reads.ownedSecret(ns, caName);
+    Secret caSecret = reads.ownedSecretBeforeGenerating(ns, caName);
     CertificateAuthority ca;
     if (caSecret == null) {
       ca = CertificateAuthority.generate(ns + "/" + spec.names().cluster());
@@ -65,7 +65,7 @@ final class OwnedSecrets {
       }
     }
     for (CertificateRequest req : CertificatePlan.of(spec)) {
-      Secret live = reads.ownedSecret(ns, req.secretName());
+      Secret live = reads.ownedSecretBeforeGenerating(ns, req.secretName());
       if (live != null) {
         if (!Owned.isOwnedBy(live, cluster)) {
           problems.add(ObjectApplier.conflict(live));
@@ -85,7 +85,7 @@ final class OwnedSecrets {
       written |= o.written();
     }
     if (spec.walletGenerated()) {
-      Secret live = reads.ownedSecret(ns, spec.walletSecretName());
+      Secret live = reads.ownedSecretBeforeGenerating(ns, spec.walletSecretName());
       if (live == null) {
         ObjectApplier.Outcome o =
             applier.createIfAbsent(

@@ -93,7 +93,7 @@ final class WalletSetup {
       if (restore) {
         mnemonic = words(value(n.namespace(), spec.walletSeedSecretRef(), WalletSpec.MNEMONIC_KEY));
       } else {
-        Secret kept = secret(n.namespace(), n.walletSeedSecret());
+        Secret kept = reads.ownedSecretBeforeGenerating(n.namespace(), n.walletSeedSecret());
         if (kept != null) {
           mnemonic = words(decode(kept, WalletSpec.MNEMONIC_KEY));
         } else {
@@ -278,7 +278,10 @@ final class WalletSetup {
    * null when none is kept and {@code create} is false.
    */
   private byte[] rootKey(Names n, boolean create) {
-    Secret kept = secret(n.namespace(), n.macaroonKeySecret());
+    Secret kept =
+        create
+            ? reads.ownedSecretBeforeGenerating(n.namespace(), n.macaroonKeySecret())
+            : secret(n.namespace(), n.macaroonKeySecret());
     if (kept != null) {
       return Base64.getDecoder().decode(kept.getData().get(ROOT_KEY));
     }
