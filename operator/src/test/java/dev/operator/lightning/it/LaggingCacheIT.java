@@ -7,7 +7,6 @@ import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.harness.EtcdServer;
 import dev.operator.lightning.reconcile.ClusterReads;
 import dev.operator.lightning.reconcile.ClusterReconciliation;
-import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -17,7 +16,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -104,14 +102,7 @@ class LaggingCacheIT {
   }
 
   private static long leaseTtl(long lease) {
-    try (Client c = Client.builder().endpoints(etcd.url()).build()) {
-      return c.getLeaseClient()
-          .timeToLive(lease, io.etcd.jetcd.options.LeaseOption.DEFAULT)
-          .get(5, TimeUnit.SECONDS)
-          .getTTL();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+    return EtcdLeases.ttl(etcd, lease);
   }
 
   /** The informer's pod cache with some pods shown as an older copy. */

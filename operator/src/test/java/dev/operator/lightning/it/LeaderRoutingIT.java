@@ -574,14 +574,7 @@ class LeaderRoutingIT {
 
   /** The remaining TTL of a lease in the test etcd, -1 once it is gone. */
   private static long leaseTtl(long lease) {
-    try (Client c = Client.builder().endpoints(etcd.url()).build()) {
-      return c.getLeaseClient()
-          .timeToLive(lease, io.etcd.jetcd.options.LeaseOption.DEFAULT)
-          .get(5, TimeUnit.SECONDS)
-          .getTTL();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+    return EtcdLeases.ttl(etcd, lease);
   }
 
   private static void keyPrefix(dev.operator.lightning.api.LightningCluster lc, String prefix) {
