@@ -103,7 +103,7 @@ public final class ClusterReads {
    */
   Secret ownedSecret(String namespace, String name) {
     if (ownedSecrets == null) {
-      return client.secrets().inNamespace(namespace).withName(name).get();
+      return liveSecret(namespace, name);
     }
     return ownedSecrets.get(namespace, name).orElse(null);
   }
@@ -136,7 +136,7 @@ public final class ClusterReads {
         }
       }
     }
-    Secret live = client.secrets().inNamespace(namespace).withName(name).get();
+    Secret live = liveSecret(namespace, name);
     if (live != null && referencedSecrets != null && !labelled(live)) {
       try {
         client
@@ -156,6 +156,10 @@ public final class ClusterReads {
       }
     }
     return live;
+  }
+
+  private Secret liveSecret(String namespace, String name) {
+    return client.secrets().inNamespace(namespace).withName(name).get();
   }
 
   private static boolean labelled(Secret s) {

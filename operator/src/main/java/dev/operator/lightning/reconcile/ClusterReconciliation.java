@@ -191,8 +191,9 @@ public final class ClusterReconciliation {
       apply(cluster, EtcdPeerServiceBuilder.build(cluster, spec), problems);
       apply(cluster, EtcdClientServiceBuilder.build(cluster, spec), problems);
       apply(cluster, EtcdDisruptionBudgetBuilder.build(cluster, spec), problems);
-      apply(cluster, EtcdStatefulSetBuilder.build(cluster, spec), problems);
-      StatefulSet sts = reads.current(EtcdStatefulSetBuilder.build(cluster, spec));
+      StatefulSet desiredEtcd = EtcdStatefulSetBuilder.build(cluster, spec);
+      apply(cluster, desiredEtcd, problems);
+      StatefulSet sts = reads.current(desiredEtcd);
       etcdReady =
           sts != null && sts.getStatus() != null && sts.getStatus().getReadyReplicas() != null
               ? sts.getStatus().getReadyReplicas()

@@ -135,13 +135,14 @@ final class ElectionStep {
     // The pairing decides later whether the key's process is gone, so it is made from the pod as
     // the API server has it now: a lagging cache could still hold the previous pod of that name.
     // Once per leader key; never in a pass that finds nothing changed.
-    if (pods.stream().anyMatch(p -> p.getMetadata().getName().equals(leader.get().clusterId()))) {
-      reads
-          .livePod(pods.get(0).getMetadata().getNamespace(), leader.get().clusterId())
-          .filter(p -> Leadership.podIp(p) != null)
-          .ifPresent(
-              p -> leaderPods.put(key, Map.entry(leader.get().key(), p.getMetadata().getUid())));
-    }
+    pods.stream()
+        .filter(p -> p.getMetadata().getName().equals(leader.get().clusterId()))
+        .findFirst()
+        .flatMap(
+            cached -> reads.livePod(cached.getMetadata().getNamespace(), leader.get().clusterId()))
+        .filter(p -> Leadership.podIp(p) != null)
+        .ifPresent(
+            p -> leaderPods.put(key, Map.entry(leader.get().key(), p.getMetadata().getUid())));
     return null;
   }
 
@@ -459,14 +460,12 @@ final class ElectionStep {
 
   /** The pods with the named one replaced by its live copy, or left out if it no longer exists. */
   private List<Pod> withLivePod(LightningCluster cluster, List<Pod> pods, String name) {
-    Optional<Pod> live = reads.livePod(cluster.getMetadata().getNamespace(), name);
-    List<Pod> out = new java.util.ArrayList<>();
-    for (Pod p : pods) {
-      if (!p.getMetadata().getName().equals(name)) {
-        out.add(p);
-      }
-    }
-    live.filter(p -> Owned.isOwnedBy(p, cluster)).ifPresent(out::add);
+    List<Pod> out = new ArrayList<>();
+    pods.stream().filter(p -> !p.getMetadata().getName().equals(name)).forEach(out::add);
+    reads
+        .livePod(cluster.getMetadata().getNamespace(), name)
+        .filter(p -> Owned.isOwnedBy(p, cluster))
+        .ifPresent(out::add);
     out.sort(java.util.Comparator.comparing(p -> p.getMetadata().getName()));
     return out;
   }
