@@ -45,6 +45,10 @@ public class ExternalEtcdSpec {
   @Pattern("^[A-Za-z0-9/_.\\-]*$")
   @JsonPropertyDescription(
       "etcd key namespace (db.etcd.namespace) that separates this cluster's data from other"
-          + " users of a shared etcd. Immutable.")
+          + " users of a shared etcd; end it with / (LND joins it to its keys without a"
+          + " separator). A newer cluster whose namespace on the same endpoint is equal to,"
+          + " inside or a parent of an older cluster's (none is the whole key space) is refused"
+          + " with DataStoreConflict, as two LND nodes on one channel database can lose funds."
+          + " Immutable.")
   public String namespace;
 }

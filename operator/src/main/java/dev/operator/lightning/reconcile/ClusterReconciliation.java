@@ -119,6 +119,32 @@ public final class ClusterReconciliation {
     this.stateReads = new MemberStateReads(clock);
   }
 
+  /**
+   * An election prefix or a data store that an older cluster already uses: either would let two LND
+   * nodes act on one cluster's state.
+   */
+  private Optional<Problem> sharedStore(
+      LightningCluster cluster, EffectiveSpec spec, Collection<LightningCluster> all) {
+    Optional<Problem> prefix =
+        ElectionPrefixes.conflict(cluster, spec, all)
+            .map(c -> new Problem(Problem.PREFIX_CONFLICT, c.message()));
+    if (prefix.isPresent()) {
+      return prefix;
+    }
+    return DataStores.conflict(
+            cluster,
+            spec,
+            all,
+            c -> {
+              try {
+                return references.postgresEndpoint(EffectiveSpec.of(c));
+              } catch (RuntimeException e) {
+                return Optional.empty();
+              }
+            })
+        .map(c -> new Problem(Problem.DATA_STORE_CONFLICT, c.message()));
+  }
+
   /** Stops following deleted clusters' elections and forgets what was kept for them. */
   public void forgetAllBut(java.util.Set<ResourceID> existing) {
     java.util.Set<String> keep = new java.util.HashSet<>();
@@ -144,14 +170,14 @@ public final class ClusterReconciliation {
   public Duration reconcile(LightningCluster cluster, Collection<LightningCluster> all) {
     EffectiveSpec spec = EffectiveSpec.of(cluster);
     List<Problem> problems = new ArrayList<>();
-    Optional<ElectionPrefixes.Conflict> conflict = ElectionPrefixes.conflict(cluster, spec, all);
-    conflict.ifPresent(c -> problems.add(new Problem(Problem.PREFIX_CONFLICT, c.message())));
+    ReferenceResolver.Result refs = references.resolve(spec);
+    problems.addAll(refs.problems());
+    Optional<Problem> conflict = sharedStore(cluster, spec, all);
+    // First, so it is the reason shown: nothing else matters until the cluster is recreated.
+    conflict.ifPresent(c -> problems.add(0, c));
     if (conflict.isPresent() && election.tracked().contains(ElectionStep.key(cluster))) {
       election.forget(ElectionStep.key(cluster));
     }
-
-    ReferenceResolver.Result refs = references.resolve(spec);
-    problems.addAll(refs.problems());
 
     // Routing comes first: the time from an election change to the EndpointSlice write is how
     // long clients may still reach a deposed leader. The election is read before the pods, and

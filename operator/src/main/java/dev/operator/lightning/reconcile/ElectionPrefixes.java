@@ -87,7 +87,7 @@ final class ElectionPrefixes {
   }
 
   /** Creation time, then namespace and name: the same order on every pass and every replica. */
-  private static Comparator<LightningCluster> olderFirst() {
+  static Comparator<LightningCluster> olderFirst() {
     return Comparator.comparing(
             (LightningCluster c) ->
                 c.getMetadata().getCreationTimestamp() == null

@@ -18,6 +18,7 @@ public record Problem(String reason, String message) {
   public static final String FENCING_FAILED = "FencingFailed";
   public static final String UNATTRIBUTED_LEADER = "UnattributedLeader";
   public static final String PREFIX_CONFLICT = "ElectionPrefixConflict";
+  public static final String DATA_STORE_CONFLICT = "DataStoreConflict";
 
   /** Reasons whose pass is retried with backoff: each leaves a safety step undone. */
   static final java.util.Set<String> RETRIED =

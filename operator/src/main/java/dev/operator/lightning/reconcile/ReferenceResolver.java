@@ -46,6 +46,26 @@ final class ReferenceResolver {
     }
   }
 
+  /**
+   * host:port/database of a cluster's PostgreSQL, read without reporting anything: another
+   * cluster's unreadable string is that cluster's problem, not the caller's.
+   */
+  java.util.Optional<String> postgresEndpoint(EffectiveSpec spec) {
+    EffectiveSpec.Postgres pg = spec.postgres();
+    if (pg == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      String raw =
+          values(spec.names().namespace(), pg.dsn().name, "", new ArrayList<>()).get(pg.dsn().key);
+      return raw == null || raw.isBlank()
+          ? java.util.Optional.empty()
+          : java.util.Optional.of(PostgresDsn.parse(raw).endpoint());
+    } catch (RuntimeException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   Result resolve(EffectiveSpec spec) {
     List<Problem> problems = new ArrayList<>();
     String ns = spec.names().namespace();

@@ -56,11 +56,15 @@ public final class BenchSupport {
   public static Cluster cluster(KubernetesClient k8s, EtcdServer etcd, String name, int ttl) {
     String ns = ApiServerSupport.newNamespace(name);
     ProcessKubelet kubelet = new ProcessKubelet(k8s, ns, e -> e);
-    LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), null);
+    LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), ns + "/");
     lc.getSpec().election = new ElectionSpec();
     lc.getSpec().election.leaderSessionTtlSeconds = ttl;
     k8s.resource(lc).create();
     return new Cluster(
-        k8s, ns, name, kubelet, EffectiveSpec.defaultElectionPrefix(new Names(name, ns)) + "/");
+        k8s,
+        ns,
+        name,
+        kubelet,
+        ns + "/" + EffectiveSpec.defaultElectionPrefix(new Names(name, ns)) + "/");
   }
 }

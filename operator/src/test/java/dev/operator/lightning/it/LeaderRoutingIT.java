@@ -374,7 +374,14 @@ class LeaderRoutingIT {
       String relation, String olderPrefix, String newerPrefix) throws Exception {
     try (MemberScenario older =
         new MemberScenario(
-            client, etcd, "older", "older", 90, null, false, lc -> keyPrefix(lc, olderPrefix))) {
+            client,
+            etcd,
+            "older",
+            "older",
+            90,
+            "collide/",
+            false,
+            lc -> keyPrefix(lc, olderPrefix))) {
       String leader = older.awaitRoutedLeader(null);
       long lease = older.kubelet.standIn(leader).leaseId();
       // Creation times have whole seconds; within the same second the order is by namespace and
@@ -390,7 +397,7 @@ class LeaderRoutingIT {
                   "newer",
                   "newer",
                   90,
-                  null,
+                  "collide/",
                   false,
                   lc -> keyPrefix(lc, newerPrefix));
           Client c = Client.builder().endpoints(etcd.url()).build()) {
@@ -426,6 +433,64 @@ class LeaderRoutingIT {
     }
   }
 
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> sharedNamespaces() {
+    return java.util.stream.Stream.of(
+        org.junit.jupiter.params.provider.Arguments.of("equal", "tenant-a/", "tenant-a/"),
+        org.junit.jupiter.params.provider.Arguments.of("whole key space", "tenant-b/", ""));
+  }
+
+  /**
+   * A newer cluster whose LND data would land in an older cluster's etcd namespace (a copied
+   * manifest) is refused before any member starts, though their elections never meet, and the older
+   * cluster is untouched.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.MethodSource("sharedNamespaces")
+  void aNewClusterWhoseDataWouldShareAnOlderClustersEtcdNamespaceIsRefused(
+      String relation, String olderNamespace, String newerNamespace) throws Exception {
+    try (MemberScenario older =
+        new MemberScenario(client, etcd, "data-older", "older", 90, olderNamespace)) {
+      String leader = older.awaitRoutedLeader(null);
+      long lease = older.kubelet.standIn(leader).leaseId();
+      Instant created = Instant.parse(older.cluster().getMetadata().getCreationTimestamp());
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .until(() -> Instant.now().isAfter(created.plusSeconds(1)));
+      try (MemberScenario newer =
+          new MemberScenario(client, etcd, "data-newer", "newer", 90, newerNamespace)) {
+        await()
+            .atMost(DEADLINE)
+            .untilAsserted(
+                () -> {
+                  var d = LightningClusterReconcilerIT.condition(newer.status(), "Degraded");
+                  assertThat(d.getReason()).isEqualTo("DataStoreConflict");
+                  assertThat(d.getMessage())
+                      .contains(older.ns + "/older", "etcd key namespace", "starts no member");
+                  assertThat(newer.events("DataStoreConflict")).isNotEmpty();
+                });
+        await()
+            .during(Duration.ofSeconds(3))
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () -> {
+                  assertThat(older.routed()).as("the older cluster's leader").isEqualTo(leader);
+                  assertThat(leaseTtl(lease)).as("the older leader's lease").isPositive();
+                  assertThat(client.pods().inNamespace(newer.ns).list().getItems())
+                      .as("members of the refused cluster")
+                      .isEmpty();
+                  assertThat(
+                          client.secrets().inNamespace(newer.ns).withName("newer-lnd-config").get())
+                      .as("lnd.conf of the refused cluster")
+                      .isNull();
+                });
+        assertThat(LightningClusterReconcilerIT.condition(older.status(), "Degraded").getStatus())
+            .as("the older cluster stays healthy")
+            .isEqualTo("False");
+      }
+      older.assertInvariantHeld();
+    }
+  }
+
   /**
    * A leader key whose cluster.id is no pod of this cluster (another cluster's leader campaigning
    * under the same prefix, written here before the cluster exists) is never revoked: the operator
@@ -446,7 +511,9 @@ class LeaderRoutingIT {
               null,
               false,
               lc -> {
-                String prefix = dev.operator.lightning.model.EffectiveSpec.of(lc).electionPrefix();
+                String prefix =
+                    lc.getSpec().etcd.external.namespace
+                        + dev.operator.lightning.model.EffectiveSpec.of(lc).electionPrefix();
                 try {
                   foreign[0] = c.getLeaseClient().grant(90).get(5, TimeUnit.SECONDS).getID();
                   c.getKVClient()

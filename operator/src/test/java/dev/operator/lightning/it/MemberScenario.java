@@ -59,15 +59,16 @@ final class MemberScenario implements AutoCloseable {
     this.ns = ApiServerSupport.newNamespace(prefix);
     this.name = name;
     this.kubelet = new ProcessKubelet(client, ns, e -> e, walletRequired);
-    LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), etcdNamespace);
+    // Clusters on one etcd need data namespaces of their own (the operator refuses a shared one).
+    String keyNamespace = etcdNamespace == null ? ns + "/" : etcdNamespace;
+    LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), keyNamespace);
     if (ttl != null) {
       lc.getSpec().election = new ElectionSpec();
       lc.getSpec().election.leaderSessionTtlSeconds = ttl;
     }
     customize.accept(lc);
     EffectiveSpec spec = EffectiveSpec.of(lc);
-    this.electionPrefix =
-        (etcdNamespace == null ? "" : etcdNamespace) + spec.electionPrefix() + "/";
+    this.electionPrefix = keyNamespace + spec.electionPrefix() + "/";
     this.invariant =
         new RoutingInvariant(client, ns, name + "-leader", etcd.endpoint(), electionPrefix);
     client.resource(lc).create();
