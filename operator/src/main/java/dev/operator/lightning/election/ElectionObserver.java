@@ -3,6 +3,7 @@ package dev.operator.lightning.election;
 import dev.operator.lightning.DaemonThreads;
 import io.etcd.jetcd.Client;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -22,10 +23,16 @@ public final class ElectionObserver implements AutoCloseable {
   private final ScheduledExecutorService scheduler =
       Executors.newScheduledThreadPool(2, DaemonThreads.named("election-observer"));
   private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+
+  /** One watch per etcd and watched prefix, shared by every election under that prefix. */
+  private final Map<Watched, PrefixWatch> watches = new HashMap<>();
+
   private final Consumer<String> listener;
   private final Clock clock;
 
-  private record Tracked(EtcdTarget target, String prefix, PrefixWatch watch) {}
+  private record Watched(EtcdTarget target, String root) {}
+
+  private record Tracked(EtcdTarget target, String prefix, String root, PrefixWatch watch) {}
 
   /**
    * @param listener called with the cluster key whenever its leader may have changed
@@ -35,29 +42,47 @@ public final class ElectionObserver implements AutoCloseable {
     this.clock = clock;
   }
 
+  /** Follows the election of one cluster through a watch of its own prefix. */
+  public void track(String clusterKey, EtcdTarget target, String fullPrefix) {
+    track(clusterKey, target, fullPrefix, fullPrefix);
+  }
+
   /**
    * Follows the election of one cluster; a no-op when already following it with the same target and
    * prefix. {@code fullPrefix} already includes the etcd key namespace and ends with "/" (Go's
-   * election appends it to the configured prefix).
+   * election appends it to the configured prefix). Clusters whose prefixes lie under the same
+   * {@code root} on the same etcd share one watch of the root.
    */
-  public synchronized void track(String clusterKey, EtcdTarget target, String fullPrefix) {
+  public synchronized void track(
+      String clusterKey, EtcdTarget target, String fullPrefix, String root) {
     Tracked t = tracked.get(clusterKey);
-    if (t != null && t.target().equals(target) && t.prefix().equals(fullPrefix)) {
+    if (t != null
+        && t.target().equals(target)
+        && t.prefix().equals(fullPrefix)
+        && t.root().equals(root)) {
       return;
     }
+    if (!fullPrefix.startsWith(root)) {
+      throw new IllegalArgumentException("election prefix " + fullPrefix + " is not under " + root);
+    }
     untrack(clusterKey);
-    Client client = clients.acquire(target);
-    PrefixWatch w =
-        new PrefixWatch(
-            clusterKey, client, fullPrefix, () -> listener.accept(clusterKey), scheduler, clock);
-    tracked.put(clusterKey, new Tracked(target, fullPrefix, w));
-    w.start();
+    Watched w = new Watched(target, root);
+    PrefixWatch watch = watches.get(w);
+    if (watch == null) {
+      Client client = clients.acquire(target);
+      watch = new PrefixWatch(root, client, root, scheduler, clock);
+      watches.put(w, watch);
+      watch.start();
+    }
+    watch.subscribe(fullPrefix, () -> listener.accept(clusterKey));
+    tracked.put(clusterKey, new Tracked(target, fullPrefix, root, watch));
   }
 
   public synchronized void untrack(String clusterKey) {
     Tracked t = tracked.remove(clusterKey);
-    if (t != null) {
+    if (t != null && !t.watch().unsubscribe(t.prefix())) {
       t.watch().close();
+      watches.remove(new Watched(t.target(), t.root()));
       clients.release(t.target());
     }
   }
@@ -68,13 +93,13 @@ public final class ElectionObserver implements AutoCloseable {
 
   public ElectionView view(String clusterKey) {
     Tracked t = tracked.get(clusterKey);
-    return t == null ? ElectionView.unsynced() : t.watch().view();
+    return t == null ? ElectionView.unsynced() : t.watch().view(t.prefix());
   }
 
   /** Reads the election straight from etcd (linearizable), bypassing the watch. */
   public ElectionView readNow(String clusterKey) throws Exception {
     Tracked t = Objects.requireNonNull(tracked.get(clusterKey), "not tracked: " + clusterKey);
-    return t.watch().readNow();
+    return t.watch().readNow(t.prefix());
   }
 
   /** Revokes a session lease, which deletes the election key attached to it. */
@@ -84,12 +109,19 @@ public final class ElectionObserver implements AutoCloseable {
     clients.release(t.target());
   }
 
-  /** Simulates a broken connection for one cluster's watch (tests). */
+  /**
+   * Simulates a broken connection of the watch one cluster's election is followed through (tests).
+   */
   public void breakWatch(String clusterKey) {
     Tracked t = tracked.get(clusterKey);
     if (t != null) {
       t.watch().breakWatch();
     }
+  }
+
+  /** Number of election watch streams open to one endpoint. */
+  public synchronized long openWatches(String endpoint) {
+    return watches.keySet().stream().filter(w -> w.target().endpoint().equals(endpoint)).count();
   }
 
   /** Number of open etcd clients to one endpoint. */

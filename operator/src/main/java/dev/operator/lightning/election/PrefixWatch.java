@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -26,10 +27,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows one election prefix: list, then watch from the next revision. Any watch error, completion
- * (a compaction cancels a watch) or silence beyond {@link #SILENCE_LIMIT} drops the view to
- * unsynced and starts over with a fresh list after a jittered backoff, because jetcd's own watch
- * retry does not survive every etcd leader loss.
+ * Follows every election under one etcd prefix with one watch stream: list, then watch from the
+ * next revision. Clusters whose elections lie under the same prefix of the same etcd subscribe to
+ * one watch, each with its own election prefix, so 1,000 clusters on one etcd cost one stream and
+ * one list, not 1,000. Any watch error, completion (a compaction cancels a watch) or silence beyond
+ * {@link #SILENCE_LIMIT} drops every subscriber's view to unsynced and starts over with a fresh
+ * list after a jittered backoff, because jetcd's own watch retry does not survive every etcd leader
+ * loss.
  */
 final class PrefixWatch {
   /** How often a quiet watch is asked for a progress notification. */
@@ -46,33 +50,43 @@ final class PrefixWatch {
   private final String name;
   private final Client client;
   private final ByteSequence prefix;
-  private final Runnable onChange;
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
 
-  private final Map<String, Candidate> candidates = new HashMap<>();
+  /** Every key under the watched prefix, sorted, so one election is a contiguous range. */
+  private final TreeMap<String, Candidate> candidates = new TreeMap<>();
+
+  /** By election prefix (namespace, prefix and Go's "/"). */
+  private final Map<String, Subscriber> subscribers = new HashMap<>();
+
   private Watch.Watcher watcher;
   private boolean synced;
   private boolean closed;
   private long revision;
-  private String leaderKey;
-  private long leaderSinceRevision;
-  private Instant leaderSince;
   private Instant lastHeard;
   private int failures;
   private long generation;
+
+  /** One election followed through this watch, and when its leader began. */
+  private static final class Subscriber {
+    final String prefix;
+    final Runnable onChange;
+    String leaderKey;
+    long leaderSinceRevision;
+    Instant leaderSince;
+
+    Subscriber(String prefix, Runnable onChange) {
+      this.prefix = prefix;
+      this.onChange = onChange;
+    }
+  }
 
   private final Duration progressInterval;
   private final Duration silenceLimit;
 
   PrefixWatch(
-      String name,
-      Client client,
-      String prefix,
-      Runnable onChange,
-      ScheduledExecutorService scheduler,
-      Clock clock) {
-    this(name, client, prefix, onChange, scheduler, clock, PROGRESS_INTERVAL, SILENCE_LIMIT);
+      String name, Client client, String prefix, ScheduledExecutorService scheduler, Clock clock) {
+    this(name, client, prefix, scheduler, clock, PROGRESS_INTERVAL, SILENCE_LIMIT);
   }
 
   /** With other watchdog timings (tests). */
@@ -80,7 +94,6 @@ final class PrefixWatch {
       String name,
       Client client,
       String prefix,
-      Runnable onChange,
       ScheduledExecutorService scheduler,
       Clock clock,
       Duration progressInterval,
@@ -90,7 +103,6 @@ final class PrefixWatch {
     this.name = name;
     this.client = client;
     this.prefix = ByteSequence.from(prefix, StandardCharsets.UTF_8);
-    this.onChange = onChange;
     this.scheduler = scheduler;
     this.clock = clock;
   }
@@ -99,16 +111,57 @@ final class PrefixWatch {
     scheduler.execute(this::relist);
   }
 
-  synchronized ElectionView view() {
-    if (!synced) {
-      return ElectionView.unsynced();
+  /**
+   * Follows the election under {@code electionPrefix} (which must lie under the watched prefix);
+   * {@code onChange} is called whenever its candidates change or the watch is lost or seen again. A
+   * subscriber of a watch that is already synced hears of it at once, so its status does not wait
+   * for the next periodic pass to say the election is observed.
+   */
+  void subscribe(String electionPrefix, Runnable onChange) {
+    if (!electionPrefix.startsWith(prefix.toString(StandardCharsets.UTF_8))) {
+      throw new IllegalArgumentException(electionPrefix + " is not under " + prefix);
     }
-    return new ElectionView(true, sorted(), revision, leaderSinceRevision, leaderSince);
+    boolean tell;
+    synchronized (this) {
+      Subscriber s = new Subscriber(electionPrefix, onChange);
+      subscribers.put(electionPrefix, s);
+      tell = synced;
+      if (synced) {
+        leaderMaybeChanged(s, revision);
+      }
+    }
+    if (tell) {
+      scheduler.execute(onChange);
+    }
   }
 
-  /** A linearizable read straight from etcd, for decisions that must not trust the watch. */
-  ElectionView readNow() throws Exception {
-    GetResponse r = client.getKVClient().get(prefix, listOption()).get(5, TimeUnit.SECONDS);
+  /**
+   * @return whether anyone still follows an election through this watch
+   */
+  synchronized boolean unsubscribe(String electionPrefix) {
+    subscribers.remove(electionPrefix);
+    return !subscribers.isEmpty();
+  }
+
+  synchronized ElectionView view(String electionPrefix) {
+    Subscriber s = subscribers.get(electionPrefix);
+    if (!synced || s == null || s.leaderSince == null) {
+      return ElectionView.unsynced();
+    }
+    return new ElectionView(
+        true, sorted(electionPrefix), revision, s.leaderSinceRevision, s.leaderSince);
+  }
+
+  /**
+   * A linearizable read of one election straight from etcd, for decisions that must not trust the
+   * watch.
+   */
+  ElectionView readNow(String electionPrefix) throws Exception {
+    GetResponse r =
+        client
+            .getKVClient()
+            .get(ByteSequence.from(electionPrefix, StandardCharsets.UTF_8), listOption())
+            .get(5, TimeUnit.SECONDS);
     List<Candidate> list = r.getKvs().stream().map(PrefixWatch::candidate).toList();
     long rev = r.getHeader().getRevision();
     return new ElectionView(true, sortedCopy(list), rev, rev, clock.instant());
@@ -162,6 +215,7 @@ final class PrefixWatch {
 
   private void listed(GetResponse r, long gen) {
     boolean wasSynced;
+    List<Runnable> tell = new ArrayList<>();
     synchronized (this) {
       if (closed || gen != generation) {
         return;
@@ -195,15 +249,19 @@ final class PrefixWatch {
                       resp -> apply(resp, gen),
                       err -> fail(err, gen),
                       () -> fail(new IllegalStateException("watch closed by etcd"), gen)));
+      // Seeing the election again is news too: status still says it is not observed.
+      for (Subscriber s : subscribers.values()) {
+        if (leaderMaybeChanged(s, revision) || !wasSynced) {
+          tell.add(s.onChange);
+        }
+      }
     }
-    // Seeing the election again is news too: status still says it is not observed.
-    if (leaderMaybeChanged(revision) || !wasSynced) {
-      onChange.run();
-    }
+    tell.forEach(PrefixWatch::tell);
     scheduleWatchdog(gen);
   }
 
   private void apply(WatchResponse resp, long gen) {
+    Map<String, Subscriber> changed = new HashMap<>();
     synchronized (this) {
       if (closed || gen != generation) {
         return;
@@ -218,19 +276,44 @@ final class PrefixWatch {
           candidates.remove(key);
         }
         revision = Math.max(revision, kv.getModRevision());
+        subscribersOf(key).forEach(s -> changed.put(s.prefix, s));
       }
-    }
-    if (!resp.getEvents().isEmpty()) {
       // Any candidate change matters, not only a new leader: a restarted member campaigning
       // again is what confirms that the leader key belongs to a dead process.
-      leaderMaybeChanged(revision);
+      changed.values().forEach(s -> leaderMaybeChanged(s, revision));
+    }
+    changed.values().forEach(s -> tell(s.onChange));
+  }
+
+  /**
+   * The elections a key belongs to: those whose prefix ends at one of the key's slashes. Prefixes
+   * of clusters on one etcd do not nest (the newer one is refused), but a watch must not depend on
+   * it.
+   */
+  private List<Subscriber> subscribersOf(String key) {
+    List<Subscriber> out = new ArrayList<>(1);
+    for (int i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
+      Subscriber s = subscribers.get(key.substring(0, i + 1));
+      if (s != null) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /** One subscriber's failure to hear must not keep the others from hearing. */
+  private static void tell(Runnable onChange) {
+    try {
       onChange.run();
+    } catch (RuntimeException e) {
+      log.warn("election listener failed: {}", e.toString());
     }
   }
 
   private void fail(Throwable error, long gen) {
     boolean wasSynced;
     Watch.Watcher broken;
+    List<Runnable> tell;
     synchronized (this) {
       if (closed || gen != generation) {
         return;
@@ -241,6 +324,7 @@ final class PrefixWatch {
       broken = watcher;
       watcher = null;
       failures++;
+      tell = subscribers.values().stream().map(s -> s.onChange).toList();
     }
     long base =
         Math.min(BACKOFF_MAX.toMillis(), BACKOFF_MIN.toMillis() << Math.min(failures - 1, 5));
@@ -252,7 +336,7 @@ final class PrefixWatch {
         broken.close();
       }
       if (wasSynced) {
-        onChange.run();
+        tell.forEach(PrefixWatch::tell);
       }
     } finally {
       scheduler.schedule(this::relist, delay, TimeUnit.MILLISECONDS);
@@ -281,31 +365,39 @@ final class PrefixWatch {
         fail(new IllegalStateException("watch silent for " + silenceLimit), gen);
         return;
       }
-      client.getWatchClient().requestProgress();
+      // This watch's stream only: the client's own requestProgress asks every watch of the
+      // shared client, so N watches each asking every 5 s would send N * N requests per 5 s.
+      Watch.Watcher current;
+      synchronized (this) {
+        current = watcher;
+      }
+      if (current != null) {
+        current.requestProgress();
+      }
       scheduleWatchdog(gen);
     } catch (RuntimeException e) {
       fail(new IllegalStateException("watchdog failed: " + e, e), gen);
     }
   }
 
-  /** Records when the lowest key changes; true when it did. Callers decide whom to tell. */
-  private boolean leaderMaybeChanged(long atRevision) {
-    boolean changed;
-    synchronized (this) {
-      List<Candidate> s = sorted();
-      String now = s.isEmpty() ? null : s.get(0).key();
-      changed = leaderSince == null || !Objects.equals(now, leaderKey);
-      if (changed) {
-        leaderKey = now;
-        leaderSinceRevision = atRevision;
-        leaderSince = clock.instant();
-      }
+  /** Records when the lowest key of one election changes; true when it did. Holds the lock. */
+  private boolean leaderMaybeChanged(Subscriber s, long atRevision) {
+    List<Candidate> sorted = sorted(s.prefix);
+    String now = sorted.isEmpty() ? null : sorted.get(0).key();
+    boolean changed = s.leaderSince == null || !Objects.equals(now, s.leaderKey);
+    if (changed) {
+      s.leaderKey = now;
+      s.leaderSinceRevision = atRevision;
+      s.leaderSince = clock.instant();
     }
     return changed;
   }
 
-  private List<Candidate> sorted() {
-    return sortedCopy(new ArrayList<>(candidates.values()));
+  /** The candidates of one election: the keys right under its prefix. */
+  private List<Candidate> sorted(String electionPrefix) {
+    return sortedCopy(
+        new ArrayList<>(
+            candidates.subMap(electionPrefix, electionPrefix + Character.MAX_VALUE).values()));
   }
 
   private static List<Candidate> sortedCopy(List<Candidate> list) {

@@ -45,6 +45,22 @@ final class ElectionPrefixes {
     return Objects.requireNonNullElse(spec.etcdNamespace(), "") + spec.electionPrefix() + "/";
   }
 
+  /** Where the default election prefixes of every cluster live, below the etcd key namespace. */
+  static final String SHARED_ROOT = "/lightning-operator/";
+
+  /**
+   * The prefix the operator watches to follow this cluster's election: the shared root below the
+   * key namespace when the election lies under it, so that every cluster on one etcd and namespace
+   * (the usual case with the data in PostgreSQL) shares one watch stream; otherwise the election's
+   * own prefix. Nothing else lives under the root: LND's own keys start with a bucket's hash.
+   */
+  static String watchRoot(EffectiveSpec spec) {
+    if (spec.isManagedEtcd() || !spec.electionPrefix().startsWith(SHARED_ROOT)) {
+      return listed(spec);
+    }
+    return Objects.requireNonNullElse(spec.etcdNamespace(), "") + SHARED_ROOT;
+  }
+
   /** The older cluster this one (of effective spec {@code mine}) collides with, if any. */
   static Optional<Conflict> conflict(
       LightningCluster self, EffectiveSpec mine, Collection<LightningCluster> all) {

@@ -184,7 +184,7 @@ final class ElectionStep {
       LightningCluster cluster, EffectiveSpec spec, EtcdTarget target, List<Problem> problems) {
     String key = key(cluster);
     try {
-      observer.track(key, target, ElectionPrefixes.listed(spec));
+      observer.track(key, target, ElectionPrefixes.listed(spec), ElectionPrefixes.watchRoot(spec));
     } catch (IllegalArgumentException e) {
       problems.add(
           new Problem(
