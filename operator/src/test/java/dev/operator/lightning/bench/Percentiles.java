@@ -18,6 +18,15 @@ final class Percentiles {
     return s.get(Math.max(0, Math.min(idx, s.size() - 1)));
   }
 
+  /** "p50 / p99 / max ms (n)" of a list, for one line of text. */
+  static String of(List<Long> v) {
+    return v.isEmpty()
+        ? "none"
+        : String.format(
+            "p50 %d / p99 %d / max %d ms (n=%d)",
+            pct(v, 50), pct(v, 99), Collections.max(v), v.size());
+  }
+
   static void row(String name, List<Long> v) {
     System.out.print(rowText(name, v));
   }

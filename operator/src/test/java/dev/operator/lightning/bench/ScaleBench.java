@@ -2,18 +2,16 @@ package dev.operator.lightning.bench;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.operator.lightning.Main;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.harness.ControlPlane;
 import dev.operator.lightning.harness.EtcdServer;
+import dev.operator.lightning.harness.LndStandIn;
 import dev.operator.lightning.it.BenchSupport;
+import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.http.BasicBuilder;
-import io.fabric8.kubernetes.client.http.HttpRequest;
-import io.fabric8.kubernetes.client.http.Interceptor;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,24 +22,29 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code make bench-scale}: N clusters of 3 stand-in members on one shared etcd and one operator,
- * against the real API server. Prints, per N: time from applying all N to all Running and routed;
- * the operator's API requests per minute by verb over a steady window (counted on the operator's
- * own client: the API server's metrics do not say which client asked); the JVM's heap after GC, RSS
- * and CPU (operator and stand-ins share this JVM, so these bound the operator's from above);
- * failover of 10 % of the leaders at once (kill -> new leader routed); and the time until every
- * cluster has been reconciled again after an operator restart. Asserts nothing about the figures.
+ * {@code make bench-scale}: N clusters of 3 stand-in members on one shared etcd (each cluster with
+ * its own key namespace, as LND's data needs) and one operator, against the real API server. The
+ * operator runs in a JVM of its own ({@link OperatorProcess}), so its heap, RSS and CPU are its
+ * own; the stand-ins and their kubelets run here. Prints, per N: time from applying all N to all
+ * Running and routed; the operator's API requests per minute by verb over a steady window (counted
+ * on the operator's own client: the API server's metrics do not say which client asked); its heap
+ * after GC, RSS and CPU; failover (a) election change -> routed and (b) kill -> new leader routed,
+ * for single kills while idle and for a burst that kills 10 % of the leaders at once; and the time
+ * until every cluster has been reconciled again after an operator restart. Asserts nothing about
+ * the figures.
  *
- * <p>Knobs: -Dbench.clusters (default 10,100), -Dbench.steadySeconds (default 300).
+ * <p>Knobs: -Dbench.clusters (default 10,100), -Dbench.steadySeconds (default 300),
+ * -Dbench.operatorHeap (the operator JVM's -Xmx, default 1g), -Dbench.idleKills (default 5).
  */
 class ScaleBench {
   private static final int TTL = 90;
-  private static final Duration DEADLINE = Duration.ofMinutes(20);
+  private static final Duration DEADLINE = Duration.ofMinutes(30);
+
+  /** The API server serves at most 250 concurrent streams on one HTTP/2 connection. */
+  private static final int KUBELETS_PER_CLIENT = 100;
 
   @Test
   void scale() throws Exception {
@@ -61,18 +64,36 @@ class ScaleBench {
 
   private String run(int n, Duration steady) throws Exception {
     KubernetesClient k8s = BenchSupport.client();
-    RequestCount requests = new RequestCount();
-    KubernetesClient operatorClient = requests.client();
+    Path kubeconfig =
+        ControlPlane.shared()
+            .writeKubeconfig(Files.createTempFile("bench-operator", ".kubeconfig"));
+    Path operatorLog = Files.createTempFile("bench-operator-" + n + "-", ".log");
+    List<KubernetesClient> kubeletClients = new ArrayList<>();
     List<BenchSupport.Cluster> clusters = new ArrayList<>();
-    try (EtcdServer etcd = EtcdServer.start()) {
-      Main.Running operator = Main.start(operatorClient, Main.Settings.forTests());
+    LndStandIn.shareEtcdClients(true);
+    try (EtcdServer etcd = EtcdServer.start();
+        Client etcdClient = Client.builder().endpoints(etcd.url()).build();
+        OperatorJvm operator =
+            new OperatorJvm(
+                kubeconfig, System.getProperty("bench.operatorHeap", "1g"), operatorLog)) {
+      System.out.printf(
+          "scale: N=%d operator JVM pid %d, log %s%n", n, operator.pid(), operatorLog);
       Instant applied = Instant.now();
       for (int i = 0; i < n; i++) {
-        clusters.add(BenchSupport.cluster(k8s, etcd, "scale" + n + "x" + i, TTL));
+        if (i % KUBELETS_PER_CLIENT == 0) {
+          kubeletClients.add(ControlPlane.shared().newClient());
+        }
+        clusters.add(
+            BenchSupport.cluster(
+                k8s,
+                kubeletClients.get(kubeletClients.size() - 1),
+                etcd,
+                "scale" + n + "x" + i,
+                TTL));
       }
       await()
           .atMost(DEADLINE)
-          .pollInterval(Duration.ofSeconds(1))
+          .pollInterval(Duration.ofSeconds(2))
           .until(() -> running(k8s, clusters) == n);
       Duration toRunning = Duration.between(applied, Instant.now());
       System.out.printf(
@@ -81,111 +102,161 @@ class ScaleBench {
       // Let the last passes of the start-up finish, then watch a steady window.
       try {
         await()
-            .atMost(Duration.ofMinutes(2))
+            .atMost(Duration.ofMinutes(3))
             .pollInterval(Duration.ofSeconds(1))
-            .until(requests::quietFor, q -> q.compareTo(Duration.ofSeconds(15)) >= 0);
+            .until(
+                () -> operator.ask("quiet", Duration.ofSeconds(30)).path("quietMillis").asLong(),
+                q -> q >= 15_000);
       } catch (org.awaitility.core.ConditionTimeoutException e) {
         System.out.printf("scale: N=%d the operator never went 15 s without a request%n", n);
       }
-      requests.reset();
-      long cpu0 = cpuNanos();
+      operator.ask("reset", Duration.ofSeconds(30));
       Instant w0 = Instant.now();
       await()
           .atMost(steady.plusMinutes(1))
           .pollInterval(Duration.ofSeconds(5))
           .until(() -> Duration.between(w0, Instant.now()).compareTo(steady) >= 0);
+      JsonNode report = operator.ask("report", Duration.ofMinutes(1));
       double minutes = Duration.between(w0, Instant.now()).toMillis() / 60000.0;
-      double cpu = (cpuNanos() - cpu0) / 1e9;
-      Map<String, Long> byVerb = requests.byVerb();
-      requests
-          .byPath()
-          .forEach(
-              (path, count) -> System.out.printf("scale: N=%d steady %s x%d%n", n, path, count));
-      System.gc();
-      long heapMiB =
-          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024);
-      long rssMiB = rssKiB() / 1024;
+      report
+          .path("byPath")
+          .fields()
+          .forEachRemaining(
+              e ->
+                  System.out.printf(
+                      "scale: N=%d steady %s x%d%n", n, e.getKey(), e.getValue().asLong()));
+      Map<String, Long> byVerb = new TreeMap<>();
+      report
+          .path("byVerb")
+          .fields()
+          .forEachRemaining(e -> byVerb.put(e.getKey(), e.getValue().asLong()));
+      long heapMiB = report.path("heapMiB").asLong();
+      long rssMiB = report.path("rssMiB").asLong();
+      double cpu = report.path("cpuSeconds").asDouble() / minutes;
       System.out.printf(
-          "scale: N=%d steady %.1f min: operator requests per minute %s; JVM CPU %.1f s/min,"
-              + " heap after GC %d MiB, RSS %d MiB%n",
-          n, minutes, perMinute(byVerb, minutes), cpu / minutes, heapMiB, rssMiB);
-
-      // 10 % of the leaders killed at once.
-      int burst = Math.max(1, n / 10);
-      Map<String, String> killed = new HashMap<>();
-      Map<String, BenchSupport.Cluster> byNs = new HashMap<>();
-      Map<String, String> before = routed(k8s);
-      for (BenchSupport.Cluster c : clusters.subList(0, burst)) {
-        String leader = before.get(c.ns());
-        killed.put(c.ns(), leader);
-        byNs.put(c.ns(), c);
-      }
-      Instant kill = Instant.now();
-      killed.forEach((ns, leader) -> byNs.get(ns).kubelet().killHard(leader));
-      Map<String, Long> took = new ConcurrentHashMap<>();
-      await()
-          .atMost(Duration.ofMinutes(5))
-          .pollInterval(Duration.ofMillis(50))
-          .until(
-              () -> {
-                Map<String, String> now = routed(k8s);
-                long ms = Duration.between(kill, Instant.now()).toMillis();
-                killed.forEach(
-                    (ns, old) -> {
-                      String r = now.get(ns);
-                      if (r != null && !r.equals(old)) {
-                        took.putIfAbsent(ns, ms);
-                      }
-                    });
-                return took.size() == killed.size();
-              });
-      long[] sorted = took.values().stream().mapToLong(Long::longValue).sorted().toArray();
-      System.out.printf(
-          "scale: N=%d burst of %d hard kills -> new leader routed: p50 %d ms, p99 %d ms, max %d ms"
-              + " (list-polled every 50 ms)%n",
-          n, burst, pct(sorted, 50), pct(sorted, 99), sorted[sorted.length - 1]);
-
-      // Operator restart: until every cluster has been reconciled again.
-      operator.close();
-      Instant restarted = Instant.now();
-      operator = Main.start(operatorClient, Main.Settings.forTests());
-      Main.Running again = operator;
-      await()
-          .atMost(DEADLINE)
-          .pollInterval(Duration.ofMillis(200))
-          .until(() -> reconciled(again) >= n);
-      Duration resync = Duration.between(restarted, Instant.now());
-      System.out.printf(
-          "scale: N=%d operator restart -> every cluster reconciled in %d ms%n",
-          n, resync.toMillis());
-      operator.close();
-      return String.format(
-          "N=%d | Running %d s | requests/min %s | heap %d MiB | RSS %d MiB | CPU %.1f s/min |"
-              + " burst %d kills p50 %d ms p99 %d ms | resync %d ms",
+          "scale: N=%d steady %.1f min: operator requests per minute %s; operator JVM CPU %.1f s/min,"
+              + " heap after GC %d MiB, RSS %d MiB, %d threads; this JVM (stand-ins) RSS %d MiB%n",
           n,
-          toRunning.toSeconds(),
+          minutes,
           perMinute(byVerb, minutes),
+          cpu,
           heapMiB,
           rssMiB,
-          cpu / minutes,
-          burst,
-          pct(sorted, 50),
-          pct(sorted, 99),
-          resync.toMillis());
+          report.path("threads").asLong(),
+          OperatorProcess.rssKiB("self") / 1024);
+
+      try (FailoverMarks marks = new FailoverMarks(etcdClient, k8s, "scale" + n + "x")) {
+        // Single kills while the rest is idle, one after the other.
+        int idle = Math.min(n, Integer.getInteger("bench.idleKills", 5));
+        Times idleTimes = new Times();
+        for (BenchSupport.Cluster c : clusters.subList(n - idle, n)) {
+          failover(k8s, marks, List.of(c), idleTimes);
+        }
+        System.out.printf("scale: N=%d idle, %d single kills: %s%n", n, idle, idleTimes);
+
+        // 10 % of the leaders killed at once.
+        int burst = Math.max(1, n / 10);
+        Times burstTimes = new Times();
+        failover(k8s, marks, clusters.subList(0, burst), burstTimes);
+        System.out.printf("scale: N=%d burst of %d hard kills at once: %s%n", n, burst, burstTimes);
+
+        // Operator restart: until every cluster has been reconciled again.
+        Instant restarted = Instant.now();
+        operator.ask("restart", Duration.ofMinutes(2));
+        await()
+            .atMost(DEADLINE)
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () ->
+                    operator.ask("reconciled", Duration.ofSeconds(30)).path("reconciled").asLong(),
+                r -> r >= n);
+        Duration resync = Duration.between(restarted, Instant.now());
+        System.out.printf(
+            "scale: N=%d operator restart -> every cluster reconciled in %d ms%n",
+            n, resync.toMillis());
+        return String.format(
+            "N=%d | Running %d s | requests/min %s | heap %d MiB | RSS %d MiB | CPU %.1f s/min |"
+                + " idle %s | burst %d %s | resync %d ms",
+            n,
+            toRunning.toSeconds(),
+            perMinute(byVerb, minutes),
+            heapMiB,
+            rssMiB,
+            cpu,
+            idleTimes,
+            burst,
+            burstTimes,
+            resync.toMillis());
+      }
     } finally {
       clusters.forEach(BenchSupport.Cluster::close);
+      kubeletClients.forEach(KubernetesClient::close);
+      LndStandIn.shareEtcdClients(false);
     }
+  }
+
+  /**
+   * Kills the leaders of {@code killed} at once and records, per cluster, (a) the time from the
+   * election turning to the new leader to the leader Service routed to it, and (b) the time from
+   * the kill to that routing.
+   */
+  private record Times(List<Long> a, List<Long> elected, List<Long> b) {
+    Times() {
+      this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    }
+
+    @Override
+    public String toString() {
+      return "(a) "
+          + Percentiles.of(a)
+          + "; (a') "
+          + Percentiles.of(elected)
+          + "; (b) "
+          + Percentiles.of(b);
+    }
+  }
+
+  private static void failover(
+      KubernetesClient k8s, FailoverMarks marks, List<BenchSupport.Cluster> killed, Times t) {
+    Map<String, String> before = routed(k8s);
+    Map<String, String> leaders = new HashMap<>();
+    killed.forEach(c -> leaders.put(c.ns(), before.get(c.ns())));
+    Instant kill = Instant.now();
+    killed.forEach(c -> c.kubelet().killHard(leaders.get(c.ns())));
+    await()
+        .atMost(Duration.ofMinutes(5))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () ->
+                killed.stream()
+                    .allMatch(
+                        c -> marks.routedAwayFrom(c.ns(), leaders.get(c.ns()), kill).isPresent()));
+    for (BenchSupport.Cluster c : killed) {
+      FailoverMarks.Mark routed = marks.routedAwayFrom(c.ns(), leaders.get(c.ns()), kill).get();
+      t.b().add(Duration.between(kill, routed.at()).toMillis());
+      marks
+          .electedBefore(c.ns(), routed.pod(), routed.at())
+          .ifPresent(e -> t.elected().add(Duration.between(e.at(), routed.at()).toMillis()));
+      marks.routedAfterDeposed(c.ns(), leaders.get(c.ns()), kill).ifPresent(t.a()::add);
+    }
+    // The killed members come back as followers before the next round.
+    await()
+        .atMost(Duration.ofMinutes(5))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> killed.stream().allMatch(c -> c.standingBy() == 3));
   }
 
   private static int running(KubernetesClient k8s, List<BenchSupport.Cluster> clusters) {
     Map<String, String> routed = routed(k8s);
+    java.util.Set<String> ours = new java.util.HashSet<>();
+    clusters.forEach(c -> ours.add(c.ns()));
     int n = 0;
     for (LightningCluster c :
         k8s.resources(LightningCluster.class).inAnyNamespace().list().getItems()) {
       if (c.getStatus() != null
           && "Running".equals(c.getStatus().phase)
           && routed.containsKey(c.getMetadata().getNamespace())
-          && clusters.stream().anyMatch(b -> b.ns().equals(c.getMetadata().getNamespace()))) {
+          && ours.contains(c.getMetadata().getNamespace())) {
         n++;
       }
     }
@@ -209,112 +280,11 @@ class ScaleBench {
     return m;
   }
 
-  private static long reconciled(Main.Running operator) {
-    var t = operator.registry().find("lightning.reconcile").timer();
-    return t == null ? 0 : t.count();
-  }
-
-  private static long pct(long[] sorted, int p) {
-    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-  }
-
   private static String perMinute(Map<String, Long> byVerb, double minutes) {
     Map<String, String> m = new TreeMap<>();
     for (String verb : List.of("GET", "LIST", "WATCH", "POST", "PATCH", "PUT", "DELETE")) {
       m.put(verb, String.format("%.1f", byVerb.getOrDefault(verb, 0L) / minutes));
     }
     return m.toString();
-  }
-
-  private static long cpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
-  }
-
-  private static long rssKiB() throws Exception {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", ""));
-      }
-    }
-    return -1;
-  }
-
-  /** Counts the operator client's requests by verb (a GET with watch=true is a WATCH). */
-  private static final class RequestCount {
-    private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> paths = new ConcurrentHashMap<>();
-    private volatile Instant last = Instant.now();
-
-    KubernetesClient client() {
-      return new KubernetesClientBuilder()
-          .withConfig(dev.operator.lightning.harness.ControlPlane.shared().config())
-          .withHttpClientBuilderConsumer(
-              b ->
-                  b.addOrReplaceInterceptor(
-                      "request-count",
-                      new Interceptor() {
-                        @Override
-                        public void before(
-                            BasicBuilder builder, HttpRequest request, RequestTags tags) {
-                          String verb = verb(request);
-                          counts.computeIfAbsent(verb, k -> new AtomicLong()).incrementAndGet();
-                          if (!"WATCH".equals(verb)) {
-                            // Namespaces differ per cluster: count by verb and kind of path.
-                            paths
-                                .computeIfAbsent(
-                                    verb
-                                        + " "
-                                        + request
-                                            .uri()
-                                            .getPath()
-                                            .replaceAll("/namespaces/[^/]+", "/namespaces/*")
-                                            .replaceAll("scale[0-9]+x[0-9]+", "*"),
-                                    k -> new AtomicLong())
-                                .incrementAndGet();
-                          }
-                          if (!"WATCH".equals(verb)) {
-                            last = Instant.now();
-                          }
-                        }
-                      }))
-          .build();
-    }
-
-    private static String verb(HttpRequest r) {
-      String q = r.uri().getQuery() == null ? "" : r.uri().getQuery();
-      if (!"GET".equals(r.method())) {
-        return r.method();
-      }
-      if (q.contains("watch=true")) {
-        return "WATCH";
-      }
-      // .../namespaces/<ns>/<resource>/<name>: one object; without the name: a collection.
-      List<String> parts = Arrays.asList(r.uri().getPath().split("/"));
-      int ns = parts.indexOf("namespaces");
-      return ns >= 0 && parts.size() > ns + 3 ? "GET" : "LIST";
-    }
-
-    Duration quietFor() {
-      return Duration.between(last, Instant.now());
-    }
-
-    void reset() {
-      counts.clear();
-      paths.clear();
-    }
-
-    Map<String, Long> byPath() {
-      Map<String, Long> m = new TreeMap<>();
-      paths.forEach((k, v) -> m.put(k, v.get()));
-      return m;
-    }
-
-    Map<String, Long> byVerb() {
-      Map<String, Long> m = new TreeMap<>();
-      counts.forEach((k, v) -> m.put(k, v.get()));
-      return m;
-    }
   }
 }

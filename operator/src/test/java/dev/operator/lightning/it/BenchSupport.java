@@ -54,8 +54,17 @@ public final class BenchSupport {
   }
 
   public static Cluster cluster(KubernetesClient k8s, EtcdServer etcd, String name, int ttl) {
+    return cluster(k8s, k8s, etcd, name, ttl);
+  }
+
+  /**
+   * @param kubeletClient the client of the cluster's kubelet: one HTTP/2 connection serves a
+   *     limited number of watches, so hundreds of kubelets need several
+   */
+  public static Cluster cluster(
+      KubernetesClient k8s, KubernetesClient kubeletClient, EtcdServer etcd, String name, int ttl) {
     String ns = ApiServerSupport.newNamespace(name);
-    ProcessKubelet kubelet = new ProcessKubelet(k8s, ns, e -> e);
+    ProcessKubelet kubelet = new ProcessKubelet(kubeletClient, ns, e -> e);
     LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), ns + "/");
     lc.getSpec().election = new ElectionSpec();
     lc.getSpec().election.leaderSessionTtlSeconds = ttl;

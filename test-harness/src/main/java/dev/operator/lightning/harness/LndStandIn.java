@@ -78,9 +78,32 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
   private volatile Instant activeSince;
   private final Thread campaign;
 
+  /**
+   * One etcd client per endpoint for every stand-in, instead of one each, so that thousands of
+   * members fit in one JVM (the scale benchmark). A crash then ends the member's keep-alive and its
+   * watch instead of closing a client: its lease still lives until the TTL runs out.
+   */
+  private static volatile boolean shareClients;
+
+  private static final java.util.Map<String, Client> sharedClients =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Members started from now on share one etcd client per endpoint (benchmarks). */
+  public static void shareEtcdClients(boolean share) {
+    shareClients = share;
+  }
+
+  private final boolean ownClient;
+  private volatile io.etcd.jetcd.support.CloseableClient keepAlive;
+
   private LndStandIn(Config config) throws Exception {
     this.config = config;
-    this.etcd = Client.builder().endpoints("http://" + config.etcdEndpoint()).build();
+    this.ownClient = !shareClients;
+    this.etcd =
+        ownClient
+            ? Client.builder().endpoints("http://" + config.etcdEndpoint()).build()
+            : sharedClients.computeIfAbsent(
+                config.etcdEndpoint(), e -> Client.builder().endpoints("http://" + e).build());
     this.http = HttpsServer.create(new InetSocketAddress(config.listenIp(), config.restPort()), 0);
     http.setHttpsConfigurator(new HttpsConfigurator(sslContext(config)));
     http.createContext(
@@ -167,21 +190,27 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
               .grant(config.leaderSessionTtlSeconds())
               .get(10, TimeUnit.SECONDS)
               .getID();
-      etcd.getLeaseClient()
-          .keepAlive(
-              leaseId,
-              new StreamObserver<LeaseKeepAliveResponse>() {
-                @Override
-                public void onNext(LeaseKeepAliveResponse value) {}
+      keepAlive =
+          etcd.getLeaseClient()
+              .keepAlive(
+                  leaseId,
+                  new StreamObserver<LeaseKeepAliveResponse>() {
+                    @Override
+                    public void onNext(LeaseKeepAliveResponse value) {}
 
-                @Override
-                public void onError(Throwable t) {
-                  log.info("{} lost its session: {}", config.clusterId(), t.toString());
-                }
+                    @Override
+                    public void onError(Throwable t) {
+                      log.info("{} lost its session: {}", config.clusterId(), t.toString());
+                    }
 
-                @Override
-                public void onCompleted() {}
-              });
+                    @Override
+                    public void onCompleted() {}
+                  });
+      if (stopped && !ownClient) {
+        // Crashed while the session was being opened: the keep-alive must not outlive it.
+        keepAlive.close();
+        return;
+      }
       key = prefix + Long.toHexString(leaseId);
       ByteSequence k = bytes(key);
       KV kv = etcd.getKVClient();
@@ -353,7 +382,11 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
   private void stopServing() {
     state.set("NON_EXISTING");
     http.stop(0);
-    etcd.close();
+    if (ownClient) {
+      etcd.close();
+    } else if (keepAlive != null) {
+      keepAlive.close();
+    }
     campaign.interrupt();
   }
 

@@ -1,0 +1,96 @@
+package dev.operator.lightning.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.operator.lightning.Main;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The operator alone in a JVM of its own, for {@code make bench-scale}: the heap, RSS and CPU it
+ * reports are the operator's, not those of the thousands of stand-in members beside it. Reads one
+ * command per line on stdin (reset, quiet, report, reconciled, restart, exit) and answers each with
+ * one line starting with {@link #REPLY} followed by JSON.
+ */
+public final class OperatorProcess {
+  static final String REPLY = "@@operator ";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private OperatorProcess() {}
+
+  public static void main(String[] args) throws Exception {
+    Config config = Config.fromKubeconfig(Files.readString(Path.of(args[0])));
+    RequestCount requests = new RequestCount();
+    KubernetesClient client = requests.client(config);
+    Main.Running operator = Main.start(client, Main.Settings.forTests());
+    long cpu0 = cpuNanos();
+    reply(JSON.createObjectNode().put("started", true));
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
+      ObjectNode out = JSON.createObjectNode().put("command", line.trim());
+      switch (line.trim()) {
+        case "reset" -> {
+          requests.reset();
+          cpu0 = cpuNanos();
+        }
+        case "quiet" -> out.put("quietMillis", requests.quietFor().toMillis());
+        case "report" -> {
+          System.gc();
+          out.put(
+              "heapMiB",
+              ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024));
+          out.put("rssMiB", rssKiB("self") / 1024);
+          out.put("cpuSeconds", (cpuNanos() - cpu0) / 1e9);
+          out.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
+          out.set("byVerb", JSON.valueToTree(requests.byVerb()));
+          out.set("byPath", JSON.valueToTree(requests.byPath()));
+        }
+        case "reconciled" -> out.put("reconciled", reconciled(operator));
+        case "restart" -> {
+          operator.close();
+          operator = Main.start(client, Main.Settings.forTests());
+        }
+        case "exit" -> {
+          operator.close();
+          reply(out);
+          System.exit(0);
+        }
+        default -> out.put("error", "unknown command");
+      }
+      reply(out);
+    }
+    operator.close();
+  }
+
+  private static void reply(ObjectNode node) {
+    System.out.println(REPLY + node);
+    System.out.flush();
+  }
+
+  private static long reconciled(Main.Running operator) {
+    var t = operator.registry().find("lightning.reconcile").timer();
+    return t == null ? 0 : t.count();
+  }
+
+  static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** VmRSS of a process ("self" or a pid), in KiB. */
+  static long rssKiB(String pid) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+}
