@@ -75,6 +75,10 @@ public final class ClusterReconciliation {
 
   private final KubernetesClient client;
   private final ClusterReads reads;
+
+  /** Every cluster's facts for the checks against the others, kept per version. */
+  private final ClusterFacts clusterFacts = new ClusterFacts();
+
   private final Clock clock;
   private final ObjectApplier applier;
   private final OwnedSecrets ownedSecrets;
@@ -126,7 +130,7 @@ public final class ClusterReconciliation {
   private Optional<Problem> sharedStore(
       LightningCluster cluster, EffectiveSpec spec, Collection<LightningCluster> all) {
     Optional<Problem> prefix =
-        ElectionPrefixes.conflict(cluster, spec, all)
+        ElectionPrefixes.conflict(cluster, spec, all, clusterFacts)
             .map(c -> new Problem(Problem.PREFIX_CONFLICT, c.message()));
     if (prefix.isPresent()) {
       return prefix;
@@ -141,12 +145,13 @@ public final class ClusterReconciliation {
               } catch (RuntimeException e) {
                 return Optional.empty();
               }
-            })
+            },
+            clusterFacts)
         .map(c -> new Problem(Problem.DATA_STORE_CONFLICT, c.message()));
   }
 
   /** Stops following deleted clusters' elections and forgets what was kept for them. */
-  public void forgetAllBut(java.util.Set<ResourceID> existing) {
+  public void forgetAllBut(java.util.Set<ResourceID> existing, java.util.Set<String> existingUids) {
     java.util.Set<String> keep = new java.util.HashSet<>();
     existing.forEach(id -> keep.add(id.getNamespace().orElse("") + "/" + id.getName()));
     for (String key : election.tracked()) {
@@ -154,6 +159,7 @@ public final class ClusterReconciliation {
         election.forget(key);
       }
     }
+    clusterFacts.retainOnly(existingUids);
     lastWritten.keySet().removeIf(k -> !keep.contains(k.substring(0, k.lastIndexOf('/'))));
     retryAfter.keySet().removeIf(k -> !keep.contains(k));
   }

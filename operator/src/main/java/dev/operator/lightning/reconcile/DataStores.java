@@ -43,6 +43,15 @@ final class DataStores {
       EffectiveSpec mine,
       Collection<LightningCluster> all,
       Function<LightningCluster, Optional<String>> postgresEndpoint) {
+    return conflict(self, mine, all, postgresEndpoint, new ClusterFacts());
+  }
+
+  static Optional<Conflict> conflict(
+      LightningCluster self,
+      EffectiveSpec mine,
+      Collection<LightningCluster> all,
+      Function<LightningCluster, Optional<String>> postgresEndpoint,
+      ClusterFacts facts) {
     if (!mine.isPostgres() && mine.isManagedEtcd()) {
       // A managed etcd holds one cluster's data alone.
       return Optional.empty();
@@ -53,24 +62,29 @@ final class DataStores {
       // Unreadable: the reference problem says so, and no member gets a database meanwhile.
       return Optional.empty();
     }
-    return all.stream()
-        .filter(o -> !Objects.equals(o.getMetadata().getUid(), self.getMetadata().getUid()))
-        .filter(o -> ElectionPrefixes.olderFirst().compare(o, self) < 0)
-        .sorted(ElectionPrefixes.olderFirst())
-        .map(
-            o -> {
-              EffectiveSpec theirs;
-              try {
-                theirs = EffectiveSpec.of(o);
-              } catch (RuntimeException e) {
-                return Optional.<Conflict>empty();
-              }
-              return mine.isPostgres()
-                  ? sharedDatabase(myDatabase.get(), o, theirs, postgresEndpoint)
-                  : sharedEtcdNamespace(mine, o, theirs);
-            })
-        .flatMap(Optional::stream)
-        .findFirst();
+    ClusterFacts.Facts me = facts.of(self);
+    ClusterFacts.Facts found = null;
+    Conflict conflict = null;
+    for (LightningCluster o : all) {
+      if (Objects.equals(o.getMetadata().getUid(), self.getMetadata().getUid())) {
+        continue;
+      }
+      ClusterFacts.Facts f = facts.of(o);
+      if (f.spec() == null
+          || ClusterFacts.OLDER_FIRST.compare(f, me) >= 0
+          || (found != null && ClusterFacts.OLDER_FIRST.compare(f, found) >= 0)) {
+        continue;
+      }
+      Optional<Conflict> c =
+          mine.isPostgres()
+              ? sharedDatabase(myDatabase.get(), o, f.spec(), postgresEndpoint)
+              : sharedEtcdNamespace(mine, o, f.spec());
+      if (c.isPresent()) {
+        found = f;
+        conflict = c.get();
+      }
+    }
+    return Optional.ofNullable(conflict);
   }
 
   private static Optional<Conflict> sharedDatabase(

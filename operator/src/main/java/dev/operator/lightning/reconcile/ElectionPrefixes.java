@@ -2,9 +2,7 @@ package dev.operator.lightning.reconcile;
 
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.model.EffectiveSpec;
-import java.time.Instant;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -64,30 +62,44 @@ final class ElectionPrefixes {
   /** The older cluster this one (of effective spec {@code mine}) collides with, if any. */
   static Optional<Conflict> conflict(
       LightningCluster self, EffectiveSpec mine, Collection<LightningCluster> all) {
+    return conflict(self, mine, all, new ClusterFacts());
+  }
+
+  static Optional<Conflict> conflict(
+      LightningCluster self,
+      EffectiveSpec mine,
+      Collection<LightningCluster> all,
+      ClusterFacts facts) {
     if (mine.isManagedEtcd()) {
       // A managed etcd serves one cluster alone.
       return Optional.empty();
     }
     String prefix = listed(mine);
-    return all.stream()
-        .filter(o -> !Objects.equals(o.getMetadata().getUid(), self.getMetadata().getUid()))
-        .filter(o -> olderFirst().compare(o, self) < 0)
-        .sorted(olderFirst())
-        .map(o -> conflictWith(prefix, mine.etcdEndpoint(), o))
-        .flatMap(Optional::stream)
-        .findFirst();
+    ClusterFacts.Facts me = facts.of(self);
+    ClusterFacts.Facts found = null;
+    Conflict conflict = null;
+    for (LightningCluster o : all) {
+      if (Objects.equals(o.getMetadata().getUid(), self.getMetadata().getUid())) {
+        continue;
+      }
+      ClusterFacts.Facts f = facts.of(o);
+      if (ClusterFacts.OLDER_FIRST.compare(f, me) >= 0
+          || (found != null && ClusterFacts.OLDER_FIRST.compare(f, found) >= 0)) {
+        continue;
+      }
+      Optional<Conflict> c = conflictWith(prefix, mine.etcdEndpoint(), f);
+      if (c.isPresent()) {
+        found = f;
+        conflict = c.get();
+      }
+    }
+    return Optional.ofNullable(conflict);
   }
 
   private static Optional<Conflict> conflictWith(
-      String prefix, String endpoint, LightningCluster other) {
-    EffectiveSpec theirs;
-    try {
-      theirs = EffectiveSpec.of(other);
-    } catch (RuntimeException e) {
-      // A spec the schema let through but that names no etcd cannot share one.
-      return Optional.empty();
-    }
-    if (theirs.isManagedEtcd() || !endpoint.equals(theirs.etcdEndpoint())) {
+      String prefix, String endpoint, ClusterFacts.Facts other) {
+    EffectiveSpec theirs = other.spec();
+    if (theirs == null || theirs.isManagedEtcd() || !endpoint.equals(theirs.etcdEndpoint())) {
       return Optional.empty();
     }
     String otherPrefix = listed(theirs);
@@ -99,16 +111,6 @@ final class ElectionPrefixes {
                 : prefix.startsWith(otherPrefix) ? "inside" : null;
     return relation == null
         ? Optional.empty()
-        : Optional.of(new Conflict(other, relation, prefix, otherPrefix));
-  }
-
-  /** Creation time, then namespace and name: the same order on every pass and every replica. */
-  static Comparator<LightningCluster> olderFirst() {
-    return Comparator.comparing(
-            (LightningCluster c) ->
-                c.getMetadata().getCreationTimestamp() == null
-                    ? Instant.MAX
-                    : Instant.parse(c.getMetadata().getCreationTimestamp()))
-        .thenComparing(c -> c.getMetadata().getNamespace() + "/" + c.getMetadata().getName());
+        : Optional.of(new Conflict(other.cluster(), relation, prefix, otherPrefix));
   }
 }

@@ -77,8 +77,10 @@ public final class LightningClusterReconciler implements Reconciler<LightningClu
   public void sweep() {
     var cache = primaryCache;
     if (cache != null) {
+      List<LightningCluster> all = cache.list().toList();
       reconciliation.forgetAllBut(
-          cache.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
+          all.stream().map(ResourceID::fromResource).collect(Collectors.toSet()),
+          all.stream().map(c -> c.getMetadata().getUid()).collect(Collectors.toSet()));
     }
   }
 

@@ -62,11 +62,27 @@ class ScaleBench {
     rows.forEach(r -> System.out.println("scale: " + r));
   }
 
+  /**
+   * An API server of the benchmark's own: every cluster's leader Service takes a cluster IP, and
+   * the shared test API server has 254 of them.
+   */
+  private static ControlPlane plane;
+
+  private static synchronized ControlPlane plane() {
+    if (plane == null) {
+      plane = ControlPlane.startWithServiceRange("10.96.0.0/16");
+      Runtime.getRuntime().addShutdownHook(new Thread(plane::close, "bench-control-plane-stop"));
+      try (KubernetesClient k8s = plane.newClient()) {
+        dev.operator.lightning.it.ApiServerSupport.installCrd(k8s);
+      }
+    }
+    return plane;
+  }
+
   private String run(int n, Duration steady) throws Exception {
-    KubernetesClient k8s = BenchSupport.client();
+    KubernetesClient k8s = plane().newClient();
     Path kubeconfig =
-        ControlPlane.shared()
-            .writeKubeconfig(Files.createTempFile("bench-operator", ".kubeconfig"));
+        plane().writeKubeconfig(Files.createTempFile("bench-operator", ".kubeconfig"));
     Path operatorLog = Files.createTempFile("bench-operator-" + n + "-", ".log");
     List<KubernetesClient> kubeletClients = new ArrayList<>();
     List<BenchSupport.Cluster> clusters = new ArrayList<>();
@@ -81,7 +97,7 @@ class ScaleBench {
       Instant applied = Instant.now();
       for (int i = 0; i < n; i++) {
         if (i % KUBELETS_PER_CLIENT == 0) {
-          kubeletClients.add(ControlPlane.shared().newClient());
+          kubeletClients.add(plane().newClient());
         }
         clusters.add(
             BenchSupport.cluster(
@@ -191,6 +207,7 @@ class ScaleBench {
     } finally {
       clusters.forEach(BenchSupport.Cluster::close);
       kubeletClients.forEach(KubernetesClient::close);
+      k8s.close();
       LndStandIn.shareEtcdClients(false);
     }
   }

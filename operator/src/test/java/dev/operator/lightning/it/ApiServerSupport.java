@@ -69,8 +69,13 @@ public final class ApiServerSupport {
    * objects.
    */
   public static String newNamespace(String prefix) {
+    return newNamespace(client(), prefix);
+  }
+
+  /** The same on another API server (a benchmark's own). */
+  public static String newNamespace(KubernetesClient k8s, String prefix) {
     String name = prefix + "-" + NAMESPACES.incrementAndGet();
-    client().resource(Namespaces.restricted(name)).create();
+    k8s.resource(Namespaces.restricted(name)).create();
     return name;
   }
 }

@@ -63,7 +63,7 @@ public final class BenchSupport {
    */
   public static Cluster cluster(
       KubernetesClient k8s, KubernetesClient kubeletClient, EtcdServer etcd, String name, int ttl) {
-    String ns = ApiServerSupport.newNamespace(name);
+    String ns = ApiServerSupport.newNamespace(k8s, name);
     ProcessKubelet kubelet = new ProcessKubelet(kubeletClient, ns, e -> e);
     LightningCluster lc = Clusters.onEtcd(ns, name, etcd.endpoint(), ns + "/");
     lc.getSpec().election = new ElectionSpec();

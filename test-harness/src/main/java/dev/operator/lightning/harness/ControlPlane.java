@@ -28,6 +28,15 @@ public final class ControlPlane implements AutoCloseable {
   private Process controllerManager;
 
   private ControlPlane(Tools tools, java.util.Map<String, String> flags) {
+    this(tools, flags, java.util.Map.of());
+  }
+
+  /**
+   * @param lastFlags given after kube-api-test's own flags, which would otherwise win (it sets
+   *     --service-cluster-ip-range=10.0.0.0/24 after the caller's flags, and the last one counts)
+   */
+  private ControlPlane(
+      Tools tools, java.util.Map<String, String> flags, java.util.Map<String, String> lastFlags) {
     this.tools = tools;
     tools.binary("kube-apiserver");
     tools.binary("etcd");
@@ -37,9 +46,27 @@ public final class ControlPlane implements AutoCloseable {
       // reached through a symlink so each control plane has its own scratch space.
       workDir = Files.createTempDirectory("lnc-control-plane");
       Files.createDirectories(workDir.resolve("k8s"));
-      Files.createSymbolicLink(
-          workDir.resolve("k8s").resolve(tools.kubernetesBinDir().getFileName()),
-          tools.kubernetesBinDir());
+      Path bin = workDir.resolve("k8s").resolve(tools.kubernetesBinDir().getFileName());
+      if (lastFlags.isEmpty()) {
+        Files.createSymbolicLink(bin, tools.kubernetesBinDir());
+      } else {
+        // The binaries through links, kube-apiserver through a script that appends the flags.
+        Files.createDirectories(bin);
+        try (var files = Files.list(tools.kubernetesBinDir())) {
+          for (Path f : files.toList()) {
+            if (!f.getFileName().toString().equals("kube-apiserver")) {
+              Files.createSymbolicLink(bin.resolve(f.getFileName()), f);
+            }
+          }
+        }
+        StringBuilder script = new StringBuilder("#!/bin/sh\nexec '");
+        script.append(tools.kubernetesBinDir().resolve("kube-apiserver")).append("' \"$@\"");
+        lastFlags.forEach(
+            (k, v) -> script.append(" '").append(k).append('=').append(v).append('\''));
+        Path wrapper = bin.resolve("kube-apiserver");
+        Files.writeString(wrapper, script.append('\n').toString());
+        wrapper.toFile().setExecutable(true);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -71,6 +98,17 @@ public final class ControlPlane implements AutoCloseable {
   public static ControlPlane start(String serviceCidr) {
     return new ControlPlane(
         Tools.locate(), java.util.Map.of("--service-cluster-ip-range", serviceCidr));
+  }
+
+  /**
+   * Starts a new control plane whose Services really take cluster IPs from {@code serviceCidr} (a
+   * benchmark with more Services than the default range's 254).
+   */
+  public static ControlPlane startWithServiceRange(String serviceCidr) {
+    return new ControlPlane(
+        Tools.locate(),
+        java.util.Map.of(),
+        java.util.Map.of("--service-cluster-ip-range", serviceCidr));
   }
 
   /** One control plane for the whole test JVM, stopped when the JVM exits. */
