@@ -3,11 +3,14 @@ package dev.operator.lightning.reconcile;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.model.EffectiveSpec;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * What the checks against other clusters need of each cluster, computed once per version of it.
@@ -52,6 +55,36 @@ final class ClusterFacts {
       byUid.put(uid, f);
     }
     return f;
+  }
+
+  /**
+   * Of the clusters older than {@code self}, the oldest for which {@code conflict} finds something:
+   * the one that keeps running.
+   */
+  <T> Optional<T> oldestOlder(
+      LightningCluster self,
+      Collection<LightningCluster> all,
+      Function<Facts, Optional<T>> conflict) {
+    Facts me = of(self);
+    Facts found = null;
+    T result = null;
+    for (LightningCluster o : all) {
+      if (Objects.equals(o.getMetadata().getUid(), self.getMetadata().getUid())) {
+        continue;
+      }
+      Facts f = of(o);
+      if (f.spec() == null
+          || OLDER_FIRST.compare(f, me) >= 0
+          || (found != null && OLDER_FIRST.compare(f, found) >= 0)) {
+        continue;
+      }
+      Optional<T> c = conflict.apply(f);
+      if (c.isPresent()) {
+        found = f;
+        result = c.get();
+      }
+    }
+    return Optional.ofNullable(result);
   }
 
   /** Forgets clusters that no longer exist. */

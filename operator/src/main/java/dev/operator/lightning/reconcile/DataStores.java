@@ -62,29 +62,13 @@ final class DataStores {
       // Unreadable: the reference problem says so, and no member gets a database meanwhile.
       return Optional.empty();
     }
-    ClusterFacts.Facts me = facts.of(self);
-    ClusterFacts.Facts found = null;
-    Conflict conflict = null;
-    for (LightningCluster o : all) {
-      if (Objects.equals(o.getMetadata().getUid(), self.getMetadata().getUid())) {
-        continue;
-      }
-      ClusterFacts.Facts f = facts.of(o);
-      if (f.spec() == null
-          || ClusterFacts.OLDER_FIRST.compare(f, me) >= 0
-          || (found != null && ClusterFacts.OLDER_FIRST.compare(f, found) >= 0)) {
-        continue;
-      }
-      Optional<Conflict> c =
-          mine.isPostgres()
-              ? sharedDatabase(myDatabase.get(), o, f.spec(), postgresEndpoint)
-              : sharedEtcdNamespace(mine, o, f.spec());
-      if (c.isPresent()) {
-        found = f;
-        conflict = c.get();
-      }
-    }
-    return Optional.ofNullable(conflict);
+    return facts.oldestOlder(
+        self,
+        all,
+        f ->
+            mine.isPostgres()
+                ? sharedDatabase(myDatabase.get(), f.cluster(), f.spec(), postgresEndpoint)
+                : sharedEtcdNamespace(mine, f.cluster(), f.spec()));
   }
 
   private static Optional<Conflict> sharedDatabase(

@@ -75,31 +75,13 @@ final class ElectionPrefixes {
       return Optional.empty();
     }
     String prefix = listed(mine);
-    ClusterFacts.Facts me = facts.of(self);
-    ClusterFacts.Facts found = null;
-    Conflict conflict = null;
-    for (LightningCluster o : all) {
-      if (Objects.equals(o.getMetadata().getUid(), self.getMetadata().getUid())) {
-        continue;
-      }
-      ClusterFacts.Facts f = facts.of(o);
-      if (ClusterFacts.OLDER_FIRST.compare(f, me) >= 0
-          || (found != null && ClusterFacts.OLDER_FIRST.compare(f, found) >= 0)) {
-        continue;
-      }
-      Optional<Conflict> c = conflictWith(prefix, mine.etcdEndpoint(), f);
-      if (c.isPresent()) {
-        found = f;
-        conflict = c.get();
-      }
-    }
-    return Optional.ofNullable(conflict);
+    return facts.oldestOlder(self, all, f -> conflictWith(prefix, mine.etcdEndpoint(), f));
   }
 
   private static Optional<Conflict> conflictWith(
       String prefix, String endpoint, ClusterFacts.Facts other) {
     EffectiveSpec theirs = other.spec();
-    if (theirs == null || theirs.isManagedEtcd() || !endpoint.equals(theirs.etcdEndpoint())) {
+    if (theirs.isManagedEtcd() || !endpoint.equals(theirs.etcdEndpoint())) {
       return Optional.empty();
     }
     String otherPrefix = listed(theirs);

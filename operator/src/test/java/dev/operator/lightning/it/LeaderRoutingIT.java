@@ -401,28 +401,8 @@ class LeaderRoutingIT {
                   false,
                   lc -> keyPrefix(lc, newerPrefix));
           Client c = Client.builder().endpoints(etcd.url()).build()) {
-        await()
-            .atMost(DEADLINE)
-            .untilAsserted(
-                () -> {
-                  var d = LightningClusterReconcilerIT.condition(newer.status(), "Degraded");
-                  assertThat(d.getReason()).isEqualTo("ElectionPrefixConflict");
-                  assertThat(d.getMessage())
-                      .contains(older.ns + "/older", "same etcd", "starts no member");
-                  assertThat(newer.events("ElectionPrefixConflict")).isNotEmpty();
-                });
-        // Several passes of both clusters later, nothing of the older one has moved.
-        await()
-            .during(Duration.ofSeconds(3))
-            .atMost(Duration.ofSeconds(10))
-            .untilAsserted(
-                () -> {
-                  assertThat(older.routed()).as("the older cluster's leader").isEqualTo(leader);
-                  assertThat(leaseTtl(lease)).as("the older leader's lease").isPositive();
-                  assertThat(client.pods().inNamespace(newer.ns).list().getItems())
-                      .as("members of the refused cluster")
-                      .isEmpty();
-                });
+        assertRefusedBesideTheOlder(
+            older, newer, leader, lease, "ElectionPrefixConflict", "same etcd");
         assertThat(older.events("LeaseRevoked")).isEmpty();
         assertThat(newer.events("LeaseRevoked")).isEmpty();
       }
@@ -431,6 +411,48 @@ class LeaderRoutingIT {
           .isTrue();
       older.assertInvariantHeld();
     }
+  }
+
+  /**
+   * The newer cluster is Degraded with {@code reason} naming the older one, has neither members nor
+   * lnd.conf, and several passes later the older one's leader, lease and routing are as they were.
+   */
+  private static void assertRefusedBesideTheOlder(
+      MemberScenario older,
+      MemberScenario newer,
+      String leader,
+      long lease,
+      String reason,
+      String messagePart) {
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              var d = LightningClusterReconcilerIT.condition(newer.status(), "Degraded");
+              assertThat(d.getReason()).isEqualTo(reason);
+              assertThat(d.getMessage())
+                  .contains(older.ns + "/" + older.name, messagePart, "starts no member");
+              assertThat(newer.events(reason)).isNotEmpty();
+            });
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              assertThat(older.routed()).as("the older cluster's leader").isEqualTo(leader);
+              assertThat(leaseTtl(lease)).as("the older leader's lease").isPositive();
+              assertThat(client.pods().inNamespace(newer.ns).list().getItems())
+                  .as("members of the refused cluster")
+                  .isEmpty();
+              assertThat(
+                      client
+                          .secrets()
+                          .inNamespace(newer.ns)
+                          .withName(newer.name + "-lnd-config")
+                          .get())
+                  .as("lnd.conf of the refused cluster")
+                  .isNull();
+            });
   }
 
   static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> sharedNamespaces() {
@@ -458,31 +480,8 @@ class LeaderRoutingIT {
           .until(() -> Instant.now().isAfter(created.plusSeconds(1)));
       try (MemberScenario newer =
           new MemberScenario(client, etcd, "data-newer", "newer", 90, newerNamespace)) {
-        await()
-            .atMost(DEADLINE)
-            .untilAsserted(
-                () -> {
-                  var d = LightningClusterReconcilerIT.condition(newer.status(), "Degraded");
-                  assertThat(d.getReason()).isEqualTo("DataStoreConflict");
-                  assertThat(d.getMessage())
-                      .contains(older.ns + "/older", "etcd key namespace", "starts no member");
-                  assertThat(newer.events("DataStoreConflict")).isNotEmpty();
-                });
-        await()
-            .during(Duration.ofSeconds(3))
-            .atMost(Duration.ofSeconds(10))
-            .untilAsserted(
-                () -> {
-                  assertThat(older.routed()).as("the older cluster's leader").isEqualTo(leader);
-                  assertThat(leaseTtl(lease)).as("the older leader's lease").isPositive();
-                  assertThat(client.pods().inNamespace(newer.ns).list().getItems())
-                      .as("members of the refused cluster")
-                      .isEmpty();
-                  assertThat(
-                          client.secrets().inNamespace(newer.ns).withName("newer-lnd-config").get())
-                      .as("lnd.conf of the refused cluster")
-                      .isNull();
-                });
+        assertRefusedBesideTheOlder(
+            older, newer, leader, lease, "DataStoreConflict", "etcd key namespace");
         assertThat(LightningClusterReconcilerIT.condition(older.status(), "Degraded").getStatus())
             .as("the older cluster stays healthy")
             .isEqualTo("False");
