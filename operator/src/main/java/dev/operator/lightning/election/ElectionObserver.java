@@ -74,15 +74,16 @@ public final class ElectionObserver implements AutoCloseable {
       watches.put(w, watch);
       watch.start();
     }
-    watch.subscribe(fullPrefix, () -> listener.accept(clusterKey));
+    watch.subscribe(clusterKey, fullPrefix, () -> listener.accept(clusterKey));
     tracked.put(clusterKey, new Tracked(target, fullPrefix, root, watch));
   }
 
   public synchronized void untrack(String clusterKey) {
     Tracked t = tracked.remove(clusterKey);
-    if (t != null && !t.watch().unsubscribe(t.prefix())) {
+    if (t != null
+        && !t.watch().unsubscribe(clusterKey)
+        && watches.remove(new Watched(t.target(), t.root()), t.watch())) {
       t.watch().close();
-      watches.remove(new Watched(t.target(), t.root()));
       clients.release(t.target());
     }
   }
@@ -93,7 +94,7 @@ public final class ElectionObserver implements AutoCloseable {
 
   public ElectionView view(String clusterKey) {
     Tracked t = tracked.get(clusterKey);
-    return t == null ? ElectionView.unsynced() : t.watch().view(t.prefix());
+    return t == null ? ElectionView.unsynced() : t.watch().view(clusterKey);
   }
 
   /** Reads the election straight from etcd (linearizable), bypassing the watch. */

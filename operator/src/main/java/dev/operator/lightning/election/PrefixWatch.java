@@ -56,7 +56,7 @@ final class PrefixWatch {
   /** Every key under the watched prefix, sorted, so one election is a contiguous range. */
   private final TreeMap<String, Candidate> candidates = new TreeMap<>();
 
-  /** By election prefix (namespace, prefix and Go's "/"). */
+  /** By subscriber (a cluster's key). */
   private final Map<String, Subscriber> subscribers = new HashMap<>();
 
   private Watch.Watcher watcher;
@@ -117,14 +117,14 @@ final class PrefixWatch {
    * subscriber of a watch that is already synced hears of it at once, so its status does not wait
    * for the next periodic pass to say the election is observed.
    */
-  void subscribe(String electionPrefix, Runnable onChange) {
+  void subscribe(String id, String electionPrefix, Runnable onChange) {
     if (!electionPrefix.startsWith(prefix.toString(StandardCharsets.UTF_8))) {
       throw new IllegalArgumentException(electionPrefix + " is not under " + prefix);
     }
     boolean tell;
     synchronized (this) {
       Subscriber s = new Subscriber(electionPrefix, onChange);
-      subscribers.put(electionPrefix, s);
+      subscribers.put(id, s);
       tell = synced;
       if (synced) {
         leaderMaybeChanged(s, revision);
@@ -138,18 +138,17 @@ final class PrefixWatch {
   /**
    * @return whether anyone still follows an election through this watch
    */
-  synchronized boolean unsubscribe(String electionPrefix) {
-    subscribers.remove(electionPrefix);
+  synchronized boolean unsubscribe(String id) {
+    subscribers.remove(id);
     return !subscribers.isEmpty();
   }
 
-  synchronized ElectionView view(String electionPrefix) {
-    Subscriber s = subscribers.get(electionPrefix);
+  synchronized ElectionView view(String id) {
+    Subscriber s = subscribers.get(id);
     if (!synced || s == null || s.leaderSince == null) {
       return ElectionView.unsynced();
     }
-    return new ElectionView(
-        true, sorted(electionPrefix), revision, s.leaderSinceRevision, s.leaderSince);
+    return new ElectionView(true, sorted(s.prefix), revision, s.leaderSinceRevision, s.leaderSince);
   }
 
   /**
@@ -261,7 +260,7 @@ final class PrefixWatch {
   }
 
   private void apply(WatchResponse resp, long gen) {
-    Map<String, Subscriber> changed = new HashMap<>();
+    Map<Subscriber, Boolean> changed = new java.util.IdentityHashMap<>();
     synchronized (this) {
       if (closed || gen != generation) {
         return;
@@ -276,25 +275,23 @@ final class PrefixWatch {
           candidates.remove(key);
         }
         revision = Math.max(revision, kv.getModRevision());
-        subscribersOf(key).forEach(s -> changed.put(s.prefix, s));
+        subscribersOf(key).forEach(s -> changed.put(s, true));
       }
       // Any candidate change matters, not only a new leader: a restarted member campaigning
       // again is what confirms that the leader key belongs to a dead process.
-      changed.values().forEach(s -> leaderMaybeChanged(s, revision));
+      changed.keySet().forEach(s -> leaderMaybeChanged(s, revision));
     }
-    changed.values().forEach(s -> tell(s.onChange));
+    changed.keySet().forEach(s -> tell(s.onChange));
   }
 
   /**
-   * The elections a key belongs to: those whose prefix ends at one of the key's slashes. Prefixes
-   * of clusters on one etcd do not nest (the newer one is refused), but a watch must not depend on
-   * it.
+   * The elections a key belongs to: those whose prefix it starts with. Prefixes of clusters on one
+   * etcd do not nest or repeat (the newer one is refused), but a watch must not depend on it.
    */
   private List<Subscriber> subscribersOf(String key) {
     List<Subscriber> out = new ArrayList<>(1);
-    for (int i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
-      Subscriber s = subscribers.get(key.substring(0, i + 1));
-      if (s != null) {
+    for (Subscriber s : subscribers.values()) {
+      if (key.startsWith(s.prefix)) {
         out.add(s);
       }
     }

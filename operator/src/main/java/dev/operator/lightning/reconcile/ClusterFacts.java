@@ -60,10 +60,14 @@ final class ClusterFacts {
   /**
    * Of the clusters older than {@code self}, the oldest for which {@code conflict} finds something:
    * the one that keeps running.
+   *
+   * @param tiesConflict whether a cluster created in the same second counts as older (creation
+   *     times have whole seconds, so the order within one is a guess)
    */
   <T> Optional<T> oldestOlder(
       LightningCluster self,
       Collection<LightningCluster> all,
+      boolean tiesConflict,
       Function<Facts, Optional<T>> conflict) {
     Facts me = of(self);
     Facts found = null;
@@ -73,9 +77,9 @@ final class ClusterFacts {
         continue;
       }
       Facts f = of(o);
-      if (f.spec() == null
-          || OLDER_FIRST.compare(f, me) >= 0
-          || (found != null && OLDER_FIRST.compare(f, found) >= 0)) {
+      boolean older =
+          OLDER_FIRST.compare(f, me) < 0 || (tiesConflict && f.created().equals(me.created()));
+      if (f.spec() == null || !older || (found != null && OLDER_FIRST.compare(f, found) >= 0)) {
         continue;
       }
       Optional<T> c = conflict.apply(f);

@@ -79,6 +79,14 @@ public final class ClusterReconciliation {
   /** Every cluster's facts for the checks against the others, kept per version. */
   private final ClusterFacts clusterFacts = new ClusterFacts();
 
+  /**
+   * Cluster key -> the namespace and name of the cluster whose data store it was refused for. A
+   * deleted cluster leaves the cache at once, but its members stop only as their pods are deleted:
+   * until then the refused cluster stays refused, or two LND nodes would share the store during the
+   * shutdown.
+   */
+  private final Map<String, String[]> refusedFor = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final Clock clock;
   private final ObjectApplier applier;
   private final OwnedSecrets ownedSecrets;
@@ -135,7 +143,9 @@ public final class ClusterReconciliation {
     if (prefix.isPresent()) {
       return prefix;
     }
-    return DataStores.conflict(
+    String key = ElectionStep.key(cluster);
+    Optional<DataStores.Conflict> data =
+        DataStores.conflict(
             cluster,
             spec,
             all,
@@ -146,8 +156,40 @@ public final class ClusterReconciliation {
                 return Optional.empty();
               }
             },
-            clusterFacts)
-        .map(c -> new Problem(Problem.DATA_STORE_CONFLICT, c.message()));
+            clusterFacts);
+    if (data.isPresent()) {
+      var other = data.get().other().getMetadata();
+      refusedFor.put(key, new String[] {other.getNamespace(), other.getName()});
+      return Optional.of(new Problem(Problem.DATA_STORE_CONFLICT, data.get().message()));
+    }
+    String[] previous = refusedFor.get(key);
+    if (previous != null) {
+      long stillRunning =
+          reads
+              .pods(previous[0])
+              .filter(
+                  p ->
+                      p.getMetadata().getLabels() != null
+                          && previous[1].equals(p.getMetadata().getLabels().get(Labels.INSTANCE))
+                          && Labels.COMPONENT_LND.equals(
+                              p.getMetadata().getLabels().get(Labels.COMPONENT)))
+              .count();
+      if (stillRunning > 0) {
+        return Optional.of(
+            new Problem(
+                Problem.DATA_STORE_CONFLICT,
+                "LightningCluster "
+                    + previous[0]
+                    + "/"
+                    + previous[1]
+                    + ", whose data store this cluster shares, is gone but "
+                    + stillRunning
+                    + " of its member pods still exist; this cluster starts no member until they"
+                    + " have stopped, so that two LND nodes never write one database"));
+      }
+      refusedFor.remove(key);
+    }
+    return Optional.empty();
   }
 
   /** Stops following deleted clusters' elections and forgets what was kept for them. */
@@ -162,6 +204,7 @@ public final class ClusterReconciliation {
     clusterFacts.retainOnly(existingUids);
     lastWritten.keySet().removeIf(k -> !keep.contains(k.substring(0, k.lastIndexOf('/'))));
     retryAfter.keySet().removeIf(k -> !keep.contains(k));
+    refusedFor.keySet().removeIf(k -> !keep.contains(k));
   }
 
   /** One pass for a cluster alone (tests): no other cluster can share its election. */

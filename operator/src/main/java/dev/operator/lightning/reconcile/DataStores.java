@@ -3,7 +3,6 @@ package dev.operator.lightning.reconcile;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.model.EffectiveSpec;
 import java.util.Collection;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -56,15 +55,21 @@ final class DataStores {
       // A managed etcd holds one cluster's data alone.
       return Optional.empty();
     }
+    String ns = mine.names().namespace();
     Optional<String> myDatabase =
-        mine.isPostgres() ? postgresEndpoint.apply(self).map(DataStores::normal) : Optional.empty();
+        mine.isPostgres()
+            ? postgresEndpoint.apply(self).map(d -> StoreEndpoints.normal(d, ns))
+            : Optional.empty();
     if (mine.isPostgres() && myDatabase.isEmpty()) {
       // Unreadable: the reference problem says so, and no member gets a database meanwhile.
       return Optional.empty();
     }
+    // Two clusters created in the same second are both refused: which one came first is not
+    // known, and one of them may already have started its members.
     return facts.oldestOlder(
         self,
         all,
+        true,
         f ->
             mine.isPostgres()
                 ? sharedDatabase(myDatabase.get(), f.cluster(), f.spec(), postgresEndpoint)
@@ -79,24 +84,25 @@ final class DataStores {
     if (!theirs.isPostgres()) {
       return Optional.empty();
     }
+    // Compared in one spelling per server, shown as the other cluster wrote it.
     return postgresEndpoint
         .apply(other)
-        .map(DataStores::normal)
-        .filter(database::equals)
+        .filter(d -> database.equals(StoreEndpoints.normal(d, theirs.names().namespace())))
         .map(
             d ->
                 new Conflict(
                     other,
-                    "the PostgreSQL database "
+                    "the PostgreSQL database of spec.database.postgres.dsnSecretRef is "
                         + d
-                        + " of spec.database.postgres.dsnSecretRef is the database"));
+                        + ", the database"));
   }
 
   private static Optional<Conflict> sharedEtcdNamespace(
       EffectiveSpec mine, LightningCluster other, EffectiveSpec theirs) {
     if (theirs.isPostgres()
         || theirs.isManagedEtcd()
-        || !normal(mine.etcdEndpoint()).equals(normal(theirs.etcdEndpoint()))) {
+        || !StoreEndpoints.normal(mine.etcdEndpoint(), mine.names().namespace())
+            .equals(StoreEndpoints.normal(theirs.etcdEndpoint(), theirs.names().namespace()))) {
       return Optional.empty();
     }
     // LND puts its namespace in front of every key, without a separator: "a" reads "ab..." too.
@@ -124,10 +130,5 @@ final class DataStores {
 
   private static String shown(String namespace) {
     return namespace.isEmpty() ? "(none: the whole key space)" : "'" + namespace + "'";
-  }
-
-  /** Host names are case-insensitive. */
-  private static String normal(String endpoint) {
-    return endpoint.toLowerCase(Locale.ROOT);
   }
 }

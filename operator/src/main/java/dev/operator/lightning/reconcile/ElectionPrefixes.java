@@ -50,10 +50,16 @@ final class ElectionPrefixes {
    * The prefix the operator watches to follow this cluster's election: the shared root below the
    * key namespace when the election lies under it, so that every cluster on one etcd and namespace
    * (the usual case with the data in PostgreSQL) shares one watch stream; otherwise the election's
-   * own prefix. Nothing else lives under the root: LND's own keys start with a bucket's hash.
+   * own prefix, and always with etcd authentication (a user may be granted its election's keys
+   * alone, and the clients differ anyway). Nothing else lives under the root: LND's own keys start
+   * with a bucket's hash.
    */
   static String watchRoot(EffectiveSpec spec) {
-    if (spec.isManagedEtcd() || !spec.electionPrefix().startsWith(SHARED_ROOT)) {
+    if (spec.isManagedEtcd()
+        || !spec.electionPrefix().startsWith(SHARED_ROOT)
+        // An etcd user (or client certificate) may be granted its election's keys alone.
+        || spec.externalEtcd().credentialsSecretRef != null
+        || spec.externalEtcd().tlsSecretRef != null) {
       return listed(spec);
     }
     return Objects.requireNonNullElse(spec.etcdNamespace(), "") + SHARED_ROOT;
@@ -75,13 +81,16 @@ final class ElectionPrefixes {
       return Optional.empty();
     }
     String prefix = listed(mine);
-    return facts.oldestOlder(self, all, f -> conflictWith(prefix, mine.etcdEndpoint(), f));
+    String endpoint = StoreEndpoints.normal(mine.etcdEndpoint(), mine.names().namespace());
+    return facts.oldestOlder(self, all, false, f -> conflictWith(prefix, endpoint, f));
   }
 
   private static Optional<Conflict> conflictWith(
       String prefix, String endpoint, ClusterFacts.Facts other) {
     EffectiveSpec theirs = other.spec();
-    if (theirs.isManagedEtcd() || !endpoint.equals(theirs.etcdEndpoint())) {
+    if (theirs.isManagedEtcd()
+        || !endpoint.equals(
+            StoreEndpoints.normal(theirs.etcdEndpoint(), theirs.names().namespace()))) {
       return Optional.empty();
     }
     String otherPrefix = listed(theirs);

@@ -64,9 +64,9 @@ class PrefixWatchIT {
               Clock.systemUTC(),
               Duration.ofMillis(200),
               Duration.ofSeconds(5));
-      w.subscribe("/e/", changes::incrementAndGet);
+      w.subscribe("ns/c", "/e/", changes::incrementAndGet);
       w.start();
-      await().atMost(Duration.ofSeconds(20)).until(() -> w.view("/e/").synced());
+      await().atMost(Duration.ofSeconds(20)).until(() -> w.view("ns/c").synced());
       // Each throwing round drops the view and lists again; the watchdog of the new watch runs
       // again, so the calls keep coming instead of stopping at the first exception.
       await()
@@ -103,20 +103,20 @@ class PrefixWatchIT {
       PrefixWatch w =
           new PrefixWatch("root", client, "/lightning-operator/", scheduler, Clock.systemUTC());
       List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
-      w.subscribe(a, () -> heard.add("a"));
+      w.subscribe("a", a, () -> heard.add("a"));
       w.start();
-      await().atMost(Duration.ofSeconds(20)).until(() -> w.view(a).synced());
-      assertThat(w.view(a).leader().orElseThrow().clusterId()).isEqualTo("a-0");
-      assertThat(w.view(a).candidates()).hasSize(1);
+      await().atMost(Duration.ofSeconds(20)).until(() -> w.view("a").synced());
+      assertThat(w.view("a").leader().orElseThrow().clusterId()).isEqualTo("a-0");
+      assertThat(w.view("a").candidates()).hasSize(1);
 
       // A cluster whose election already has a leader subscribes to the synced watch.
       long leaseB = campaign(client, b, "b-0");
       heard.clear();
-      w.subscribe(b, () -> heard.add("b"));
+      w.subscribe("b", b, () -> heard.add("b"));
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(() -> assertThat(heard).as("told on subscribing").contains("b"));
-      assertThat(w.view(b).leader().orElseThrow().clusterId()).isEqualTo("b-0");
+      assertThat(w.view("b").leader().orElseThrow().clusterId()).isEqualTo("b-0");
 
       // b's second candidate and a change under a prefix nobody follows: only b hears.
       heard.clear();
@@ -124,11 +124,11 @@ class PrefixWatchIT {
       campaign(client, other, "other-1");
       await()
           .atMost(Duration.ofSeconds(10))
-          .untilAsserted(() -> assertThat(w.view(b).candidates()).hasSize(2));
-      assertThat(w.view(b).leader().orElseThrow().clusterId())
+          .untilAsserted(() -> assertThat(w.view("b").candidates()).hasSize(2));
+      assertThat(w.view("b").leader().orElseThrow().clusterId())
           .as("lowest create revision")
           .isEqualTo("b-0");
-      assertThat(w.view(a).candidates()).as("a's candidates").hasSize(1);
+      assertThat(w.view("a").candidates()).as("a's candidates").hasSize(1);
       await()
           .during(Duration.ofMillis(500))
           .atMost(Duration.ofSeconds(5))
@@ -141,29 +141,36 @@ class PrefixWatchIT {
 
       // a's leader resigns: a hears, and its leader-since moves; b's does not.
       heard.clear();
-      java.time.Instant bSince = w.view(b).leaderSince();
+      java.time.Instant bSince = w.view("b").leaderSince();
       client.getLeaseClient().revoke(leaseA).get(5, TimeUnit.SECONDS);
       await()
           .atMost(Duration.ofSeconds(10))
-          .untilAsserted(() -> assertThat(w.view(a).leader()).isEmpty());
+          .untilAsserted(() -> assertThat(w.view("a").leader()).isEmpty());
       await().atMost(Duration.ofSeconds(5)).until(() -> heard.contains("a"));
       assertThat(heard).doesNotContain("b");
-      assertThat(w.view(b).leaderSince()).isEqualTo(bSince);
+      assertThat(w.view("b").leaderSince()).isEqualTo(bSince);
 
       // The one stream breaks: both lose sight and both see again.
       heard.clear();
       w.breakWatch();
-      assertThat(w.view(a).synced()).isFalse();
-      assertThat(w.view(b).synced()).isFalse();
-      await().atMost(Duration.ofSeconds(20)).until(() -> w.view(a).synced() && w.view(b).synced());
+      assertThat(w.view("a").synced()).isFalse();
+      assertThat(w.view("b").synced()).isFalse();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> w.view("a").synced() && w.view("b").synced());
       await()
           .atMost(Duration.ofSeconds(5))
           .untilAsserted(() -> assertThat(heard).contains("a", "b"));
-      assertThat(w.view(b).leader().orElseThrow().clusterId()).isEqualTo("b-0");
+      assertThat(w.view("b").leader().orElseThrow().clusterId()).isEqualTo("b-0");
 
-      assertThat(w.unsubscribe(a)).as("b still follows").isTrue();
-      assertThat(w.view(a).synced()).as("an unsubscribed election").isFalse();
-      assertThat(w.unsubscribe(b)).as("nobody follows").isFalse();
+      // A second follower of b's prefix (a refused duplicate) leaves without taking b's view.
+      w.subscribe("b-duplicate", b, () -> {});
+      assertThat(w.unsubscribe("b-duplicate")).isTrue();
+      assertThat(w.view("b").synced()).as("b after its duplicate left").isTrue();
+
+      assertThat(w.unsubscribe("a")).as("b still follows").isTrue();
+      assertThat(w.view("a").synced()).as("an unsubscribed election").isFalse();
+      assertThat(w.unsubscribe("b")).as("nobody follows").isFalse();
       client.getLeaseClient().revoke(leaseB).get(5, TimeUnit.SECONDS);
       w.close();
     } finally {
@@ -225,7 +232,7 @@ class PrefixWatchIT {
                 Clock.systemUTC(),
                 Duration.ofMillis(200),
                 Duration.ofSeconds(5));
-        w.subscribe(prefix, () -> {});
+        w.subscribe(prefix, prefix, () -> {});
         w.start();
         watches.add(w);
       }

@@ -491,6 +491,62 @@ class LeaderRoutingIT {
   }
 
   /**
+   * When the older cluster of a shared data store is deleted, the refused one starts its members
+   * only once every member pod of the deleted one is gone: the deleted cluster's LND stops as its
+   * pods go, not as its resource does.
+   */
+  @Test
+  void aRefusedClusterWaitsForTheDeletedOlderClustersMembersToStop() throws Exception {
+    try (MemberScenario older =
+        new MemberScenario(client, etcd, "gone-older", "older", 90, "tenant-gone/")) {
+      older.awaitRoutedLeader(null);
+      Instant created = Instant.parse(older.cluster().getMetadata().getCreationTimestamp());
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .until(() -> Instant.now().isAfter(created.plusSeconds(1)));
+      try (MemberScenario newer =
+          new MemberScenario(client, etcd, "gone-newer", "newer", 90, "tenant-gone/")) {
+        await()
+            .atMost(DEADLINE)
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            LightningClusterReconcilerIT.condition(newer.status(), "Degraded")
+                                .getReason())
+                        .isEqualTo("DataStoreConflict"));
+        // The resource goes; its pods stay until deleted (no garbage collector here). The window
+        // outlasts the 10 s periodic pass, so the refused cluster is reconciled in it.
+        client.resource(older.cluster()).delete();
+        await()
+            .during(Duration.ofSeconds(12))
+            .atMost(Duration.ofSeconds(20))
+            .untilAsserted(
+                () -> {
+                  assertThat(client.pods().inNamespace(older.ns).list().getItems())
+                      .as("the deleted cluster's member pods")
+                      .isNotEmpty();
+                  assertThat(client.pods().inNamespace(newer.ns).list().getItems())
+                      .as("members of the refused cluster while the old members run")
+                      .isEmpty();
+                  assertThat(
+                          LightningClusterReconcilerIT.condition(newer.status(), "Degraded")
+                              .getMessage())
+                      .contains("is gone but", "member pods still exist");
+                });
+        client.pods().inNamespace(older.ns).delete();
+        await()
+            .atMost(DEADLINE)
+            .untilAsserted(
+                () ->
+                    assertThat(client.pods().inNamespace(older.ns).list().getItems())
+                        .as("the deleted cluster's member pods")
+                        .isEmpty());
+        newer.awaitRoutedLeader(null);
+      }
+    }
+  }
+
+  /**
    * A leader key whose cluster.id is no pod of this cluster (another cluster's leader campaigning
    * under the same prefix, written here before the cluster exists) is never revoked: the operator
    * cannot confirm that its process is dead. Once it goes by itself, the cluster's own member

@@ -60,6 +60,29 @@ class DataStoresTest {
   }
 
   @Test
+  void aShortHostNameIsAServerOfTheClustersOwnNamespace() {
+    LightningCluster older = onEtcd("older", OLDER, "etcd:2379", null);
+    LightningCluster elsewhere = Clusters.onEtcd("other-ns", "elsewhere", "etcd:2379", null);
+    elsewhere.getMetadata().setCreationTimestamp(NEWER);
+    elsewhere.getMetadata().setUid("elsewhere");
+    LightningCluster same = Clusters.onEtcd("other-ns", "same", "etcd.ns.svc:2379", null);
+    same.getMetadata().setCreationTimestamp(NEWER);
+    same.getMetadata().setUid("same");
+
+    assertThat(conflict(elsewhere, older, elsewhere)).as("etcd of namespace other-ns").isEmpty();
+    assertThat(conflict(same, older, same)).as("etcd of namespace ns, spelled out").isPresent();
+  }
+
+  @Test
+  void twoClustersCreatedInTheSameSecondAreBothRefused() {
+    LightningCluster a = onEtcd("a", OLDER, "etcd:2379", "shared/");
+    LightningCluster b = onEtcd("b", OLDER, "etcd:2379", "shared/");
+
+    assertThat(conflict(a, a, b)).isPresent();
+    assertThat(conflict(b, a, b)).isPresent();
+  }
+
+  @Test
   void clustersOnManagedEtcdsOrWithTheirDataInPostgresShareNoEtcdData() {
     LightningCluster older = onEtcd("older", OLDER, "etcd:2379", null);
     LightningCluster managed = Clusters.managed("ns", "managed");

@@ -41,6 +41,20 @@ class ElectionPrefixesTest {
   }
 
   @org.junit.jupiter.api.Test
+  void anElectionBehindEtcdAuthenticationIsWatchedAtItsOwnPrefix() {
+    LightningCluster user = Clusters.onEtcd("ns", "c", "etcd:2379", null);
+    user.getSpec().etcd.external.credentialsSecretRef =
+        new dev.operator.lightning.api.SecretRef("etcd-user");
+    EffectiveSpec spec = EffectiveSpec.of(user);
+    assertThat(ElectionPrefixes.watchRoot(spec)).isEqualTo(ElectionPrefixes.listed(spec));
+    LightningCluster cert = Clusters.onEtcd("ns", "c", "etcd:2379", null);
+    cert.getSpec().etcd.external.tlsSecretRef =
+        new dev.operator.lightning.api.SecretRef("etcd-tls");
+    spec = EffectiveSpec.of(cert);
+    assertThat(ElectionPrefixes.watchRoot(spec)).isEqualTo(ElectionPrefixes.listed(spec));
+  }
+
+  @org.junit.jupiter.api.Test
   void aManagedEtcdIsWatchedAtTheElectionsOwnPrefix() {
     EffectiveSpec spec = EffectiveSpec.of(Clusters.managed("ns", "m"));
     assertThat(ElectionPrefixes.watchRoot(spec)).isEqualTo(ElectionPrefixes.listed(spec));
