@@ -102,19 +102,25 @@ class PostgresIT {
   }
 
   /**
-   * A missing DSN Secret, a wrong password, a server that does not answer and a CA that did not
-   * sign the server's certificate: each is Degraded with its reason, never gets a member (LND would
-   * exit at start), and the healthy cluster keeps its leader.
+   * A missing DSN Secret, a wrong password, a server that does not answer, the healthy cluster's
+   * own database and a CA that did not sign the server's certificate: each is Degraded with its
+   * reason, never gets a member (LND would exit at start), and the healthy cluster keeps its
+   * leader.
    */
   private void databasesTheOperatorCannotUse(DemoCluster demo, PostgresServer pg, String leader) {
     KubernetesClient client = demo.client();
     Secret good = client.secrets().inNamespace(NS).withName(NAME + "-app").get();
     String uri =
         new String(Base64.getDecoder().decode(good.getData().get("uri")), StandardCharsets.UTF_8);
-    String wrongPassword = uri.replaceFirst(":[^:@/]+@", ":not-the-password@");
+    // Each on a database of its own: one on demo's database would be refused for sharing it.
+    String wrongPassword =
+        uri.replaceFirst("(:[0-9]+)/[^?]+", "$1/elsewhere")
+            .replaceFirst(":[^:@/]+@", ":not-the-password@");
+    String otherDatabase = uri.replaceFirst("(:[0-9]+)/[^?]+", "$1/elsewhere-too");
     String unreachable = uri.replace(pg.host(), "postgres-gone." + NS + ".svc");
     secret(client, "wrong-password", "uri", wrongPassword);
     secret(client, "unreachable", "uri", unreachable);
+    secret(client, "other-database", "uri", otherDatabase);
     secret(
         client,
         "other-ca",
@@ -142,8 +148,14 @@ class PostgresIT {
                 "DatabaseUnreachable",
                 "is unreachable"),
             new Case(
-                "wrong-ca",
+                "same-database",
                 NAME + "-app",
+                PostgresServer.CA_SECRET,
+                "DataStoreConflict",
+                "the database of LightningCluster " + NS + "/" + NAME),
+            new Case(
+                "wrong-ca",
+                "other-database",
                 "other-ca",
                 "DatabaseCertificateRejected",
                 "does not verify"));
