@@ -33,7 +33,7 @@ bench-failover-lnd: tools ## Print real-lnd handover times over 10 kills and 10 
 	$(MVN) -pl operator test -Dtest=RealLndFailoverBench -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dbench.rounds=$${BENCH_ROUNDS:-10} -Dbench.database=$${BENCH_DATABASE:-etcd,postgres}
 
-bench-scale: tools ## Print start-up, steady-state API requests, the operator's heap, failovers idle and in a 10 % burst, and resync for 10, 100 and 1,000 clusters of 3 members (~45 min)
+bench-scale: tools ## Print start-up, steady-state API requests, the operator's heap, failovers idle and in a 10 % burst, and resync for 10, 100 and 1,000 clusters of 3 members (~30 min)
 	$(MVN) -q -DskipTests install
 	$(MVN) -pl operator test -Dtest=ScaleBench -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dbench.clusters=$${BENCH_CLUSTERS:-10,100,1000} -Dbench.steadySeconds=$${BENCH_STEADY_SECONDS:-300} \
