@@ -514,12 +514,21 @@ class LeaderRoutingIT {
                             LightningClusterReconcilerIT.condition(newer.status(), "Degraded")
                                 .getReason())
                         .isEqualTo("DataStoreConflict"));
-        // The resource goes; its pods stay until deleted (no garbage collector here). The window
-        // outlasts the 10 s periodic pass, so the refused cluster is reconciled in it.
+        // The resource goes; its pods stay until deleted (no garbage collector here). A pass of
+        // the refused cluster after the deletion says why it still waits (passes come at least
+        // every 10 s), and through the passes of the next 11 s it starts nothing.
         client.resource(older.cluster()).delete();
         await()
-            .during(Duration.ofSeconds(12))
-            .atMost(Duration.ofSeconds(20))
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            LightningClusterReconcilerIT.condition(newer.status(), "Degraded")
+                                .getMessage())
+                        .contains("is gone but", "member pods still exist"));
+        await()
+            .during(Duration.ofSeconds(11))
+            .atMost(Duration.ofSeconds(15))
             .untilAsserted(
                 () -> {
                   assertThat(client.pods().inNamespace(older.ns).list().getItems())
@@ -528,10 +537,6 @@ class LeaderRoutingIT {
                   assertThat(client.pods().inNamespace(newer.ns).list().getItems())
                       .as("members of the refused cluster while the old members run")
                       .isEmpty();
-                  assertThat(
-                          LightningClusterReconcilerIT.condition(newer.status(), "Degraded")
-                              .getMessage())
-                      .contains("is gone but", "member pods still exist");
                 });
         client.pods().inNamespace(older.ns).delete();
         await()
