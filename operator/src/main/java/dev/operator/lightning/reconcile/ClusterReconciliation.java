@@ -145,18 +145,7 @@ public final class ClusterReconciliation {
     }
     String key = ElectionStep.key(cluster);
     Optional<DataStores.Conflict> data =
-        DataStores.conflict(
-            cluster,
-            spec,
-            all,
-            c -> {
-              try {
-                return references.postgresEndpoint(EffectiveSpec.of(c));
-              } catch (RuntimeException e) {
-                return Optional.empty();
-              }
-            },
-            clusterFacts);
+        DataStores.conflict(cluster, spec, all, references::postgresEndpoint, clusterFacts);
     if (data.isPresent()) {
       var other = data.get().other().getMetadata();
       refusedFor.put(key, new String[] {other.getNamespace(), other.getName()});
@@ -164,16 +153,7 @@ public final class ClusterReconciliation {
     }
     String[] previous = refusedFor.get(key);
     if (previous != null) {
-      long stillRunning =
-          reads
-              .pods(previous[0])
-              .filter(
-                  p ->
-                      p.getMetadata().getLabels() != null
-                          && previous[1].equals(p.getMetadata().getLabels().get(Labels.INSTANCE))
-                          && Labels.COMPONENT_LND.equals(
-                              p.getMetadata().getLabels().get(Labels.COMPONENT)))
-              .count();
+      long stillRunning = lndPods(new Names(previous[1], previous[0])).count();
       if (stillRunning > 0) {
         return Optional.of(
             new Problem(
@@ -610,16 +590,21 @@ public final class ClusterReconciliation {
    * election key.
    */
   private List<Pod> memberPods(LightningCluster cluster, Names n) {
+    return lndPods(n)
+        .filter(p -> Owned.isOwnedBy(p, cluster))
+        .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+        .toList();
+  }
+
+  /** Pods carrying the member labels of the named cluster, whoever owns them now. */
+  private java.util.stream.Stream<Pod> lndPods(Names n) {
     Map<String, String> selector = Labels.selector(n.cluster(), Labels.COMPONENT_LND);
     return reads
         .pods(n.namespace())
         .filter(
             p ->
                 p.getMetadata().getLabels() != null
-                    && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
-        .filter(p -> Owned.isOwnedBy(p, cluster))
-        .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
-        .toList();
+                    && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()));
   }
 
   /** One REST client per cluster CA, trusting only that CA. */

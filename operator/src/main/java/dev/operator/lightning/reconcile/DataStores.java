@@ -34,22 +34,16 @@ final class DataStores {
   }
 
   /**
-   * @param postgresEndpoint host:port/database of a cluster's PostgreSQL, when it can be read
+   * @param postgresEndpoint host:port/database of a cluster's PostgreSQL, from its effective spec,
+   *     when it can be read
+   * @param facts every cluster's effective spec, kept per version
    * @return the older cluster whose data this one (effective spec {@code mine}) would share
    */
   static Optional<Conflict> conflict(
       LightningCluster self,
       EffectiveSpec mine,
       Collection<LightningCluster> all,
-      Function<LightningCluster, Optional<String>> postgresEndpoint) {
-    return conflict(self, mine, all, postgresEndpoint, new ClusterFacts());
-  }
-
-  static Optional<Conflict> conflict(
-      LightningCluster self,
-      EffectiveSpec mine,
-      Collection<LightningCluster> all,
-      Function<LightningCluster, Optional<String>> postgresEndpoint,
+      Function<EffectiveSpec, Optional<String>> postgresEndpoint,
       ClusterFacts facts) {
     if (!mine.isPostgres() && mine.isManagedEtcd()) {
       // A managed etcd holds one cluster's data alone.
@@ -58,7 +52,7 @@ final class DataStores {
     String ns = mine.names().namespace();
     Optional<String> myDatabase =
         mine.isPostgres()
-            ? postgresEndpoint.apply(self).map(d -> StoreEndpoints.normal(d, ns))
+            ? postgresEndpoint.apply(mine).map(d -> StoreEndpoints.normal(d, ns))
             : Optional.empty();
     if (mine.isPostgres() && myDatabase.isEmpty()) {
       // Unreadable: the reference problem says so, and no member gets a database meanwhile.
@@ -80,13 +74,13 @@ final class DataStores {
       String database,
       LightningCluster other,
       EffectiveSpec theirs,
-      Function<LightningCluster, Optional<String>> postgresEndpoint) {
+      Function<EffectiveSpec, Optional<String>> postgresEndpoint) {
     if (!theirs.isPostgres()) {
       return Optional.empty();
     }
     // Compared in one spelling per server, shown as the other cluster wrote it.
     return postgresEndpoint
-        .apply(other)
+        .apply(theirs)
         .filter(d -> database.equals(StoreEndpoints.normal(d, theirs.names().namespace())))
         .map(
             d ->

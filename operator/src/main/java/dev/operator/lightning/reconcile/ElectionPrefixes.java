@@ -65,12 +65,11 @@ final class ElectionPrefixes {
     return Objects.requireNonNullElse(spec.etcdNamespace(), "") + SHARED_ROOT;
   }
 
-  /** The older cluster this one (of effective spec {@code mine}) collides with, if any. */
-  static Optional<Conflict> conflict(
-      LightningCluster self, EffectiveSpec mine, Collection<LightningCluster> all) {
-    return conflict(self, mine, all, new ClusterFacts());
-  }
-
+  /**
+   * The older cluster this one (of effective spec {@code mine}) collides with, if any.
+   *
+   * @param facts every cluster's effective spec, kept per version
+   */
   static Optional<Conflict> conflict(
       LightningCluster self,
       EffectiveSpec mine,

@@ -119,14 +119,12 @@ class DataStoresTest {
         self,
         EffectiveSpec.of(self),
         List.of(all),
-        c ->
+        spec ->
             Optional.ofNullable(
-                c.getSpec().database == null
+                spec.postgres() == null
                     ? null
-                    : databases.get(
-                        c.getMetadata().getNamespace()
-                            + "/"
-                            + c.getSpec().database.postgres.dsnSecretRef.name)));
+                    : databases.get(spec.names().namespace() + "/" + spec.postgres().dsn().name)),
+        new ClusterFacts());
   }
 
   private static LightningCluster onEtcd(
