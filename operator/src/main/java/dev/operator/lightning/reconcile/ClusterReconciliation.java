@@ -12,24 +12,14 @@ import dev.operator.lightning.election.ElectionView;
 import dev.operator.lightning.election.EtcdTarget;
 import dev.operator.lightning.lnd.LndRestClient;
 import dev.operator.lightning.metrics.OperatorMetrics;
-import dev.operator.lightning.model.DesiredHash;
 import dev.operator.lightning.model.EffectiveSpec;
-import dev.operator.lightning.model.EtcdClientServiceBuilder;
-import dev.operator.lightning.model.EtcdDisruptionBudgetBuilder;
-import dev.operator.lightning.model.EtcdPeerServiceBuilder;
 import dev.operator.lightning.model.EtcdStatefulSetBuilder;
 import dev.operator.lightning.model.Labels;
 import dev.operator.lightning.model.LeaderHealthCheck;
-import dev.operator.lightning.model.LeaderServiceBuilder;
-import dev.operator.lightning.model.LndConfig;
-import dev.operator.lightning.model.MemberDisruptionBudgetBuilder;
 import dev.operator.lightning.model.MemberPaths;
-import dev.operator.lightning.model.MemberPodBuilder;
-import dev.operator.lightning.model.MembersServiceBuilder;
 import dev.operator.lightning.model.Names;
 import dev.operator.lightning.model.Owned;
 import dev.operator.lightning.model.OwnedLndOptions;
-import dev.operator.lightning.model.SecretBuilders;
 import dev.operator.lightning.pki.CertificateAuthority;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -43,16 +33,13 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -235,71 +222,50 @@ public final class ClusterReconciliation {
     List<Problem> database = refs.ok() ? databaseProblems(spec, refs) : List.of();
     problems.addAll(database);
 
-    String leaderPod =
-        leadership != null && leadership.leader() != null ? leadership.leader().pod : null;
     OwnedSecrets.Result secrets = ownedSecrets.ensure(cluster, spec);
     problems.addAll(secrets.problems());
     List<MemberStatus> members = observeMembers(spec, pods, secrets.ca());
+    List<Problem> blocking = new ArrayList<>(refs.problems());
+    conflict.ifPresent(blocking::add);
+    blocking.addAll(lndSettings);
+    blocking.addAll(chain);
+    blocking.addAll(database);
+    Observation observation =
+        new Observation(
+            cluster,
+            spec,
+            refs.ok() ? refs.credentials() : null,
+            secrets.ca(),
+            blocking,
+            pods,
+            members,
+            view,
+            leadership,
+            clock.instant());
+    ClusterPlan plan = ClusterPlan.decide(observation);
 
-    Integer etcdReady = null;
-    if (spec.isManagedEtcd()) {
-      apply(cluster, EtcdPeerServiceBuilder.build(cluster, spec), problems);
-      apply(cluster, EtcdClientServiceBuilder.build(cluster, spec), problems);
-      apply(cluster, EtcdDisruptionBudgetBuilder.build(cluster, spec), problems);
-      StatefulSet desiredEtcd = EtcdStatefulSetBuilder.build(cluster, spec);
-      apply(cluster, desiredEtcd, problems);
-      StatefulSet sts = reads.current(desiredEtcd);
-      etcdReady =
-          sts != null && sts.getStatus() != null && sts.getStatus().getReadyReplicas() != null
-              ? sts.getStatus().getReadyReplicas()
-              : 0;
-    }
-    apply(cluster, MembersServiceBuilder.build(cluster, spec), problems);
-    apply(cluster, LeaderServiceBuilder.build(cluster, spec), problems);
-    apply(cluster, MemberDisruptionBudgetBuilder.build(cluster, spec), problems);
-
-    // Members need lnd.conf, which needs the user's credentials, the CA and LND settings that
-    // leave the operator's options alone; without them the existing members are left running as
-    // they are.
-    if (refs.ok()
-        && chain.isEmpty()
-        && database.isEmpty()
-        && secrets.ca() != null
-        && lndSettings.isEmpty()
-        && conflict.isEmpty()) {
-      String lndConf = LndConfig.render(spec, refs.credentials());
-      apply(cluster, SecretBuilders.lndConfig(cluster, spec, lndConf), problems);
-      // Keyed with the CA key so that the hash on the pods reveals nothing about lnd.conf.
-      String configHash = DesiredHash.of(secrets.ca().keyPem() + "\n" + lndConf);
-      boolean clientCert =
-          spec.isManagedEtcd() || refs.credentials().externalEtcdClientCertificate();
-      Set<String> healthy = new HashSet<>();
-      members.stream().filter(m -> Boolean.TRUE.equals(m.ready)).forEach(m -> healthy.add(m.pod));
-      if (reconcileMembers(
-          cluster, spec, pods, healthy, leaderPod, configHash, clientCert, problems)) {
+    plan.objects().forEach(o -> apply(cluster, o, problems));
+    if (plan.lndConfig() != null) {
+      apply(cluster, plan.lndConfig(), problems);
+      if (carryOut(cluster, spec.names(), plan.members(), problems)) {
         // Report the members as they are now, so the next pass has nothing new to write.
         members = observeMembers(spec, memberPods(cluster, spec.names()), secrets.ca());
       }
     }
-
+    String leaderPod = observation.leaderPod();
+    if (plan.leaderActive() != null) {
+      election.noteLeaderState(cluster, leaderPod, plan.leaderActive());
+    }
+    if (plan.routeLeaderSeenActive()) {
+      leadership =
+          election.routeSeenActive(
+              cluster, spec, pods, previousStatus(cluster), leadership, problems);
+    }
+    election.fence(cluster, pods, plan.fences(), problems);
+    election.label(cluster.getMetadata().getNamespace(), plan.roleLabels());
     Map<String, String> states = new HashMap<>();
     members.forEach(m -> states.put(m.pod, m.lndState));
-    Duration next = RESYNC_PERIOD;
-    if (view != null && leaderPod != null && leadership != null) {
-      boolean active = Leadership.isActive(states.get(leaderPod));
-      election.noteLeaderState(cluster, leaderPod, active);
-      if (active && !leadership.leaderRouted()) {
-        leadership =
-            election.routeSeenActive(
-                cluster, spec, pods, previousStatus(cluster), leadership, problems);
-      } else if (!active && recentlyElected(leadership)) {
-        // A new leader is opening its wallet: look again soon instead of waiting for its probe.
-        next = ACTIVATION_RECHECK;
-      }
-    }
-    if (view != null) {
-      election.fenceAndLabel(cluster, view, pods, states, leadership, problems);
-    }
+    Duration next = plan.next();
     // The first leader of a new cluster waits without a wallet: create it through that leader;
     // once it exists, keep its admin credentials in place.
     if (leaderPod != null && refs.ok() && secrets.ca() != null) {
@@ -327,12 +293,12 @@ public final class ClusterReconciliation {
                 problems)
             : LeaderNode.unread(previousStatus(cluster));
     next = retryIfUnsafe(ElectionStep.key(cluster), problems, next);
-    Observation observation =
-        new Observation(
+    StatusFacts facts =
+        new StatusFacts(
             Optional.ofNullable(cluster.getMetadata().getGeneration()).orElse(0L),
             spec.replicas(),
             members,
-            etcdReady,
+            etcdReadyMembers(cluster, spec),
             spec.isManagedEtcd() ? spec.managedEtcd().replicas() : 0,
             problems,
             spec.electionPrefix(),
@@ -342,8 +308,7 @@ public final class ClusterReconciliation {
             node,
             databaseStatus(spec, refs));
     LightningClusterStatus previous = previousStatus(cluster);
-    StatusAggregator.Decision decision =
-        StatusAggregator.decide(observation, previous, clock.instant());
+    StatusAggregator.Decision decision = StatusAggregator.decide(facts, previous, clock.instant());
     if (!decision.status().equals(previous)) {
       if (writeStatus(cluster, decision.status())) {
         lastWritten.put(statusKey(cluster), decision.status());
@@ -358,6 +323,17 @@ public final class ClusterReconciliation {
       }
     }
     return next;
+  }
+
+  /** Ready members of the managed etcd; null for an external one. */
+  private Integer etcdReadyMembers(LightningCluster cluster, EffectiveSpec spec) {
+    if (!spec.isManagedEtcd()) {
+      return null;
+    }
+    StatefulSet sts = reads.current(EtcdStatefulSetBuilder.build(cluster, spec));
+    return sts != null && sts.getStatus() != null && sts.getStatus().getReadyReplicas() != null
+        ? sts.getStatus().getReadyReplicas()
+        : 0;
   }
 
   /** What the btcd probe found with the members' settings; nothing for other backends. */
@@ -452,19 +428,6 @@ public final class ClusterReconciliation {
     return retry.compareTo(next) < 0 ? retry : next;
   }
 
-  /** Whether the leader was elected within {@link #ACTIVATION_WINDOW}. */
-  private boolean recentlyElected(ElectionStep.Outcome leadership) {
-    if (leadership.leader() == null || leadership.leader().since == null) {
-      return false;
-    }
-    try {
-      Instant since = Instant.parse(leadership.leader().since);
-      return Duration.between(since, clock.instant()).compareTo(ACTIVATION_WINDOW) < 0;
-    } catch (java.time.format.DateTimeParseException e) {
-      return false;
-    }
-  }
-
   /**
    * The status this operator last wrote is fresher than an informer cache that has not caught up
    * yet; deciding against the stale one would write twice and repeat events.
@@ -505,81 +468,36 @@ public final class ClusterReconciliation {
         refs.credentials().etcdPass());
   }
 
-  /** Creates, replaces and removes member pods; true when it changed any. */
-  private boolean reconcileMembers(
-      LightningCluster cluster,
-      EffectiveSpec spec,
-      List<Pod> pods,
-      Set<String> healthy,
-      String leaderPod,
-      String configHash,
-      boolean clientCert,
-      List<Problem> problems) {
-    Names n = spec.names();
+  /** Creates and deletes the member pods the plan names; true when it changed any. */
+  private boolean carryOut(
+      LightningCluster cluster, Names n, List<MemberPlan.Action> actions, List<Problem> problems) {
     boolean changed = false;
-    Map<String, Pod> live = new HashMap<>();
-    pods.forEach(p -> live.put(p.getMetadata().getName(), p));
-    List<Pod> outdated = new ArrayList<>();
-    boolean allOthersSettled = true;
-    for (int i = 0; i < spec.replicas(); i++) {
-      Pod desired = MemberPodBuilder.build(cluster, spec, i, configHash, clientCert);
-      Pod current = live.remove(n.memberPod(i));
-      if (current == null) {
-        ObjectApplier.Outcome o = applier.createIfAbsent(cluster, desired);
+    for (MemberPlan.Action action : actions) {
+      if (action instanceof MemberPlan.Create c) {
+        ObjectApplier.Outcome o = applier.createIfAbsent(cluster, c.pod());
         if (o.problem() != null) {
           problems.add(o.problem());
         } else if (o.written()) {
           changed = true;
-          events.normal(cluster, "MemberCreated", "created member pod " + n.memberPod(i));
+          events.normal(
+              cluster, "MemberCreated", "created member pod " + c.pod().getMetadata().getName());
         }
-        allOthersSettled = false;
-      } else if (current.getMetadata().getDeletionTimestamp() != null) {
-        allOthersSettled = false;
-      } else if (!DesiredHash.read(desired).equals(DesiredHash.read(current))) {
-        outdated.add(current);
-      } else if (!healthy.contains(current.getMetadata().getName())) {
-        // Healthy means active or standing by: a follower is never pod-Ready.
-        allOthersSettled = false;
+      } else if (action instanceof MemberPlan.Delete d) {
+        client.resource(d.pod()).delete();
+        changed = true;
+        String name = d.pod().getMetadata().getName();
+        if (d.why() == MemberPlan.Removal.SCALE_DOWN) {
+          events.normal(cluster, "MemberRemoved", "removed member pod " + name + " (scale down)");
+        } else {
+          events.normal(
+              cluster,
+              "MemberReplaced",
+              "deleted member pod "
+                  + name
+                  + (d.leader() ? " (the leader, last)" : "")
+                  + " to apply the changed spec");
+        }
       }
-    }
-    // Members beyond spec.replicas: scale down, highest ordinal first.
-    List<Pod> extra =
-        live.values().stream()
-            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-            .filter(p -> Owned.isOwnedBy(p, cluster))
-            .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getName()).reversed())
-            .toList();
-    for (Pod p : extra) {
-      client.resource(p).delete();
-      changed = true;
-      events.normal(
-          cluster,
-          "MemberRemoved",
-          "removed member pod " + p.getMetadata().getName() + " (scale down)");
-    }
-    // Replace one outdated member at a time, and only while the rest are ready, so a spec
-    // change never takes more than one member away; the leader goes last.
-    if (!outdated.isEmpty() && (allOthersSettled || outdated.size() == spec.replicas())) {
-      String next =
-          RollingOrder.next(
-                  outdated.stream().map(p -> p.getMetadata().getName()).toList(),
-                  healthy,
-                  leaderPod)
-              .orElseThrow();
-      Pod victim =
-          outdated.stream()
-              .filter(p -> p.getMetadata().getName().equals(next))
-              .findFirst()
-              .orElseThrow();
-      client.resource(victim).delete();
-      changed = true;
-      events.normal(
-          cluster,
-          "MemberReplaced",
-          "deleted member pod "
-              + victim.getMetadata().getName()
-              + (victim.getMetadata().getName().equals(leaderPod) ? " (the leader, last)" : "")
-              + " to apply the changed spec");
     }
     return changed;
   }

@@ -399,18 +399,13 @@ final class ElectionStep {
    */
   private String cause(String key, String from, List<Pod> pods, Map.Entry<String, String> fromPod) {
     Map<Long, String> mine = revoked.getOrDefault(key, Map.of());
-    if (mine.containsValue(from)) {
+    boolean revokedHere = mine.containsValue(from);
+    if (revokedHere) {
       mine.values().removeIf(from::equals);
-      return FailoverRecord.LEASE_REVOKED;
     }
     Pod p =
         pods.stream().filter(x -> x.getMetadata().getName().equals(from)).findFirst().orElse(null);
-    boolean replaced =
-        p != null && fromPod != null && !fromPod.getValue().equals(p.getMetadata().getUid());
-    if (p == null || Leadership.terminating(p) || replaced) {
-      return FailoverRecord.RESIGNED;
-    }
-    return FailoverRecord.LEASE_EXPIRED;
+    return Leadership.failoverCause(revokedHere, p, fromPod == null ? null : fromPod.getValue());
   }
 
   /**
@@ -497,19 +492,13 @@ final class ElectionStep {
     }
   }
 
-  /** Fences members claiming to be active without leadership, and labels every pod's role. */
-  void fenceAndLabel(
-      LightningCluster cluster,
-      ElectionView view,
-      List<Pod> pods,
-      Map<String, String> lndStates,
-      Outcome outcome,
-      List<Problem> problems) {
+  /** Fences the members the plan names: each claims to be active without holding leadership. */
+  void fence(
+      LightningCluster cluster, List<Pod> pods, List<String> fences, List<Problem> problems) {
     String key = key(cluster);
-    for (String pod : Leadership.fenceCandidates(view, pods, lndStates)) {
+    for (String pod : fences) {
       fence(cluster, key, pod, pods, problems);
     }
-    labelRoles(pods, outcome.roles());
   }
 
   /**
@@ -568,30 +557,26 @@ final class ElectionStep {
    */
   static final long FENCING_GRACE_SECONDS = 1;
 
-  private void labelRoles(List<Pod> pods, Map<String, String> roles) {
-    for (Pod p : pods) {
-      String want = roles.get(p.getMetadata().getName());
-      String have =
-          p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(Labels.ROLE);
-      if (want == null || want.equals(have) || Leadership.terminating(p)) {
-        continue;
-      }
-      try {
-        client
-            .pods()
-            .inNamespace(p.getMetadata().getNamespace())
-            .withName(p.getMetadata().getName())
-            .patch(
-                PatchContext.of(PatchType.JSON_MERGE),
-                new PodBuilder()
-                    .withNewMetadata()
-                    .addToLabels(Labels.ROLE, want)
-                    .endMetadata()
-                    .build());
-      } catch (KubernetesClientException e) {
-        log.debug("role label of {} not written: {}", p.getMetadata().getName(), e.getMessage());
-      }
-    }
+  /** Writes the role labels the plan names (pod name -> role). */
+  void label(String namespace, Map<String, String> roleLabels) {
+    roleLabels.forEach(
+        (pod, role) -> {
+          try {
+            client
+                .pods()
+                .inNamespace(namespace)
+                .withName(pod)
+                .patch(
+                    PatchContext.of(PatchType.JSON_MERGE),
+                    new PodBuilder()
+                        .withNewMetadata()
+                        .addToLabels(Labels.ROLE, role)
+                        .endMetadata()
+                        .build());
+          } catch (KubernetesClientException e) {
+            log.debug("role label of {} not written: {}", pod, e.getMessage());
+          }
+        });
   }
 
   java.util.Set<String> tracked() {

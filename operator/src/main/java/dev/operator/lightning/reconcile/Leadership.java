@@ -1,5 +1,6 @@
 package dev.operator.lightning.reconcile;
 
+import dev.operator.lightning.api.FailoverRecord;
 import dev.operator.lightning.election.Candidate;
 import dev.operator.lightning.election.ElectionView;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -170,6 +171,24 @@ final class Leadership {
       return Optional.of("the lnd container of " + leader.clusterId() + " restarted");
     }
     return Optional.empty();
+  }
+
+  /**
+   * Why the previous leader lost the election, as the failover record names it.
+   *
+   * @param revokedHere whether this operator revoked the previous leader's lease
+   * @param pod the previous leader's pod now, or null when it is gone
+   * @param podUid the uid of the pod remembered for the previous leader's key, or null
+   */
+  static String failoverCause(boolean revokedHere, Pod pod, String podUid) {
+    if (revokedHere) {
+      return FailoverRecord.LEASE_REVOKED;
+    }
+    boolean replaced = pod != null && podUid != null && !podUid.equals(pod.getMetadata().getUid());
+    if (pod == null || terminating(pod) || replaced) {
+      return FailoverRecord.RESIGNED;
+    }
+    return FailoverRecord.LEASE_EXPIRED;
   }
 
   /** Whether Kubernetes reports the pod's lnd process ended: pod finished, container terminated. */

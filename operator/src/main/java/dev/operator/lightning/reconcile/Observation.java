@@ -1,33 +1,43 @@
 package dev.operator.lightning.reconcile;
 
+import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.MemberStatus;
+import dev.operator.lightning.election.ElectionView;
+import dev.operator.lightning.model.EffectiveSpec;
+import dev.operator.lightning.model.LndConfig;
+import dev.operator.lightning.pki.CertificateAuthority;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Instant;
 import java.util.List;
 
 /**
- * Facts gathered in one reconcile, the only input (with the previous status and the time) of the
- * status decision.
+ * What a pass knows once its leader Service is routed: the only input of {@link ClusterPlan}.
  *
- * @param etcdReadyMembers ready managed etcd members; null for an external etcd
- * @param election what the election step found; null when it could not run (no etcd target)
- * @param chainBackend where LND reads the chain from
- * @param node what the active leader's node said, or the previous figures
- * @param database where LND keeps its data
+ * @param credentials what lnd.conf needs from the user's Secrets; null while they do not resolve
+ * @param ca the cluster's CA; null while it cannot be read or generated
+ * @param blocking problems that keep lnd.conf from being rendered (an unresolved reference, a
+ *     shared data store, an LND setting that reaches an option the operator owns, an unreachable
+ *     chain backend or database): running members are then left as they are
+ * @param pods the member pods, as the routing decision saw them
+ * @param members each member pod's readiness and LND state as read in this pass
+ * @param view the election as routed; null when it is not followed
+ * @param leadership what routing decided; null when the election is not followed
+ * @param now the time of the pass
  */
 record Observation(
-    long generation,
-    int desiredMembers,
+    LightningCluster cluster,
+    EffectiveSpec spec,
+    LndConfig.Credentials credentials,
+    CertificateAuthority ca,
+    List<Problem> blocking,
+    List<Pod> pods,
     List<MemberStatus> members,
-    Integer etcdReadyMembers,
-    int etcdDesiredMembers,
-    List<Problem> problems,
-    String electionPrefix,
-    String etcdEndpoint,
-    ElectionStep.Outcome election,
-    dev.operator.lightning.api.ChainBackend chainBackend,
-    LeaderNode.Result node,
-    dev.operator.lightning.api.DatabaseStatus database) {
+    ElectionView view,
+    ElectionStep.Outcome leadership,
+    Instant now) {
 
-  int readyMembers() {
-    return (int) members.stream().filter(m -> Boolean.TRUE.equals(m.ready)).count();
+  /** The member pod of the election leader, or null when there is none. */
+  String leaderPod() {
+    return leadership != null && leadership.leader() != null ? leadership.leader().pod : null;
   }
 }

@@ -48,7 +48,7 @@ final class StatusAggregator {
 
   record Decision(LightningClusterStatus status, List<Transition> transitions) {}
 
-  static Decision decide(Observation o, LightningClusterStatus previous, Instant now) {
+  static Decision decide(StatusFacts o, LightningClusterStatus previous, Instant now) {
     int ready = o.readyMembers();
     List<Condition> next = new ArrayList<>();
 
@@ -217,7 +217,7 @@ final class StatusAggregator {
    * From the leader's node when it was read on this pass; otherwise what was last known, since a
    * pass without a read (a failover under way, a slow answer) says nothing new about the chain.
    */
-  private static Condition chainSynced(Observation o, Condition previous) {
+  private static Condition chainSynced(StatusFacts o, Condition previous) {
     if (o.chainBackend() == dev.operator.lightning.api.ChainBackend.nochainbackend) {
       return condition(CHAIN_SYNCED, "Unknown", "NoChainBackend", "LND runs without a chain");
     }

@@ -2,6 +2,7 @@ package dev.operator.lightning.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.operator.lightning.api.FailoverRecord;
 import dev.operator.lightning.election.Candidate;
 import dev.operator.lightning.election.ElectionView;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
@@ -313,5 +314,25 @@ class LeadershipTest {
             "SERVER_ACTIVE");
     assertThat(Leadership.fenceCandidates(view(LEADER, FOLLOWER), pods, states))
         .containsExactly("c-1");
+  }
+
+  @Test
+  void theFailoverCauseNamesARevocationAResignationOrAnExpiry() {
+    Pod running = pod("c-0", "u1", true);
+    Pod deleting = pod("c-0", "u1", true);
+    deleting.getMetadata().setDeletionTimestamp("2026-12-04T00:00:00Z");
+    Pod replacement = pod("c-0", "u2", false);
+    assertThat(Leadership.failoverCause(true, running, "u1"))
+        .isEqualTo(FailoverRecord.LEASE_REVOKED);
+    // Gone, being deleted or replaced by a new pod: its process ended its campaign.
+    assertThat(Leadership.failoverCause(false, null, "u1")).isEqualTo(FailoverRecord.RESIGNED);
+    assertThat(Leadership.failoverCause(false, deleting, "u1")).isEqualTo(FailoverRecord.RESIGNED);
+    assertThat(Leadership.failoverCause(false, replacement, "u1"))
+        .isEqualTo(FailoverRecord.RESIGNED);
+    // Still there, same pod: its session ran out (cut off, paused, or etcd lost it).
+    assertThat(Leadership.failoverCause(false, running, "u1"))
+        .isEqualTo(FailoverRecord.LEASE_EXPIRED);
+    assertThat(Leadership.failoverCause(false, running, null))
+        .isEqualTo(FailoverRecord.LEASE_EXPIRED);
   }
 }

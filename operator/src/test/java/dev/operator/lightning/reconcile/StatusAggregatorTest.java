@@ -22,7 +22,7 @@ class StatusAggregatorTest {
   private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
   private static final Instant T1 = Instant.parse("2026-11-27T10:05:00Z");
 
-  static Observation obs(int ready, int desired, Integer etcdReady, List<Problem> problems) {
+  static StatusFacts obs(int ready, int desired, Integer etcdReady, List<Problem> problems) {
     return obs(ready, desired, etcdReady, problems, ready > 0 ? led(true) : led(false));
   }
 
@@ -36,7 +36,7 @@ class StatusAggregatorTest {
         routed);
   }
 
-  static Observation obs(
+  static StatusFacts obs(
       int ready, int desired, Integer etcdReady, List<Problem> problems, ElectionStep.Outcome e) {
     List<MemberStatus> members =
         java.util.stream.IntStream.range(0, desired)
@@ -45,7 +45,7 @@ class StatusAggregatorTest {
     return obs(members, desired, etcdReady, problems, e, ChainBackend.nochainbackend, null);
   }
 
-  static Observation obs(
+  static StatusFacts obs(
       List<MemberStatus> members,
       int desired,
       Integer etcdReady,
@@ -53,7 +53,7 @@ class StatusAggregatorTest {
       ElectionStep.Outcome e,
       ChainBackend backend,
       LeaderNode.Result node) {
-    return new Observation(
+    return new StatusFacts(
         4, desired, members, etcdReady, 3, problems, "/p", "e:2379", e, backend, node, null);
   }
 
@@ -185,7 +185,7 @@ class StatusAggregatorTest {
 
   @Test
   void unchangedObservationGivesAnEqualStatusKeepingTransitionTimes() {
-    Observation o = obs(2, 3, 3, List.of());
+    StatusFacts o = obs(2, 3, 3, List.of());
     StatusAggregator.Decision first = StatusAggregator.decide(o, null, T0);
     StatusAggregator.Decision second = StatusAggregator.decide(o, first.status(), T1);
     assertThat(second.status()).isEqualTo(first.status());
@@ -211,8 +211,8 @@ class StatusAggregatorTest {
 
   @Test
   void externalEtcdIsReportedAsNotProbedRatherThanHealthy() {
-    Observation o =
-        new Observation(
+    StatusFacts o =
+        new StatusFacts(
             1,
             1,
             List.of(new MemberStatus("c-0", true, null, null)),

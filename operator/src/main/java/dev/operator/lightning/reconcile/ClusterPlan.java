@@ -1,0 +1,144 @@
+package dev.operator.lightning.reconcile;
+
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.MemberStatus;
+import dev.operator.lightning.model.DesiredHash;
+import dev.operator.lightning.model.EffectiveSpec;
+import dev.operator.lightning.model.EtcdClientServiceBuilder;
+import dev.operator.lightning.model.EtcdDisruptionBudgetBuilder;
+import dev.operator.lightning.model.EtcdPeerServiceBuilder;
+import dev.operator.lightning.model.EtcdStatefulSetBuilder;
+import dev.operator.lightning.model.Labels;
+import dev.operator.lightning.model.LeaderServiceBuilder;
+import dev.operator.lightning.model.LndConfig;
+import dev.operator.lightning.model.MemberDisruptionBudgetBuilder;
+import dev.operator.lightning.model.MemberPodBuilder;
+import dev.operator.lightning.model.MembersServiceBuilder;
+import dev.operator.lightning.model.SecretBuilders;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What a pass does once its leader Service is routed, decided from its {@link Observation} alone.
+ * The pass carries it out in this order: objects, lnd.conf, member pods, routing a leader seen
+ * active, fencing, role labels.
+ *
+ * @param objects the owned objects besides member pods and lnd.conf, in the order they are applied
+ * @param lndConfig the lnd.conf Secret; null when it cannot be rendered, and then no member pod is
+ *     created or deleted either
+ * @param members pods to create and delete
+ * @param leaderActive whether the leader's LND was read as active; null when no leader is followed
+ * @param routeLeaderSeenActive route the leader ready now, ahead of its readiness probe
+ * @param fences members that report an active state without holding leadership
+ * @param roleLabels pod name -> role label to write, for pods whose label differs
+ * @param next when the cluster is looked at again if nothing else wakes it
+ */
+record ClusterPlan(
+    List<HasMetadata> objects,
+    Secret lndConfig,
+    List<MemberPlan.Action> members,
+    Boolean leaderActive,
+    boolean routeLeaderSeenActive,
+    List<String> fences,
+    Map<String, String> roleLabels,
+    Duration next) {
+
+  static ClusterPlan decide(Observation o) {
+    LightningCluster cluster = o.cluster();
+    EffectiveSpec spec = o.spec();
+    List<HasMetadata> objects = new ArrayList<>();
+    if (spec.isManagedEtcd()) {
+      objects.add(EtcdPeerServiceBuilder.build(cluster, spec));
+      objects.add(EtcdClientServiceBuilder.build(cluster, spec));
+      objects.add(EtcdDisruptionBudgetBuilder.build(cluster, spec));
+      objects.add(EtcdStatefulSetBuilder.build(cluster, spec));
+    }
+    objects.add(MembersServiceBuilder.build(cluster, spec));
+    objects.add(LeaderServiceBuilder.build(cluster, spec));
+    objects.add(MemberDisruptionBudgetBuilder.build(cluster, spec));
+
+    Map<String, String> states = new HashMap<>();
+    Set<String> healthy = new HashSet<>();
+    for (MemberStatus m : o.members()) {
+      states.put(m.pod, m.lndState);
+      if (Boolean.TRUE.equals(m.ready)) {
+        healthy.add(m.pod);
+      }
+    }
+    String leaderPod = o.leaderPod();
+
+    Secret lndConfig = null;
+    List<MemberPlan.Action> members = List.of();
+    if (o.blocking().isEmpty() && o.credentials() != null && o.ca() != null) {
+      String conf = LndConfig.render(spec, o.credentials());
+      lndConfig = SecretBuilders.lndConfig(cluster, spec, conf);
+      // Keyed with the CA key so that the hash on the pods reveals nothing about lnd.conf.
+      String configHash = DesiredHash.of(o.ca().keyPem() + "\n" + conf);
+      boolean clientCert = spec.isManagedEtcd() || o.credentials().externalEtcdClientCertificate();
+      List<Pod> desired = new ArrayList<>();
+      for (int i = 0; i < spec.replicas(); i++) {
+        desired.add(MemberPodBuilder.build(cluster, spec, i, configHash, clientCert));
+      }
+      members = MemberPlan.decide(desired, o.pods(), healthy, leaderPod);
+    }
+
+    Boolean leaderActive = null;
+    boolean routeSeenActive = false;
+    Duration next = ClusterReconciliation.RESYNC_PERIOD;
+    if (o.view() != null && o.leadership() != null && leaderPod != null) {
+      leaderActive = Leadership.isActive(states.get(leaderPod));
+      if (leaderActive && !o.leadership().leaderRouted()) {
+        routeSeenActive = true;
+      } else if (!leaderActive && recentlyElected(o.leadership(), o.now())) {
+        // A new leader is opening its wallet: look again soon instead of waiting for its probe.
+        next = ClusterReconciliation.ACTIVATION_RECHECK;
+      }
+    }
+    List<String> fences = List.of();
+    Map<String, String> roleLabels = Map.of();
+    if (o.view() != null && o.leadership() != null) {
+      fences = Leadership.fenceCandidates(o.view(), o.pods(), states);
+      roleLabels = relabels(o.pods(), o.leadership().roles());
+    }
+    return new ClusterPlan(
+        objects, lndConfig, members, leaderActive, routeSeenActive, fences, roleLabels, next);
+  }
+
+  /** The role labels that differ from the decided roles; a terminating pod keeps its label. */
+  static Map<String, String> relabels(List<Pod> pods, Map<String, String> roles) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Pod p : pods) {
+      String want = roles.get(p.getMetadata().getName());
+      String have =
+          p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(Labels.ROLE);
+      if (want != null && !want.equals(have) && !Leadership.terminating(p)) {
+        out.put(p.getMetadata().getName(), want);
+      }
+    }
+    return out;
+  }
+
+  /** Whether the leader was elected within {@link ClusterReconciliation#ACTIVATION_WINDOW}. */
+  static boolean recentlyElected(ElectionStep.Outcome leadership, Instant now) {
+    if (leadership.leader() == null || leadership.leader().since == null) {
+      return false;
+    }
+    try {
+      Instant since = Instant.parse(leadership.leader().since);
+      return Duration.between(since, now).compareTo(ClusterReconciliation.ACTIVATION_WINDOW) < 0;
+    } catch (DateTimeParseException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package dev.operator.lightning.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.operator.lightning.api.LeaderStatus;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.MemberStatus;
+import dev.operator.lightning.election.Candidate;
+import dev.operator.lightning.election.ElectionView;
+import dev.operator.lightning.it.Clusters;
+import dev.operator.lightning.model.EffectiveSpec;
+import dev.operator.lightning.model.Labels;
+import dev.operator.lightning.model.LndConfig;
+import dev.operator.lightning.pki.CertificateAuthority;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The plan of a pass after routing, on tables of observations. */
+class ClusterPlanTest {
+  static final CertificateAuthority CA = CertificateAuthority.generate("test");
+  static final Instant NOW = Instant.parse("2026-12-04T12:00:00Z");
+  static final Candidate C0 = new Candidate("/p/a1", 10, 0xa1, "c1-0");
+
+  static LightningCluster cluster() {
+    LightningCluster lc = Clusters.managed("ns1", "c1");
+    lc.getMetadata().setUid("uid-1");
+    return lc;
+  }
+
+  static Pod pod(String name, String role) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("ns1")
+        .addToLabels(Labels.ROLE, role)
+        .endMetadata()
+        .build();
+  }
+
+  static ElectionStep.Outcome led(String since, boolean routed) {
+    return new ElectionStep.Outcome(
+        true,
+        new LeaderStatus("c1-0", "c1-0", since),
+        null,
+        Map.of("c1-0", Leadership.LEADER, "c1-1", Leadership.FOLLOWER),
+        routed);
+  }
+
+  static Observation observe(
+      List<Problem> blocking,
+      List<Pod> pods,
+      List<MemberStatus> members,
+      ElectionStep.Outcome leadership) {
+    LightningCluster c = cluster();
+    ElectionView view =
+        leadership == null ? null : new ElectionView(true, List.of(C0), 20, 10, NOW);
+    return new Observation(
+        c,
+        EffectiveSpec.of(c),
+        LndConfig.Credentials.NONE,
+        CA,
+        blocking,
+        pods,
+        members,
+        view,
+        leadership,
+        NOW);
+  }
+
+  static List<String> kinds(List<HasMetadata> objects) {
+    List<String> out = new ArrayList<>();
+    objects.forEach(o -> out.add(o.getKind() + " " + o.getMetadata().getName()));
+    return out;
+  }
+
+  @Test
+  void aManagedEtcdClusterGetsItsEtcdObjectsBeforeTheServicesAndEveryMember() {
+    ClusterPlan plan = ClusterPlan.decide(observe(List.of(), List.of(), List.of(), null));
+    assertThat(kinds(plan.objects()))
+        .containsExactly(
+            "Service c1-etcd",
+            "Service c1-etcd-client",
+            "PodDisruptionBudget c1-etcd",
+            "StatefulSet c1-etcd",
+            "Service c1-members",
+            "Service c1",
+            "PodDisruptionBudget c1-members");
+    assertThat(plan.lndConfig()).isNotNull();
+    assertThat(plan.members()).hasSize(3).allMatch(a -> a instanceof MemberPlan.Create);
+    // Without a followed election there is nothing to route, fence or label.
+    assertThat(plan.leaderActive()).isNull();
+    assertThat(plan.fences()).isEmpty();
+    assertThat(plan.roleLabels()).isEmpty();
+    assertThat(plan.next()).isEqualTo(ClusterReconciliation.RESYNC_PERIOD);
+  }
+
+  @Test
+  void aBlockingProblemRendersNoLndConfAndTouchesNoMember() {
+    Problem unreachable = new Problem("ChainBackendUnreachable", "btcd refused");
+    ClusterPlan plan =
+        ClusterPlan.decide(observe(List.of(unreachable), List.of(), List.of(), null));
+    assertThat(plan.lndConfig()).isNull();
+    assertThat(plan.members()).isEmpty();
+    // The Services are still kept: they carry no setting of the member.
+    assertThat(kinds(plan.objects())).contains("Service c1");
+  }
+
+  @Test
+  void withoutTheCaOrTheCredentialsNothingIsRendered() {
+    Observation o = observe(List.of(), List.of(), List.of(), null);
+    Observation noCa =
+        new Observation(
+            o.cluster(),
+            o.spec(),
+            o.credentials(),
+            null,
+            o.blocking(),
+            o.pods(),
+            o.members(),
+            o.view(),
+            o.leadership(),
+            o.now());
+    Observation noCredentials =
+        new Observation(
+            o.cluster(),
+            o.spec(),
+            null,
+            o.ca(),
+            o.blocking(),
+            o.pods(),
+            o.members(),
+            o.view(),
+            o.leadership(),
+            o.now());
+    assertThat(ClusterPlan.decide(noCa).lndConfig()).isNull();
+    assertThat(ClusterPlan.decide(noCredentials).lndConfig()).isNull();
+    assertThat(ClusterPlan.decide(noCredentials).members()).isEmpty();
+  }
+
+  @Test
+  void aLeaderReadActiveButNotRoutedIsRoutedNow() {
+    List<Pod> pods = List.of(pod("c1-0", Leadership.LEADER), pod("c1-1", Leadership.FOLLOWER));
+    List<MemberStatus> members =
+        List.of(
+            new MemberStatus("c1-0", false, "SERVER_ACTIVE", null),
+            new MemberStatus("c1-1", true, "WAITING_TO_START", null));
+    ClusterPlan plan =
+        ClusterPlan.decide(observe(List.of(), pods, members, led(NOW.toString(), false)));
+    assertThat(plan.leaderActive()).isTrue();
+    assertThat(plan.routeLeaderSeenActive()).isTrue();
+    ClusterPlan routed =
+        ClusterPlan.decide(observe(List.of(), pods, members, led(NOW.toString(), true)));
+    assertThat(routed.routeLeaderSeenActive()).isFalse();
+    assertThat(routed.next()).isEqualTo(ClusterReconciliation.RESYNC_PERIOD);
+  }
+
+  @Test
+  void aNewLeaderNotActiveYetIsLookedAtSoonAndAnOldOneIsNot() {
+    List<Pod> pods = List.of(pod("c1-0", Leadership.LEADER));
+    List<MemberStatus> members = List.of(new MemberStatus("c1-0", false, "UNLOCKED", null));
+    String recent = NOW.minusSeconds(5).toString();
+    String old = NOW.minus(ClusterReconciliation.ACTIVATION_WINDOW).minusSeconds(1).toString();
+    ClusterPlan fresh = ClusterPlan.decide(observe(List.of(), pods, members, led(recent, false)));
+    assertThat(fresh.leaderActive()).isFalse();
+    assertThat(fresh.routeLeaderSeenActive()).isFalse();
+    assertThat(fresh.next()).isEqualTo(ClusterReconciliation.ACTIVATION_RECHECK);
+    ClusterPlan settled = ClusterPlan.decide(observe(List.of(), pods, members, led(old, false)));
+    assertThat(settled.next()).isEqualTo(ClusterReconciliation.RESYNC_PERIOD);
+    assertThat(ClusterPlan.recentlyElected(led("not a time", false), NOW)).isFalse();
+  }
+
+  @Test
+  void anActiveFollowerIsFencedAndOnlyDifferingRolesAreRelabelled() {
+    List<Pod> pods = List.of(pod("c1-0", Leadership.FOLLOWER), pod("c1-1", Leadership.FOLLOWER));
+    List<MemberStatus> members =
+        List.of(
+            new MemberStatus("c1-0", true, "SERVER_ACTIVE", null),
+            new MemberStatus("c1-1", true, "RPC_ACTIVE", null));
+    ClusterPlan plan =
+        ClusterPlan.decide(observe(List.of(), pods, members, led(NOW.toString(), true)));
+    assertThat(plan.fences()).containsExactly("c1-1");
+    assertThat(plan.roleLabels()).containsExactly(Map.entry("c1-0", Leadership.LEADER));
+  }
+
+  @Test
+  void aTerminatingPodKeepsItsRoleLabelAndIsNotFenced() {
+    Pod going = pod("c1-1", Leadership.LEADER);
+    going.getMetadata().setDeletionTimestamp("2026-12-04T11:59:59Z");
+    List<Pod> pods = List.of(pod("c1-0", Leadership.LEADER), going);
+    List<MemberStatus> members = List.of(new MemberStatus("c1-1", false, "SERVER_ACTIVE", null));
+    ClusterPlan plan =
+        ClusterPlan.decide(observe(List.of(), pods, members, led(NOW.toString(), true)));
+    assertThat(plan.fences()).isEmpty();
+    assertThat(plan.roleLabels()).isEmpty();
+  }
+
+  @Test
+  void theSamePlanComesFromTheSameObservation() {
+    Observation o = observe(List.of(), List.of(), List.of(), null);
+    ClusterPlan a = ClusterPlan.decide(o);
+    ClusterPlan b = ClusterPlan.decide(o);
+    assertThat(a.lndConfig().getData()).isEqualTo(b.lndConfig().getData());
+    assertThat(a.next()).isEqualTo(b.next());
+  }
+}
