@@ -37,7 +37,8 @@ bench-scale: tools ## Print start-up, steady-state API requests, the operator's 
 	$(MVN) -q -DskipTests install
 	$(MVN) -pl operator test -Dtest=ScaleBench -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dbench.clusters=$${BENCH_CLUSTERS:-10,100,1000} -Dbench.steadySeconds=$${BENCH_STEADY_SECONDS:-300} \
-	  -Dbench.operatorHeap=$${BENCH_OPERATOR_HEAP:-1g}
+	  -Dbench.operatorHeap=$${BENCH_OPERATOR_HEAP:-1g} -Dbench.reconcileThreads=$${BENCH_RECONCILE_THREADS:-} \
+	  "-Dbench.operatorJvmArgs=$${BENCH_OPERATOR_JVM_ARGS:-}"
 
 bench-payments: tools ## Print payments per second (etcd and Postgres layouts vs a single bbolt node) and the payment outage of 10 kills and 10 deletions each (~25 min, root)
 	$(MVN) -q -DskipTests install

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p>Environment: WATCH_NAMESPACES (comma-separated; empty watches all), LEADER_ELECTION_NAMESPACE
  * (enables leader election among operator replicas through a Lease named lightning-operator in that
  * namespace), POD_NAME (identity in that election), METRICS_PORT (default 8080; /metrics,
- * /healthz).
+ * /healthz), RECONCILE_THREADS (passes run at once over all clusters, default {@link
+ * Settings#DEFAULT_RECONCILE_THREADS}).
  */
 public final class Main {
   public static final String LEASE_NAME = "lightning-operator";
@@ -52,6 +53,7 @@ public final class Main {
    * @param leaseDuration how long a vanished operator leader blocks a standby from taking over
    * @param exitOnLostLeadership exit the process when leadership is lost (production: a fresh start
    *     is the safe way to drop every cache and in-flight decision)
+   * @param reconcileThreads how many passes run at once, over all clusters
    */
   public record Settings(
       Set<String> namespaces,
@@ -59,8 +61,45 @@ public final class Main {
       String identity,
       Duration leaseDuration,
       boolean exitOnLostLeadership,
-      int metricsPort) {
+      int metricsPort,
+      int reconcileThreads) {
     public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(15);
+
+    /**
+     * A pass spends most of its time waiting (LND state reads, the API server), and every cluster
+     * is passed over every {@link
+     * dev.operator.lightning.reconcile.ClusterReconciliation#RESYNC_PERIOD}: see docs/operations.md
+     * for the measurement behind this figure.
+     */
+    public static final int DEFAULT_RECONCILE_THREADS = 50;
+
+    public Settings(
+        Set<String> namespaces,
+        String leaseNamespace,
+        String identity,
+        Duration leaseDuration,
+        boolean exitOnLostLeadership,
+        int metricsPort) {
+      this(
+          namespaces,
+          leaseNamespace,
+          identity,
+          leaseDuration,
+          exitOnLostLeadership,
+          metricsPort,
+          DEFAULT_RECONCILE_THREADS);
+    }
+
+    public Settings withReconcileThreads(int threads) {
+      return new Settings(
+          namespaces,
+          leaseNamespace,
+          identity,
+          leaseDuration,
+          exitOnLostLeadership,
+          metricsPort,
+          threads);
+    }
 
     public static Settings forTests() {
       return new Settings(Set.of(), null, null, DEFAULT_LEASE_DURATION, false, -1);
@@ -98,7 +137,8 @@ public final class Main {
                 System.getenv("POD_NAME"),
                 Settings.DEFAULT_LEASE_DURATION,
                 true,
-                Integer.parseInt(System.getenv().getOrDefault("METRICS_PORT", "8080"))));
+                Integer.parseInt(System.getenv().getOrDefault("METRICS_PORT", "8080")),
+                reconcileThreads(System.getenv("RECONCILE_THREADS"))));
     Runtime.getRuntime().addShutdownHook(new Thread(running::close, "operator-stop"));
     log.info("lightning operator started against {}", client.getMasterUrl());
   }
@@ -129,6 +169,7 @@ public final class Main {
             o -> {
               o.withKubernetesClient(client)
                   .withCloseClientOnStop(false)
+                  .withConcurrentReconciliationThreads(settings.reconcileThreads())
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
               if (settings.leaseNamespace() != null) {
                 Duration lease = settings.leaseDuration();
@@ -190,6 +231,22 @@ public final class Main {
     ex.sendResponseHeaders(200, b.length);
     ex.getResponseBody().write(b);
     ex.close();
+  }
+
+  static int reconcileThreads(String value) {
+    if (value == null || value.isBlank()) {
+      return Settings.DEFAULT_RECONCILE_THREADS;
+    }
+    int threads;
+    try {
+      threads = Integer.parseInt(value.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("RECONCILE_THREADS must be a number, not " + value, e);
+    }
+    if (threads < 1) {
+      throw new IllegalArgumentException("RECONCILE_THREADS must be at least 1, not " + value);
+    }
+    return threads;
   }
 
   static Set<String> watchNamespaces(String value) {

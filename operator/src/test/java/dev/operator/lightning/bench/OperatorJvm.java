@@ -35,10 +35,16 @@ final class OperatorJvm implements AutoCloseable {
         List.of(
             dev.operator.lightning.harness.HostsFile.PROPERTY,
             "sun.net.inetaddr.ttl",
-            "sun.net.inetaddr.negative.ttl")) {
+            "sun.net.inetaddr.negative.ttl",
+            OperatorProcess.RECONCILE_THREADS)) {
       if (System.getProperty(p) != null) {
         cmd.add("-D" + p + "=" + System.getProperty(p));
       }
+    }
+    // For a profile of the operator alone, e.g. -XX:StartFlightRecording=filename=op.jfr
+    String extra = System.getProperty("bench.operatorJvmArgs", "").strip();
+    if (!extra.isEmpty()) {
+      cmd.addAll(List.of(extra.split("\\s+")));
     }
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));

@@ -20,6 +20,10 @@ import java.nio.file.Path;
  */
 public final class OperatorProcess {
   static final String REPLY = "@@operator ";
+
+  /** System property: the operator's reconcile threads (unset: its default). */
+  static final String RECONCILE_THREADS = "bench.reconcileThreads";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private OperatorProcess() {}
@@ -28,7 +32,7 @@ public final class OperatorProcess {
     Config config = Config.fromKubeconfig(Files.readString(Path.of(args[0])));
     RequestCount requests = new RequestCount();
     KubernetesClient client = requests.client(config);
-    Main.Running operator = Main.start(client, Main.Settings.forTests());
+    Main.Running operator = Main.start(client, settings());
     long cpu0 = cpuNanos();
     reply(JSON.createObjectNode().put("started", true));
     BufferedReader in =
@@ -55,7 +59,7 @@ public final class OperatorProcess {
         case "reconciled" -> out.put("reconciled", reconciled(operator));
         case "restart" -> {
           operator.close();
-          operator = Main.start(client, Main.Settings.forTests());
+          operator = Main.start(client, settings());
         }
         case "exit" -> {
           operator.close();
@@ -72,6 +76,12 @@ public final class OperatorProcess {
   private static void reply(ObjectNode node) {
     System.out.println(REPLY + node);
     System.out.flush();
+  }
+
+  private static Main.Settings settings() {
+    return Main.Settings.forTests()
+        .withReconcileThreads(
+            Integer.getInteger(RECONCILE_THREADS, Main.Settings.DEFAULT_RECONCILE_THREADS));
   }
 
   private static long reconciled(Main.Running operator) {

@@ -93,7 +93,14 @@ class ScaleBench {
             new OperatorJvm(
                 kubeconfig, System.getProperty("bench.operatorHeap", "1g"), operatorLog)) {
       System.out.printf(
-          "scale: N=%d operator JVM pid %d, log %s%n", n, operator.pid(), operatorLog);
+          "scale: N=%d operator JVM pid %d (-Xmx%s, reconcile threads %s), log %s%n",
+          n,
+          operator.pid(),
+          System.getProperty("bench.operatorHeap", "1g"),
+          Integer.getInteger(
+              OperatorProcess.RECONCILE_THREADS,
+              dev.operator.lightning.Main.Settings.DEFAULT_RECONCILE_THREADS),
+          operatorLog);
       Instant applied = Instant.now();
       for (int i = 0; i < n; i++) {
         if (i % KUBELETS_PER_CLIENT == 0) {

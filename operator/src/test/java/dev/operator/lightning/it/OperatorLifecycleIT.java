@@ -104,7 +104,12 @@ class OperatorLifecycleIT {
     int port = freePort();
     Main.Running op =
         Main.start(
-            client, new Main.Settings(Set.of(), null, null, Duration.ofSeconds(15), false, port));
+            client,
+            new Main.Settings(Set.of(), null, null, Duration.ofSeconds(15), false, port)
+                .withReconcileThreads(7));
+    assertThat(op.operator().getConfigurationService().concurrentReconciliationThreads())
+        .as("reconcile threads the operator was started with")
+        .isEqualTo(7);
     try (MemberScenario s = new MemberScenario(client, etcd, "metrics", "mu", null, null)) {
       s.awaitRoutedLeader(null);
       HttpClient http = HttpClient.newHttpClient();
