@@ -254,7 +254,7 @@ public final class ClusterReconciliation {
     }
     String leaderPod = observation.leaderPod();
     if (plan.leaderActive() != null) {
-      election.noteLeaderState(cluster, leaderPod, plan.leaderActive());
+      election.noteLeaderState(cluster, leaderPod, pods, plan.leaderActive());
     }
     if (plan.routeLeaderSeenActive()) {
       leadership =

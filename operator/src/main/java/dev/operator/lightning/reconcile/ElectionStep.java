@@ -55,12 +55,14 @@ final class ElectionStep {
   private final Map<String, String> lastLeader = new ConcurrentHashMap<>();
 
   /**
-   * Per cluster: the leader key whose LND this operator last read as active, and when. It lets
-   * every pass route that leader ready until its readiness probe catches up, and no longer than
-   * {@link #SEEN_ACTIVE_FOR} after the last such read.
+   * Per cluster: the leader key whose LND this operator last read as active, the lnd container that
+   * answered, and when. It lets every pass route that leader ready until its readiness probe
+   * catches up, no longer than {@link #SEEN_ACTIVE_FOR} after the last such read, and only while
+   * the same container runs: a restarted process starts as a follower.
    */
-  private final Map<String, Map.Entry<String, java.time.Instant>> seenActive =
-      new ConcurrentHashMap<>();
+  private final Map<String, SeenActive> seenActive = new ConcurrentHashMap<>();
+
+  private record SeenActive(String leaderKey, String container, java.time.Instant at) {}
 
   static final Duration SEEN_ACTIVE_FOR = Duration.ofSeconds(5);
 
@@ -201,26 +203,43 @@ final class ElectionStep {
   }
 
   /** Records whether this pass read the leader's LND as active (forgets it if not). */
-  void noteLeaderState(LightningCluster cluster, String leaderPod, boolean active) {
+  void noteLeaderState(LightningCluster cluster, String leaderPod, List<Pod> pods, boolean active) {
     String key = key(cluster);
     ElectionView view = observer.view(key);
+    String container = runningLndContainer(pods, leaderPod);
     if (active
+        && container != null
         && view != null
         && view.leader().isPresent()
         && view.leader().get().clusterId().equals(leaderPod)) {
-      seenActive.put(key, Map.entry(view.leader().get().key(), clock.instant()));
+      seenActive.put(key, new SeenActive(view.leader().get().key(), container, clock.instant()));
     } else {
       seenActive.remove(key);
     }
   }
 
-  /** The view's leader, if this operator read it as active recently; else null. */
-  private String seenActiveLeader(String key, ElectionView view) {
-    Map.Entry<String, java.time.Instant> seen = seenActive.get(key);
+  /** The id of the named pod's running lnd container, or null when it runs none. */
+  private static String runningLndContainer(List<Pod> pods, String pod) {
+    return pods.stream()
+        .filter(p -> p.getMetadata().getName().equals(pod))
+        .findFirst()
+        .map(Leadership::lndContainer)
+        .filter(c -> c.getState() != null && c.getState().getRunning() != null)
+        .map(c -> c.getContainerID() + "#" + c.getRestartCount())
+        .orElse(null);
+  }
+
+  /**
+   * The view's leader, if this operator read it as active recently and the same container still
+   * runs; else null.
+   */
+  private String seenActiveLeader(String key, ElectionView view, List<Pod> pods) {
+    SeenActive seen = seenActive.get(key);
     if (seen == null
         || view.leader().isEmpty()
-        || !view.leader().get().key().equals(seen.getKey())
-        || Duration.between(seen.getValue(), clock.instant()).compareTo(SEEN_ACTIVE_FOR) > 0) {
+        || !view.leader().get().key().equals(seen.leaderKey())
+        || Duration.between(seen.at(), clock.instant()).compareTo(SEEN_ACTIVE_FOR) > 0
+        || !seen.container().equals(runningLndContainer(pods, view.leader().get().clusterId()))) {
       return null;
     }
     return view.leader().get().clusterId();
@@ -243,7 +262,7 @@ final class ElectionStep {
     if (view == null || !view.synced()) {
       return before;
     }
-    String activePod = seenActiveLeader(key, view);
+    String activePod = seenActiveLeader(key, view, pods);
     if (activePod == null) {
       return before;
     }
@@ -304,12 +323,13 @@ final class ElectionStep {
     String key = key(cluster);
     // The pod remembered for the leader before this pass, to tell later whether it was replaced.
     Map.Entry<String, String> leaderPodBefore = leaderPods.get(key);
-    Leadership.Decision decision = decide(key, view, pods, previous, seenActiveLeader(key, view));
+    Leadership.Decision decision =
+        decide(key, view, pods, previous, seenActiveLeader(key, view, pods));
     if (decision.revocation().isPresent()) {
       // Decided on cached pods; a revocation is carried out only if the leader's pod as the API
       // server has it now still shows its process ended.
       pods = withLivePod(cluster, pods, decision.revocation().get().clusterId());
-      decision = decide(key, view, pods, previous, seenActiveLeader(key, view));
+      decision = decide(key, view, pods, previous, seenActiveLeader(key, view, pods));
     }
     if (decision.revocation().isPresent()
         && revoke(cluster, key, spec, decision.revocation().get(), problems)) {
@@ -317,7 +337,7 @@ final class ElectionStep {
       // watch event to start another pass.
       try {
         view = observer.readNow(key);
-        decision = decide(key, view, pods, previous, seenActiveLeader(key, view));
+        decision = decide(key, view, pods, previous, seenActiveLeader(key, view, pods));
       } catch (Exception e) {
         log.debug("{}: re-read after revocation failed: {}", key, e.toString());
       }
@@ -589,6 +609,7 @@ final class ElectionStep {
     lastLeader.remove(key);
     leaderPods.remove(key);
     seenTerminated.remove(key);
+    seenActive.remove(key);
   }
 
   private String time(ElectionView view) {

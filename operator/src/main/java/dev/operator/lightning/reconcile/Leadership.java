@@ -67,17 +67,20 @@ final class Leadership {
     pods.forEach(p -> byName.put(p.getMetadata().getName(), p));
     Pod leaderPod = leader.map(l -> byName.get(l.clusterId())).orElse(null);
 
-    List<Route> routes = new ArrayList<>();
-    if (leaderPod != null && podIp(leaderPod) != null) {
-      boolean active = isReady(leaderPod) || leaderPod.getMetadata().getName().equals(seenActive);
-      routes.add(new Route(leaderPod, active && !terminating(leaderPod)));
-    }
-
     Optional<Revocation> revocation =
         leader.flatMap(
             l ->
                 deathOf(l, leaderPod, leaderPodUid, seenTerminated, view)
                     .map(why -> new Revocation(l.leaseId(), l.clusterId(), why)));
+
+    List<Route> routes = new ArrayList<>();
+    if (leaderPod != null && podIp(leaderPod) != null) {
+      boolean active = isReady(leaderPod) || leaderPod.getMetadata().getName().equals(seenActive);
+      // Not ready in the very pass that sees its process end: a readiness condition or a state
+      // read from before that moment says nothing about the process now.
+      boolean ended = terminated(leaderPod) || revocation.isPresent();
+      routes.add(new Route(leaderPod, active && !terminating(leaderPod) && !ended));
+    }
 
     Map<String, String> roles = new LinkedHashMap<>();
     for (Pod p : pods) {

@@ -266,6 +266,54 @@ class LeadershipTest {
         .isFalse();
   }
 
+  static Pod terminatedButStillReady(Pod p) {
+    return with(
+        p,
+        b ->
+            b.editStatus()
+                .editContainerStatus(0)
+                .withState(
+                    new ContainerStateBuilder()
+                        .withNewTerminated()
+                        .withExitCode(137)
+                        .endTerminated()
+                        .build())
+                .endContainerStatus()
+                .endStatus());
+  }
+
+  @Test
+  void aLeaderWhoseProcessEndedIsUnroutedInThePassThatSeesItWhateverItsReadinessSaid() {
+    // The Ready condition and the operator's last state read both predate the end of the process.
+    Pod ended = terminatedButStillReady(pod("c-0", "u0", true));
+    List<Pod> pods = List.of(ended, pod("c-1", "u1", false));
+    assertThat(routedReady(Leadership.decide(view(LEADER, FOLLOWER), pods, "u0", false, "c-0")))
+        .as("terminated container, Ready still True, seen active a moment ago")
+        .isFalse();
+    // Restarted and campaigning again: the leader key is the dead process's; the pod now runs a
+    // follower, whatever an earlier readiness said.
+    List<Pod> again = List.of(restarted(pod("c-0", "u0", true)), pod("c-1", "u1", false));
+    Leadership.Decision d =
+        Leadership.decide(view(LEADER, FOLLOWER, NEW_INCARNATION), again, "u0", false, "c-0");
+    assertThat(d.revocation()).isPresent();
+    assertThat(routedReady(d)).as("restarted leader, key of the old process").isFalse();
+    // A restart whose new process has not campaigned yet proves nothing about the key: it keeps
+    // what its readiness says (the kubelet turns it not ready until the probe passes again).
+    List<Pod> quiet = List.of(restarted(pod("c-0", "u0", true)), pod("c-1", "u1", false));
+    assertThat(routedReady(Leadership.decide(view(LEADER, FOLLOWER), quiet, "u0", false, null)))
+        .isTrue();
+    assertThat(
+            routedReady(
+                Leadership.decide(
+                    view(LEADER, FOLLOWER),
+                    List.of(pod("c-0", "u0", true), pod("c-1", "u1", false)),
+                    "u0",
+                    false,
+                    null)))
+        .as("a running, ready leader")
+        .isTrue();
+  }
+
   @Test
   void onlyTheServingStatesAreActiveAndAnUnreadStateIsNot() {
     assertThat(Leadership.isActive("RPC_ACTIVE")).isTrue();
