@@ -88,6 +88,14 @@ public final class ElectionObserver implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts the cluster's pass as a change of its election would: for news of its leader that comes
+   * from elsewhere (the leader's own state stream).
+   */
+  public void wake(String clusterKey) {
+    listener.accept(clusterKey);
+  }
+
   public Set<String> trackedClusters() {
     return Set.copyOf(tracked.keySet());
   }

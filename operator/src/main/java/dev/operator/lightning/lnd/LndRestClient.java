@@ -67,6 +67,78 @@ public final class LndRestClient {
     }
   }
 
+  /**
+   * Streams are few (one per cluster whose new leader is activating) but each holds a call for up
+   * to its limit: they get a dispatcher of their own, so they never queue behind each other or
+   * behind OkHttp's default of 64 calls.
+   */
+  private static final okhttp3.Dispatcher STREAMS = streamDispatcher();
+
+  private static okhttp3.Dispatcher streamDispatcher() {
+    okhttp3.Dispatcher d = new okhttp3.Dispatcher();
+    d.setMaxRequests(4096);
+    d.setMaxRequestsPerHost(2);
+    return d;
+  }
+
+  /**
+   * Follows LND's {@code GET /v1/state/subscribe} (SubscribeState; no macaroon needed): calls
+   * {@code onState} with the current state and then with each change, on a thread of its own, until
+   * the stream ends, fails, is cancelled or runs for {@code limit}; then {@code onEnd}.
+   *
+   * @return cancels the stream
+   */
+  public Runnable subscribeState(
+      String host,
+      int port,
+      Duration limit,
+      java.util.function.Consumer<String> onState,
+      Runnable onEnd) {
+    OkHttpClient streaming =
+        http.newBuilder().dispatcher(STREAMS).readTimeout(limit).callTimeout(limit).build();
+    Request req =
+        new Request.Builder().url("https://" + host + ":" + port + "/v1/state/subscribe").build();
+    okhttp3.Call call = streaming.newCall(req);
+    call.enqueue(
+        new okhttp3.Callback() {
+          @Override
+          public void onFailure(okhttp3.Call c, IOException e) {
+            onEnd.run();
+          }
+
+          @Override
+          public void onResponse(okhttp3.Call c, Response resp) {
+            try (resp) {
+              if (!resp.isSuccessful() || resp.body() == null) {
+                return;
+              }
+              okio.BufferedSource lines = resp.body().source();
+              for (String line = lines.readUtf8Line(); line != null; line = lines.readUtf8Line()) {
+                stateOfLine(line).ifPresent(onState);
+              }
+            } catch (IOException | RuntimeException e) {
+              // Ended: cancelled, timed out, or the member went away.
+            } finally {
+              onEnd.run();
+            }
+          }
+        });
+    return call::cancel;
+  }
+
+  /** The state in one line of LND's REST stream: {"result":{"state":"RPC_ACTIVE"}}. */
+  public static Optional<String> stateOfLine(String line) {
+    if (line.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode state = JSON.readTree(line).path("result").path("state");
+      return state.isTextual() ? Optional.of(state.asText()) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Creating a wallet writes a lot to etcd: seconds, not the state read's two. */
   private OkHttpClient slow() {
     return http.newBuilder().readTimeout(WALLET_TIMEOUT).callTimeout(WALLET_TIMEOUT).build();

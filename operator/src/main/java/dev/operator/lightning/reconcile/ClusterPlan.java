@@ -40,6 +40,8 @@ import java.util.Set;
  * @param members pods to create and delete
  * @param leaderActive whether the leader's LND was read as active; null when no leader is followed
  * @param routeLeaderSeenActive route the leader ready now, ahead of its readiness probe
+ * @param followActivation the leader pod whose LND state stream is to be followed while it
+ *     activates; null to follow none
  * @param fences members that report an active state without holding leadership
  * @param roleLabels pod name -> role label to write, for pods whose label differs
  * @param next when the cluster is looked at again if nothing else wakes it
@@ -50,6 +52,7 @@ record ClusterPlan(
     List<MemberPlan.Action> members,
     Boolean leaderActive,
     boolean routeLeaderSeenActive,
+    String followActivation,
     List<String> fences,
     Map<String, String> roleLabels,
     Duration next) {
@@ -95,14 +98,20 @@ record ClusterPlan(
 
     Boolean leaderActive = null;
     boolean routeSeenActive = false;
+    String followActivation = null;
     Duration next = ClusterReconciliation.RESYNC_PERIOD;
     if (o.view() != null && o.leadership() != null && leaderPod != null) {
       leaderActive = Leadership.isActive(states.get(leaderPod));
       if (leaderActive && !o.leadership().leaderRouted()) {
         routeSeenActive = true;
       } else if (!leaderActive && recentlyElected(o.leadership(), o.now())) {
-        // A new leader is opening its wallet: look again soon instead of waiting for its probe.
-        next = ClusterReconciliation.ACTIVATION_RECHECK;
+        // A new leader is opening its wallet: its state stream wakes the pass when it is active;
+        // without one, look again soon instead of waiting for its probe.
+        followActivation = leaderPod;
+        next =
+            o.activationFollowed()
+                ? ClusterReconciliation.ACTIVATION_RECHECK_FOLLOWED
+                : ClusterReconciliation.ACTIVATION_RECHECK;
       }
     }
     List<String> fences = List.of();
@@ -112,7 +121,15 @@ record ClusterPlan(
       roleLabels = relabels(o.pods(), o.leadership().roles());
     }
     return new ClusterPlan(
-        objects, lndConfig, members, leaderActive, routeSeenActive, fences, roleLabels, next);
+        objects,
+        lndConfig,
+        members,
+        leaderActive,
+        routeSeenActive,
+        followActivation,
+        fences,
+        roleLabels,
+        next);
   }
 
   /** The role labels that differ from the decided roles; a terminating pod keeps its label. */

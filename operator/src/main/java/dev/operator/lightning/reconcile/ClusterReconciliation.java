@@ -54,6 +54,9 @@ public final class ClusterReconciliation {
   /** How often a new leader's state is read until it is active and routed. */
   static final Duration ACTIVATION_RECHECK = Duration.ofMillis(250);
 
+  /** The same while the leader's state stream is open: it wakes the pass, polling is the net. */
+  static final Duration ACTIVATION_RECHECK_FOLLOWED = Duration.ofSeconds(1);
+
   /** How long after an election a leader that is not active yet is looked at that often. */
   static final Duration ACTIVATION_WINDOW = Duration.ofSeconds(60);
 
@@ -93,6 +96,7 @@ public final class ClusterReconciliation {
 
   private final Map<String, Duration> retryAfter = new ConcurrentHashMap<>();
   private final MemberStateReads stateReads;
+  private final ActivationStreams activation;
 
   /**
    * @param reads where the pass reads Kubernetes objects: the operator's informer caches, or the
@@ -116,6 +120,7 @@ public final class ClusterReconciliation {
     this.leaderNode = new LeaderNode(client, reads, events, clock);
     this.postgresProbe = new PostgresProbe(clock);
     this.stateReads = new MemberStateReads(clock);
+    this.activation = new ActivationStreams(observer::wake);
   }
 
   /**
@@ -172,6 +177,7 @@ public final class ClusterReconciliation {
     lastWritten.keySet().removeIf(k -> !keep.contains(k.substring(0, k.lastIndexOf('/'))));
     retryAfter.keySet().removeIf(k -> !keep.contains(k));
     refusedFor.keySet().removeIf(k -> !keep.contains(k));
+    activation.retainOnly(keep);
   }
 
   /** One pass for a cluster alone (tests): no other cluster can share its election. */
@@ -241,6 +247,7 @@ public final class ClusterReconciliation {
             members,
             view,
             leadership,
+            activation.follows(ElectionStep.key(cluster), podUid(pods, leaderPodOf(leadership))),
             clock.instant());
     ClusterPlan plan = ClusterPlan.decide(observation);
 
@@ -261,6 +268,7 @@ public final class ClusterReconciliation {
           election.routeSeenActive(
               cluster, spec, pods, previousStatus(cluster), leadership, problems);
     }
+    followActivation(cluster, spec.names(), pods, plan.followActivation(), secrets.ca());
     election.fence(cluster, pods, plan.fences(), problems);
     election.label(cluster.getMetadata().getNamespace(), plan.roleLabels());
     Map<String, String> states = new HashMap<>();
@@ -466,6 +474,35 @@ public final class ClusterReconciliation {
         tls.get("tls.key"),
         refs.credentials().etcdUser(),
         refs.credentials().etcdPass());
+  }
+
+  private static String leaderPodOf(ElectionStep.Outcome leadership) {
+    return leadership != null && leadership.leader() != null ? leadership.leader().pod : null;
+  }
+
+  private static String podUid(List<Pod> pods, String name) {
+    return pods.stream()
+        .filter(p -> p.getMetadata().getName().equals(name))
+        .findFirst()
+        .map(p -> p.getMetadata().getUid())
+        .orElse(null);
+  }
+
+  /** Opens the state stream of the leader pod the plan names, or closes the cluster's stream. */
+  private void followActivation(
+      LightningCluster cluster, Names n, List<Pod> pods, String pod, CertificateAuthority ca) {
+    String key = ElectionStep.key(cluster);
+    String uid = podUid(pods, pod);
+    if (pod == null || uid == null || ca == null) {
+      activation.stop(key);
+      return;
+    }
+    activation.follow(
+        key,
+        uid,
+        restClient(ca),
+        pod + "." + n.serviceHost(n.membersService()),
+        MemberPaths.REST_PORT);
   }
 
   /** Creates and deletes the member pods the plan names; true when it changed any. */

@@ -22,6 +22,7 @@ import java.util.List;
  * @param members each member pod's readiness and LND state as read in this pass
  * @param view the election as routed; null when it is not followed
  * @param leadership what routing decided; null when the election is not followed
+ * @param activationFollowed whether a state stream to the leader's LND is open
  * @param now the time of the pass
  */
 record Observation(
@@ -34,6 +35,7 @@ record Observation(
     List<MemberStatus> members,
     ElectionView view,
     ElectionStep.Outcome leadership,
+    boolean activationFollowed,
     Instant now) {
 
   /** The member pod of the election leader, or null when there is none. */

@@ -57,6 +57,15 @@ class ClusterPlanTest {
       List<Pod> pods,
       List<MemberStatus> members,
       ElectionStep.Outcome leadership) {
+    return observe(blocking, pods, members, leadership, false);
+  }
+
+  static Observation observe(
+      List<Problem> blocking,
+      List<Pod> pods,
+      List<MemberStatus> members,
+      ElectionStep.Outcome leadership,
+      boolean activationFollowed) {
     LightningCluster c = cluster();
     ElectionView view =
         leadership == null ? null : new ElectionView(true, List.of(C0), 20, 10, NOW);
@@ -70,6 +79,7 @@ class ClusterPlanTest {
         members,
         view,
         leadership,
+        activationFollowed,
         NOW);
   }
 
@@ -125,6 +135,7 @@ class ClusterPlanTest {
             o.members(),
             o.view(),
             o.leadership(),
+            o.activationFollowed(),
             o.now());
     Observation noCredentials =
         new Observation(
@@ -137,6 +148,7 @@ class ClusterPlanTest {
             o.members(),
             o.view(),
             o.leadership(),
+            o.activationFollowed(),
             o.now());
     assertThat(ClusterPlan.decide(noCa).lndConfig()).isNull();
     assertThat(ClusterPlan.decide(noCredentials).lndConfig()).isNull();
@@ -154,6 +166,7 @@ class ClusterPlanTest {
         ClusterPlan.decide(observe(List.of(), pods, members, led(NOW.toString(), false)));
     assertThat(plan.leaderActive()).isTrue();
     assertThat(plan.routeLeaderSeenActive()).isTrue();
+    assertThat(plan.followActivation()).as("an active leader needs no stream").isNull();
     ClusterPlan routed =
         ClusterPlan.decide(observe(List.of(), pods, members, led(NOW.toString(), true)));
     assertThat(routed.routeLeaderSeenActive()).isFalse();
@@ -170,7 +183,15 @@ class ClusterPlanTest {
     assertThat(fresh.leaderActive()).isFalse();
     assertThat(fresh.routeLeaderSeenActive()).isFalse();
     assertThat(fresh.next()).isEqualTo(ClusterReconciliation.ACTIVATION_RECHECK);
+    assertThat(fresh.followActivation()).as("the leader's state stream").isEqualTo("c1-0");
+    ClusterPlan followed =
+        ClusterPlan.decide(observe(List.of(), pods, members, led(recent, false), true));
+    assertThat(followed.followActivation()).isEqualTo("c1-0");
+    assertThat(followed.next())
+        .as("with the stream open, polling is only the net")
+        .isEqualTo(ClusterReconciliation.ACTIVATION_RECHECK_FOLLOWED);
     ClusterPlan settled = ClusterPlan.decide(observe(List.of(), pods, members, led(old, false)));
+    assertThat(settled.followActivation()).isNull();
     assertThat(settled.next()).isEqualTo(ClusterReconciliation.RESYNC_PERIOD);
     assertThat(ClusterPlan.recentlyElected(led("not a time", false), NOW)).isFalse();
   }

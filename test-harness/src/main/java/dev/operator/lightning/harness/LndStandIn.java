@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * LND's etcd elector does (Go's {@code concurrency.Election}): a session lease with the configured
  * TTL kept alive by the client, key {@code namespace+prefix+"/"+hex(lease)} holding the cluster.id,
  * created only if absent, then waits until every key with a lower create revision is gone;
- * resigning deletes the key. It serves {@code GET /v1/state} over TLS with LND's state names. Like
- * LND between its minute-long leader health checks, it keeps claiming to be active after losing its
- * lease: that is what fencing exists for.
+ * resigning deletes the key. It serves {@code GET /v1/state} and the stream {@code GET
+ * /v1/state/subscribe} (one JSON line per state, from the current one on, as LND's REST gateway
+ * sends them) over TLS with LND's state names. Like LND between its minute-long leader health
+ * checks, it keeps claiming to be active after losing its lease: that is what fencing exists for.
  */
 public final class LndStandIn implements MemberProcess, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LndStandIn.class);
@@ -115,6 +116,9 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
           ex.getResponseBody().write(body);
           ex.close();
         });
+    http.createContext("/v1/state/subscribe", this::streamStates);
+    // A stream holds its handler: exchanges run on a pool shared by every stand-in.
+    http.setExecutor(EXCHANGES);
     http.createContext("/v1/genseed", ex -> respond(ex, 200, seedJson()));
     http.createContext(
         "/v1/initwallet",
@@ -153,6 +157,49 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
     http.start();
     campaign = new Thread(this::campaign, "standin-" + config.clusterId());
     campaign.setDaemon(true);
+  }
+
+  private static final java.util.concurrent.ExecutorService EXCHANGES =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "standin-http");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private final Object stateChanged = new Object();
+
+  private void setState(String s) {
+    synchronized (stateChanged) {
+      state.set(s);
+      stateChanged.notifyAll();
+    }
+  }
+
+  /** LND's SubscribeState over REST: the current state, then each change, until the end. */
+  private void streamStates(com.sun.net.httpserver.HttpExchange ex) throws java.io.IOException {
+    ex.getResponseHeaders().add("Content-Type", "application/json");
+    ex.sendResponseHeaders(200, 0);
+    try (java.io.OutputStream out = ex.getResponseBody()) {
+      String sent = null;
+      while (!stopped && !exited) {
+        String now;
+        synchronized (stateChanged) {
+          now = state.get();
+          if (now.equals(sent)) {
+            stateChanged.wait(1000);
+            continue;
+          }
+        }
+        out.write(("{\"result\":{\"state\":\"" + now + "\"}}\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        sent = now;
+      }
+    } catch (java.io.IOException | InterruptedException e) {
+      // The subscriber went away, or this member stopped serving.
+    } finally {
+      ex.close();
+    }
   }
 
   /** Starts serving /v1/state and campaigning. */
@@ -237,7 +284,7 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
       if (config.walletPassword() != null
           && kv.get(bytes(walletKey())).get(10, TimeUnit.SECONDS).getKvs().isEmpty()) {
         // Like LND with wallet-unlock-allow-create and no wallet: wait for initwallet.
-        state.set("NON_EXISTING");
+        setState("NON_EXISTING");
         return;
       }
       activate();
@@ -253,9 +300,9 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
 
   /** Leader with a wallet: unlocked (from the password file) and serving. */
   private void activate() {
-    state.set("RPC_ACTIVE");
+    setState("RPC_ACTIVE");
     activeSince = Instant.now();
-    state.set("SERVER_ACTIVE");
+    setState("SERVER_ACTIVE");
   }
 
   /** Where the stand-ins of one cluster record that their shared wallet exists. */
@@ -380,7 +427,7 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
   }
 
   private void stopServing() {
-    state.set("NON_EXISTING");
+    setState("NON_EXISTING");
     http.stop(0);
     if (ownClient) {
       etcd.close();
