@@ -218,14 +218,11 @@ final class ElectionStep {
     }
   }
 
-  /** The id of the named pod's running lnd container, or null when it runs none. */
   private static String runningLndContainer(List<Pod> pods, String pod) {
     return pods.stream()
         .filter(p -> p.getMetadata().getName().equals(pod))
         .findFirst()
-        .map(Leadership::lndContainer)
-        .filter(c -> c.getState() != null && c.getState().getRunning() != null)
-        .map(c -> c.getContainerID() + "#" + c.getRestartCount())
+        .map(Leadership::runningLndProcess)
         .orElse(null);
   }
 

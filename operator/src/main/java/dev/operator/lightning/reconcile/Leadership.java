@@ -204,6 +204,18 @@ final class Leadership {
     return lnd != null && lnd.getState() != null && lnd.getState().getTerminated() != null;
   }
 
+  /**
+   * Which lnd process runs in the pod: its container id and restart count, or null when none runs.
+   * A state read is about the process that answered; after a restart it says nothing.
+   */
+  static String runningLndProcess(Pod pod) {
+    ContainerStatus lnd = lndContainer(pod);
+    if (lnd == null || lnd.getState() == null || lnd.getState().getRunning() == null) {
+      return null;
+    }
+    return lnd.getContainerID() + "#" + lnd.getRestartCount();
+  }
+
   /** Whether an LND state (null when it could not be read) is one that serves clients. */
   static boolean isActive(String lndState) {
     return lndState != null && ACTIVE_STATES.contains(lndState);

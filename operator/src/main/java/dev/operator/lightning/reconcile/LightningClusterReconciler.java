@@ -147,8 +147,8 @@ public final class LightningClusterReconciler implements Reconciler<LightningClu
   /**
    * Page size of the informers' initial and re-lists. At 1,000 clusters the operator owns 3,000
    * member pods and several Secrets per cluster (CA, TLS, lnd.conf, wallet password, seed,
-   * macaroons); listed in one response, a relist (after a watch fell too far behind) would hold
-   * the whole kind in the API server's and the operator's memory at once.
+   * macaroons); listed in one response, a relist (after a watch fell too far behind) would hold the
+   * whole kind in the API server's and the operator's memory at once.
    */
   static final long INFORMER_LIST_LIMIT = 500;
 

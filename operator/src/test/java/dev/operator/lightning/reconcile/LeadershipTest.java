@@ -315,6 +315,40 @@ class LeadershipTest {
   }
 
   @Test
+  void aStateReadBelongsToTheProcessThatAnsweredIt() {
+    Pod running =
+        with(
+            pod("c-0", "u0", true),
+            b ->
+                b.editStatus()
+                    .editContainerStatus(0)
+                    .withContainerID("containerd://a")
+                    .withRestartCount(0)
+                    .endContainerStatus()
+                    .endStatus());
+    String before = Leadership.runningLndProcess(running);
+    assertThat(before).isNotNull().isEqualTo(Leadership.runningLndProcess(running));
+    Pod afterRestart =
+        with(
+            restarted(running),
+            b ->
+                b.editStatus()
+                    .editContainerStatus(0)
+                    .withContainerID("containerd://b")
+                    .endContainerStatus()
+                    .endStatus());
+    assertThat(Leadership.runningLndProcess(afterRestart))
+        .as("a restarted container")
+        .isNotNull()
+        .isNotEqualTo(before);
+    // Some runtimes keep the id across restarts: the restart count still tells them apart.
+    assertThat(Leadership.runningLndProcess(restarted(running))).isNotEqualTo(before);
+    assertThat(Leadership.runningLndProcess(terminatedButStillReady(running)))
+        .as("no running process")
+        .isNull();
+  }
+
+  @Test
   void onlyTheServingStatesAreActiveAndAnUnreadStateIsNot() {
     assertThat(Leadership.isActive("RPC_ACTIVE")).isTrue();
     assertThat(Leadership.isActive("SERVER_ACTIVE")).isTrue();
