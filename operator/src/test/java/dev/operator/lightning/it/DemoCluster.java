@@ -83,6 +83,34 @@ public final class DemoCluster implements AutoCloseable {
     return lc == null ? null : lc.getStatus();
   }
 
+  /** The member the demo cluster's leader EndpointSlice routes to now, or null. */
+  public String routedMember() {
+    var slice =
+        client().discovery().v1().endpointSlices().inNamespace(ns).withName(NAME + "-leader").get();
+    return slice == null || slice.getEndpoints() == null || slice.getEndpoints().isEmpty()
+        ? null
+        : slice.getEndpoints().get(0).getTargetRef().getName();
+  }
+
+  /** The demo cluster's CA, as its admin Secret hands it to clients. */
+  public java.security.cert.X509Certificate clusterCa() throws Exception {
+    var admin = client().secrets().inNamespace(ns).withName(NAME + "-admin").get();
+    byte[] pem = java.util.Base64.getDecoder().decode(admin.getData().get("ca.crt"));
+    return (java.security.cert.X509Certificate)
+        java.security.cert.CertificateFactory.getInstance("X.509")
+            .generateCertificate(new java.io.ByteArrayInputStream(pem));
+  }
+
+  /** Member pod name -> its DNS name under the members Service, for the 3 demo members. */
+  public java.util.Map<String, String> memberHosts() {
+    java.util.Map<String, String> hosts = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < 3; i++) {
+      String pod = NAME + "-" + i;
+      hosts.put(pod, pod + "." + NAME + "-members." + ns + ".svc");
+    }
+    return hosts;
+  }
+
   /** A leader other than notThis, active, in status and alone in the leader slice. */
   public String awaitLeader(String notThis, Duration deadline) {
     return awaitLeader(NAME, notThis, deadline);

@@ -8,18 +8,11 @@ import dev.operator.lightning.harness.PodPartition;
 import dev.operator.lightning.lnd.LndRestClient;
 import dev.operator.lightning.model.LeaderHealthCheck;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.ByteArrayInputStream;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -66,14 +59,11 @@ class LeaderPartitionIT {
               .leaderSessionTtlSeconds;
       LeaderHealthCheck check = LeaderHealthCheck.forTtl(ttl);
 
-      Map<String, String> hosts = new LinkedHashMap<>();
-      for (int i = 0; i < 3; i++) {
-        String pod = NAME + "-" + i;
-        hosts.put(pod, pod + "." + NAME + "-members." + NS + ".svc");
-      }
       try (MemberStates states =
           new MemberStates(
-              new LndRestClient(clusterCa(client)), hosts, demo.cluster.kubelet()::podIp)) {
+              new LndRestClient(demo.clusterCa()),
+              demo.memberHosts(),
+              demo.cluster.kubelet()::podIp)) {
         await()
             .atMost(Duration.ofSeconds(10))
             .until(
@@ -98,7 +88,7 @@ class LeaderPartitionIT {
               .alias("a member other than " + leader + " active and routed after the cut")
               .until(
                   () -> {
-                    String endpoint = routedEndpoint(client);
+                    String endpoint = demo.routedMember();
                     if (unrouted[0] == null && !leader.equals(endpoint)) {
                       unrouted[0] = Instant.now();
                     }
@@ -213,14 +203,6 @@ class LeaderPartitionIT {
         done == null ? "?" : Duration.between(cut, done).toMillis());
   }
 
-  private static String routedEndpoint(KubernetesClient client) {
-    var slice =
-        client.discovery().v1().endpointSlices().inNamespace(NS).withName(NAME + "-leader").get();
-    return slice == null || slice.getEndpoints() == null || slice.getEndpoints().isEmpty()
-        ? null
-        : slice.getEndpoints().get(0).getTargetRef().getName();
-  }
-
   /** The etcd client Service's address and every etcd pod's, port 2379. */
   private static List<String> etcdEndpoints(DemoCluster demo) {
     KubernetesClient client = demo.client();
@@ -247,12 +229,5 @@ class LeaderPartitionIT {
       }
     }
     return out;
-  }
-
-  private static X509Certificate clusterCa(KubernetesClient client) throws Exception {
-    Secret admin = client.secrets().inNamespace(NS).withName(NAME + "-admin").get();
-    byte[] pem = Base64.getDecoder().decode(admin.getData().get("ca.crt"));
-    return (X509Certificate)
-        CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem));
   }
 }

@@ -188,6 +188,11 @@ class LightningPaymentsIT {
           }
         }
         n.net.printPodLogs();
+        // Every lnd's whole log, the killed and deleted leaders' too, for the HTLC's history.
+        java.nio.file.Path kept =
+            java.nio.file.Path.of("target", "payments-mismatch-logs").toAbsolutePath();
+        n.net.cluster.kubelet().keepContainerLogs(kept);
+        System.out.println("payments: every container's log kept in " + kept);
       }
       assertThat(a.path("local_balance").asLong() + a.path("commit_fee").asLong())
           .as("alice's share: before %d, paid %d, received %d", aliceBefore, abSat, baSat)

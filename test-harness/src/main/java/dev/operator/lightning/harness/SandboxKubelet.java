@@ -202,6 +202,25 @@ public final class SandboxKubelet implements AutoCloseable {
     return r == null || r.dir == null ? null : r.dir.resolve("container.log");
   }
 
+  /**
+   * Copies the output of every container this node ran, including pods that are gone, into {@code
+   * dir} (one file per pod run): the node's own folder is deleted when it closes.
+   */
+  public void keepContainerLogs(Path dir) throws java.io.IOException {
+    Files.createDirectories(dir);
+    try (var runs = Files.list(root)) {
+      for (Path run : (Iterable<Path>) runs::iterator) {
+        Path log = run.resolve("container.log");
+        if (Files.isRegularFile(log)) {
+          Files.copy(
+              log,
+              dir.resolve(run.getFileName() + ".log"),
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
   /** When the pod last turned Ready through its readiness probe. */
   public Instant readySince(String pod) {
     PodRun r = pods.get(pod);
