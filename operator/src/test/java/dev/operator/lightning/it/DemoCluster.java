@@ -101,6 +101,26 @@ public final class DemoCluster implements AutoCloseable {
             .generateCertificate(new java.io.ByteArrayInputStream(pem));
   }
 
+  /** The demo cluster's session TTL as applied. */
+  public int leaderSessionTtlSeconds() {
+    return client()
+        .resources(LightningCluster.class)
+        .inNamespace(ns)
+        .withName(NAME)
+        .get()
+        .getSpec()
+        .election
+        .leaderSessionTtlSeconds;
+  }
+
+  /** Every demo member's state read every 100 ms by pod IP, independently of the operator. */
+  public MemberStates memberStates() throws Exception {
+    return new MemberStates(
+        new dev.operator.lightning.lnd.LndRestClient(clusterCa()),
+        memberHosts(),
+        cluster.kubelet()::podIp);
+  }
+
   /** Member pod name -> its DNS name under the members Service, for the 3 demo members. */
   public java.util.Map<String, String> memberHosts() {
     java.util.Map<String, String> hosts = new java.util.LinkedHashMap<>();

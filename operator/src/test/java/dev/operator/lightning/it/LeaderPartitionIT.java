@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.operator.lightning.api.DatabaseBackend;
 import dev.operator.lightning.harness.PodPartition;
-import dev.operator.lightning.lnd.LndRestClient;
 import dev.operator.lightning.model.LeaderHealthCheck;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -48,22 +47,10 @@ class LeaderPartitionIT {
         demo.apply();
       }
       String leader = demo.awaitLeader(null, Duration.ofSeconds(90));
-      int ttl =
-          client
-              .resources(dev.operator.lightning.api.LightningCluster.class)
-              .inNamespace(NS)
-              .withName(NAME)
-              .get()
-              .getSpec()
-              .election
-              .leaderSessionTtlSeconds;
+      int ttl = demo.leaderSessionTtlSeconds();
       LeaderHealthCheck check = LeaderHealthCheck.forTtl(ttl);
 
-      try (MemberStates states =
-          new MemberStates(
-              new LndRestClient(demo.clusterCa()),
-              demo.memberHosts(),
-              demo.cluster.kubelet()::podIp)) {
+      try (MemberStates states = demo.memberStates()) {
         await()
             .atMost(Duration.ofSeconds(10))
             .until(

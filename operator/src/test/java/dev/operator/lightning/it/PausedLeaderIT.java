@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.operator.lightning.harness.ProcessPause;
-import dev.operator.lightning.lnd.LndRestClient;
 import dev.operator.lightning.model.LeaderHealthCheck;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -31,21 +30,9 @@ class PausedLeaderIT {
       KubernetesClient client = demo.client();
       demo.apply();
       String leader = demo.awaitLeader(null, Duration.ofSeconds(90));
-      int ttl =
-          client
-              .resources(dev.operator.lightning.api.LightningCluster.class)
-              .inNamespace(NS)
-              .withName(DemoCluster.NAME)
-              .get()
-              .getSpec()
-              .election
-              .leaderSessionTtlSeconds;
+      int ttl = demo.leaderSessionTtlSeconds();
       LeaderHealthCheck check = LeaderHealthCheck.forTtl(ttl);
-      try (MemberStates states =
-          new MemberStates(
-              new LndRestClient(demo.clusterCa()),
-              demo.memberHosts(),
-              demo.cluster.kubelet()::podIp)) {
+      try (MemberStates states = demo.memberStates()) {
         await().atMost(Duration.ofSeconds(10)).until(() -> states.lastActive(leader).isPresent());
         long process = demo.cluster.kubelet().pid(leader).orElseThrow();
         List<String> routedAfterSuccessor = new CopyOnWriteArrayList<>();
