@@ -112,12 +112,14 @@ public final class Main {
       ElectionObserver observer,
       PrometheusMeterRegistry registry,
       HttpServer http,
-      ScheduledExecutorService sweeper)
+      ScheduledExecutorService sweeper,
+      ClusterReconciliation reconciliation)
       implements AutoCloseable {
     @Override
     public void close() {
       operator.stop();
       sweeper.shutdownNow();
+      reconciliation.close();
       observer.close();
       if (http != null) {
         http.stop(0);
@@ -207,7 +209,12 @@ public final class Main {
         30,
         TimeUnit.SECONDS);
     return new Running(
-        operator, observer, registry, metricsServer(settings.metricsPort(), registry), sweeper);
+        operator,
+        observer,
+        registry,
+        metricsServer(settings.metricsPort(), registry),
+        sweeper,
+        reconciliation);
   }
 
   private static HttpServer metricsServer(int port, PrometheusMeterRegistry registry) {

@@ -26,7 +26,7 @@ final class ActivationStreams {
     this.wake = wake;
   }
 
-  /** Whether a stream to this pod is open now. */
+  /** Whether a stream to this pod is open now and has delivered a state. */
   boolean follows(String clusterKey, String podUid) {
     Followed f = streams.get(clusterKey);
     return f != null && f.podUid().equals(podUid) && f.open().get();
@@ -39,14 +39,23 @@ final class ActivationStreams {
       return;
     }
     stop(clusterKey);
-    AtomicBoolean open = new AtomicBoolean(true);
+    // Open once lnd sent its first state (it sends the current one at once): until then the pass
+    // keeps polling as fast as without a stream.
+    AtomicBoolean open = new AtomicBoolean(false);
+    AtomicBoolean ended = new AtomicBoolean(false);
     Runnable cancel =
         lnd.subscribeState(
             host,
             port,
             ClusterReconciliation.ACTIVATION_WINDOW.plus(Duration.ofSeconds(5)),
-            state -> wake.accept(clusterKey),
-            () -> open.set(false));
+            state -> {
+              open.set(!ended.get());
+              wake.accept(clusterKey);
+            },
+            () -> {
+              ended.set(true);
+              open.set(false);
+            });
     streams.put(clusterKey, new Followed(podUid, cancel, open));
   }
 

@@ -40,6 +40,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -164,6 +165,11 @@ public final class ClusterReconciliation {
     return Optional.empty();
   }
 
+  /** Cancels every state stream; the operator is stopping. */
+  public void close() {
+    activation.retainOnly(Set.of());
+  }
+
   /** Stops following deleted clusters' elections and forgets what was kept for them. */
   public void forgetAllBut(java.util.Set<ResourceID> existing, java.util.Set<String> existingUids) {
     java.util.Set<String> keep = new java.util.HashSet<>();
@@ -255,8 +261,11 @@ public final class ClusterReconciliation {
     if (plan.lndConfig() != null) {
       apply(cluster, plan.lndConfig(), problems);
       if (carryOut(cluster, spec.names(), plan.members(), problems)) {
-        // Report the members as they are now, so the next pass has nothing new to write.
+        // Report the members as they are now, so the next pass has nothing new to write, and
+        // decide routing, fencing and the next look from those states too.
         members = observeMembers(spec, memberPods(cluster, spec.names()), secrets.ca());
+        observation = observation.withMembers(members);
+        plan = ClusterPlan.decide(observation);
       }
     }
     String leaderPod = observation.leaderPod();
@@ -492,8 +501,10 @@ public final class ClusterReconciliation {
   private void followActivation(
       LightningCluster cluster, Names n, List<Pod> pods, String pod, CertificateAuthority ca) {
     String key = ElectionStep.key(cluster);
-    String uid = podUid(pods, pod);
-    if (pod == null || uid == null || ca == null) {
+    Pod p =
+        pods.stream().filter(x -> x.getMetadata().getName().equals(pod)).findFirst().orElse(null);
+    String uid = p == null ? null : p.getMetadata().getUid();
+    if (uid == null || ca == null || Leadership.terminating(p) || Leadership.podIp(p) == null) {
       activation.stop(key);
       return;
     }

@@ -38,6 +38,22 @@ record Observation(
     boolean activationFollowed,
     Instant now) {
 
+  /** The same observation with the member states read again after member pods changed. */
+  Observation withMembers(List<MemberStatus> reread) {
+    return new Observation(
+        cluster,
+        spec,
+        credentials,
+        ca,
+        blocking,
+        pods,
+        reread,
+        view,
+        leadership,
+        activationFollowed,
+        now);
+  }
+
   /** The member pod of the election leader, or null when there is none. */
   String leaderPod() {
     return leadership != null && leadership.leader() != null ? leadership.leader().pod : null;

@@ -220,13 +220,4 @@ class ClusterPlanTest {
     assertThat(plan.fences()).isEmpty();
     assertThat(plan.roleLabels()).isEmpty();
   }
-
-  @Test
-  void theSamePlanComesFromTheSameObservation() {
-    Observation o = observe(List.of(), List.of(), List.of(), null);
-    ClusterPlan a = ClusterPlan.decide(o);
-    ClusterPlan b = ClusterPlan.decide(o);
-    assertThat(a.lndConfig().getData()).isEqualTo(b.lndConfig().getData());
-    assertThat(a.next()).isEqualTo(b.next());
-  }
 }

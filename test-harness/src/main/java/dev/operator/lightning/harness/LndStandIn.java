@@ -116,47 +116,49 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
           ex.getResponseBody().write(body);
           ex.close();
         });
+    http.createContext("/v1/genseed", ex -> respond(ex, 200, seedJson()));
+    http.createContext("/v1/initwallet", this::initWallet);
     http.createContext("/v1/state/subscribe", this::streamStates);
     // A stream holds its handler: exchanges run on a pool shared by every stand-in.
     http.setExecutor(EXCHANGES);
-    http.createContext("/v1/genseed", ex -> respond(ex, 200, seedJson()));
-    http.createContext(
-        "/v1/initwallet",
-        ex -> {
-          var req = JSON.readTree(ex.getRequestBody());
-          String pw =
-              new String(
-                  Base64.getDecoder().decode(req.path("wallet_password").asText("")),
-                  StandardCharsets.UTF_8);
-          if (!"NON_EXISTING".equals(state.get())) {
-            respond(ex, 400, "{\"message\":\"wallet already exists\"}");
-          } else if (!pw.equals(config.walletPassword())
-              || req.path("cipher_seed_mnemonic").size() != 24) {
-            respond(ex, 400, "{\"message\":\"invalid passphrase or mnemonic\"}");
-          } else {
-            try {
-              etcd.getKVClient().put(bytes(walletKey()), bytes("created")).get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-              respond(ex, 500, "{\"message\":\"etcd\"}");
-              return;
-            }
-            walletsCreated.incrementAndGet();
-            List<String> words = new java.util.ArrayList<>();
-            req.path("cipher_seed_mnemonic").forEach(w -> words.add(w.asText()));
-            lastMnemonic = List.copyOf(words);
-            respond(
-                ex,
-                200,
-                "{\"admin_macaroon\":\""
-                    + Base64.getEncoder()
-                        .encodeToString("stand-in admin macaroon".getBytes(StandardCharsets.UTF_8))
-                    + "\"}");
-            activate();
-          }
-        });
     http.start();
     campaign = new Thread(this::campaign, "standin-" + config.clusterId());
     campaign.setDaemon(true);
+  }
+
+  /** One wallet creation at a time, as LND refuses a second one while the first runs. */
+  private synchronized void initWallet(com.sun.net.httpserver.HttpExchange ex)
+      throws java.io.IOException {
+    var req = JSON.readTree(ex.getRequestBody());
+    String pw =
+        new String(
+            Base64.getDecoder().decode(req.path("wallet_password").asText("")),
+            StandardCharsets.UTF_8);
+    if (!"NON_EXISTING".equals(state.get())) {
+      respond(ex, 400, "{\"message\":\"wallet already exists\"}");
+    } else if (!pw.equals(config.walletPassword())
+        || req.path("cipher_seed_mnemonic").size() != 24) {
+      respond(ex, 400, "{\"message\":\"invalid passphrase or mnemonic\"}");
+    } else {
+      try {
+        etcd.getKVClient().put(bytes(walletKey()), bytes("created")).get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        respond(ex, 500, "{\"message\":\"etcd\"}");
+        return;
+      }
+      walletsCreated.incrementAndGet();
+      List<String> words = new java.util.ArrayList<>();
+      req.path("cipher_seed_mnemonic").forEach(w -> words.add(w.asText()));
+      lastMnemonic = List.copyOf(words);
+      respond(
+          ex,
+          200,
+          "{\"admin_macaroon\":\""
+              + Base64.getEncoder()
+                  .encodeToString("stand-in admin macaroon".getBytes(StandardCharsets.UTF_8))
+              + "\"}");
+      activate();
+    }
   }
 
   private static final java.util.concurrent.ExecutorService EXCHANGES =
@@ -188,8 +190,14 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
           now = state.get();
           if (now.equals(sent)) {
             stateChanged.wait(1000);
-            continue;
+            now = state.get();
           }
+        }
+        if (now.equals(sent)) {
+          // Nothing new: a blank line (clients skip it) finds out whether the subscriber left.
+          out.write('\n');
+          out.flush();
+          continue;
         }
         out.write(("{\"result\":{\"state\":\"" + now + "\"}}\n").getBytes(StandardCharsets.UTF_8));
         out.flush();

@@ -22,32 +22,32 @@ public final class ProcessPause implements AutoCloseable {
     List<Long> pids = new ArrayList<>();
     pids.add(pid);
     ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
-    signal("-STOP", pids);
+    if (!signal("-STOP", pid)) {
+      throw new IllegalStateException("cannot stop process " + pid + ": it is gone");
+    }
+    // A descendant that exited meanwhile needs no pause.
+    pids.subList(1, pids.size()).forEach(p -> signal("-STOP", p));
     return new ProcessPause(pids);
   }
 
-  /** SIGCONT: the processes run on from where they stopped. */
+  /** SIGCONT: the processes run on from where they stopped (those still there). */
   @Override
   public void close() {
-    signal("-CONT", pids);
+    pids.forEach(p -> signal("-CONT", p));
   }
 
-  private static void signal(String signal, List<Long> pids) {
-    List<String> cmd = new ArrayList<>(List.of("kill", signal));
-    pids.forEach(p -> cmd.add(Long.toString(p)));
+  /** False when the process no longer exists. */
+  private static boolean signal(String signal, long pid) {
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException(
-            "kill "
-                + signal
-                + " "
-                + pids
-                + " failed: "
-                + new String(p.getInputStream().readAllBytes()));
+      Process p =
+          new ProcessBuilder("kill", signal, Long.toString(pid)).redirectErrorStream(true).start();
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("kill " + signal + " " + pid + " did not return");
       }
+      return p.exitValue() == 0;
     } catch (java.io.IOException e) {
-      throw new IllegalStateException("kill " + signal + " " + pids, e);
+      throw new IllegalStateException("kill " + signal + " " + pid, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while sending " + signal, e);
