@@ -68,8 +68,8 @@ public final class Main {
     /**
      * A pass spends most of its time waiting (LND state reads, the API server), and every cluster
      * is passed over every {@link
-     * dev.operator.lightning.reconcile.ClusterReconciliation#RESYNC_PERIOD}: see docs/operations.md
-     * for the measurement behind this figure.
+     * dev.operator.lightning.reconcile.ClusterReconciliation#RESYNC_PERIOD}. JOSDK's default; every
+     * figure in docs/operations.md was measured with it.
      */
     public static final int DEFAULT_RECONCILE_THREADS = 50;
 

@@ -11,7 +11,7 @@ import java.util.function.Consumer;
 /**
  * One LND state stream per cluster to its newly elected leader while it activates, so the pass that
  * routes it runs the moment LND reports a new state, instead of at the next 250 ms poll. One
- * attempt per leader pod: an LND that refuses the stream is polled as before.
+ * attempt per leader pod while it is followed: an LND that refuses the stream is polled as before.
  */
 final class ActivationStreams {
   private record Followed(String podUid, Runnable cancel, AtomicBoolean open) {}
