@@ -1,0 +1,103 @@
+package dev.operator.lightning.it;
+
+import static dev.operator.lightning.it.PaymentNetwork.ALICE;
+import static dev.operator.lightning.it.PaymentNetwork.BOB;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Not part of {@code make test} (no Test/IT suffix; run with {@code -Dtest=PayeeKillRepro}): bob
+ * pays alice continuously, and alice's leader is killed the instant its log says it settled an HTLC
+ * as the exit hop, {@code PAYEE_KILLS} times. Afterwards the sats alice's channel received must
+ * equal her settled invoices; it prints both, and every line of the killed leaders' logs that names
+ * a replay, so a settled-but-unpaid HTLC (see docs/testing.md) shows with its evidence.
+ */
+class PayeeKillRepro {
+  private static final String NS = "repro";
+  private static final int KILLS = Integer.getInteger("repro.kills", 10);
+
+  @Test
+  void killThePayeeRightAfterItSettles() throws Exception {
+    try (PaymentNetwork n = PaymentNetwork.startWithAliceOnPostgres(NS, 3, 1)) {
+      List<String> killed = new ArrayList<>();
+      PaymentDriver ba = new PaymentDriver("bob->alice", n::bob, n::alice);
+      try {
+        for (int i = 0; i < KILLS; i++) {
+          String leader = n.net.status(ALICE).leader.pod;
+          Path log = n.net.cluster.kubelet().log(leader);
+          long from = Files.size(log);
+          long[] seen = {from};
+          // Poll the log every millisecond; kill on the first settle after this point.
+          await()
+              .atMost(Duration.ofSeconds(120))
+              .pollInterval(Duration.ofMillis(1))
+              .until(
+                  () -> {
+                    long size = Files.size(log);
+                    if (size <= seen[0]) {
+                      return false;
+                    }
+                    byte[] all = Files.readAllBytes(log);
+                    String added =
+                        new String(
+                            all, (int) seen[0], all.length - (int) seen[0], StandardCharsets.UTF_8);
+                    seen[0] = all.length;
+                    return added.contains("as exit hop");
+                  });
+          n.net.cluster.kubelet().killContainer(leader);
+          killed.add(leader + "@" + java.time.Instant.now());
+          killed.add(log.toString());
+          String next = n.net.awaitLeader(ALICE, leader, Duration.ofSeconds(120));
+          n.awaitChannelActive(ALICE);
+          n.awaitChannelActive(BOB);
+          long before = ba.succeeded();
+          await().atMost(Duration.ofSeconds(120)).until(() -> ba.succeeded() > before);
+          System.out.printf("repro: kill %d of %s after a settle -> %s%n", i + 1, leader, next);
+        }
+      } finally {
+        ba.close();
+      }
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> n.channel(ALICE).path("pending_htlcs").isEmpty());
+      long settled = 0;
+      for (JsonNode inv : n.alice().get("/v1/invoices?num_max_invoices=10000").path("invoices")) {
+        if ("SETTLED".equals(inv.path("state").asText())) {
+          settled += inv.path("amt_paid_sat").asLong();
+        }
+      }
+      long received = n.channel(ALICE).path("total_satoshis_received").asLong();
+      System.out.printf(
+          "repro: %d kills of alice's leader right after a settle: settled invoices %d sat,"
+              + " channel received %d sat -> %s%n",
+          KILLS,
+          settled,
+          received,
+          settled == received
+              ? "consistent"
+              : "REPRODUCED: settled but not paid " + (settled - received));
+      Path kept = Path.of("target", "repro-logs").toAbsolutePath();
+      n.net.cluster.kubelet().keepContainerLogs(kept);
+      try (var logs = Files.list(kept)) {
+        for (Path l : (Iterable<Path>) logs::iterator) {
+          for (String line : Files.readAllLines(l)) {
+            if (line.contains("replay attempted")
+                || line.contains("InvalidOnionVersion")
+                || line.contains("unable to find target channel for HTLC fail")) {
+              System.out.println("repro: " + l.getFileName() + ": " + line);
+            }
+          }
+        }
+      }
+      System.out.println("repro: logs kept in " + kept + "; killed " + killed);
+    }
+  }
+}
