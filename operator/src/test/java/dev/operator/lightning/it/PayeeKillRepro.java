@@ -24,9 +24,15 @@ class PayeeKillRepro {
   private static final String NS = "repro";
   private static final int KILLS = Integer.getInteger("repro.kills", 10);
 
+  /** Where alice keeps her data: postgres (default) or etcd. */
+  private static final String ALICE_DATA = System.getProperty("repro.aliceData", "postgres");
+
   @Test
   void killThePayeeRightAfterItSettles() throws Exception {
-    try (PaymentNetwork n = PaymentNetwork.startWithAliceOnPostgres(NS, 3, 1)) {
+    try (PaymentNetwork n =
+        ALICE_DATA.equals("etcd")
+            ? PaymentNetwork.start(NS, 3, 1)
+            : PaymentNetwork.startWithAliceOnPostgres(NS, 3, 1)) {
       List<String> killed = new ArrayList<>();
       PaymentDriver ba = new PaymentDriver("bob->alice", n::bob, n::alice);
       try {
@@ -76,8 +82,9 @@ class PayeeKillRepro {
       }
       long received = n.channel(ALICE).path("total_satoshis_received").asLong();
       System.out.printf(
-          "repro: %d kills of alice's leader right after a settle: settled invoices %d sat,"
-              + " channel received %d sat -> %s%n",
+          "repro: alice's data in %s, %d kills of alice's leader right after a settle: settled"
+              + " invoices %d sat, channel received %d sat -> %s%n",
+          ALICE_DATA,
           KILLS,
           settled,
           received,
