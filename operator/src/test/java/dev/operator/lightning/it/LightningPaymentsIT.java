@@ -191,23 +191,10 @@ class LightningPaymentsIT {
         // Every lnd's whole log, the killed and deleted leaders' too, for the HTLC's history.
         java.nio.file.Path kept =
             java.nio.file.Path.of("target", "payments-mismatch-logs").toAbsolutePath();
-        n.net.cluster.kubelet().keepContainerLogs(kept);
         System.out.println("payments: every container's log kept in " + kept);
-        // The suspected mechanism (lnd's own): the payee killed after it settled the invoice and
-        // recorded the onion, before it marked the HTLC processed, takes the HTLC for a replay on
-        // restart and fails it back; the payer drops the fail of a circuit it already closed.
-        try (var logs = java.nio.file.Files.list(kept)) {
-          for (java.nio.file.Path log : (Iterable<java.nio.file.Path>) logs::iterator) {
-            for (String line : java.nio.file.Files.readAllLines(log)) {
-              if (line.contains("replay attempted")
-                  || line.contains("InvalidOnionVersion")
-                  || line.contains("unable to find target channel for HTLC fail")
-                  || line.contains("as exit hop")) {
-                System.out.println("payments: " + log.getFileName() + ": " + line);
-              }
-            }
-          }
-        }
+        // lnd's own loss (docs/testing.md): the payee killed after it settled the invoice, before
+        // it marked the HTLC processed, takes the HTLC for a replay on restart and fails it back.
+        n.keepLogsAndPrintReplays(kept, "payments: ", true);
         // lnd #9467: balances can lag a SUCCEEDED payment; a lag catches up, a loss does not.
         long expected = aliceBefore - abSat + baSat;
         boolean caughtUp;

@@ -92,18 +92,7 @@ class PayeeKillRepro {
               ? "consistent"
               : "REPRODUCED: settled but not paid " + (settled - received));
       Path kept = Path.of("target", "repro-logs").toAbsolutePath();
-      n.net.cluster.kubelet().keepContainerLogs(kept);
-      try (var logs = Files.list(kept)) {
-        for (Path l : (Iterable<Path>) logs::iterator) {
-          for (String line : Files.readAllLines(l)) {
-            if (line.contains("replay attempted")
-                || line.contains("InvalidOnionVersion")
-                || line.contains("unable to find target channel for HTLC fail")) {
-              System.out.println("repro: " + l.getFileName() + ": " + line);
-            }
-          }
-        }
-      }
+      n.keepLogsAndPrintReplays(kept, "repro: ", false);
       System.out.println("repro: logs kept in " + kept + "; killed " + killed);
     }
   }

@@ -205,6 +205,28 @@ public final class PaymentNetwork implements AutoCloseable {
             });
   }
 
+  /**
+   * Keeps every container's whole log in {@code dir} and prints, prefixed, the lnd lines that show
+   * a settled HTLC failed back as a replay (the payee's next start) and the payer dropping that
+   * fail; {@code settles} adds the payee's "settling htlc ... as exit hop" lines.
+   */
+  public void keepLogsAndPrintReplays(java.nio.file.Path dir, String prefix, boolean settles)
+      throws java.io.IOException {
+    net.cluster.kubelet().keepContainerLogs(dir);
+    try (var logs = java.nio.file.Files.list(dir)) {
+      for (java.nio.file.Path log : (Iterable<java.nio.file.Path>) logs::iterator) {
+        for (String line : java.nio.file.Files.readAllLines(log)) {
+          if (line.contains("replay attempted")
+              || line.contains("InvalidOnionVersion")
+              || line.contains("unable to find target channel for HTLC fail")
+              || (settles && line.contains("as exit hop"))) {
+            System.out.println(prefix + log.getFileName() + ": " + line);
+          }
+        }
+      }
+    }
+  }
+
   public interface Call {
     JsonNode call() throws Exception;
   }
