@@ -13,7 +13,6 @@ import dev.operator.lightning.election.EtcdTarget;
 import dev.operator.lightning.lnd.LndRestClient;
 import dev.operator.lightning.metrics.OperatorMetrics;
 import dev.operator.lightning.model.EffectiveSpec;
-import dev.operator.lightning.model.EtcdStatefulSetBuilder;
 import dev.operator.lightning.model.Labels;
 import dev.operator.lightning.model.LeaderHealthCheck;
 import dev.operator.lightning.model.MemberPaths;
@@ -253,7 +252,8 @@ public final class ClusterReconciliation {
             members,
             view,
             leadership,
-            activation.follows(ElectionStep.key(cluster), podUid(pods, leaderPodOf(leadership))),
+            activation.follows(
+                ElectionStep.key(cluster), podUid(pods, Observation.leaderPod(leadership))),
             clock.instant());
     ClusterPlan plan = ClusterPlan.decide(observation);
 
@@ -315,7 +315,7 @@ public final class ClusterReconciliation {
             Optional.ofNullable(cluster.getMetadata().getGeneration()).orElse(0L),
             spec.replicas(),
             members,
-            etcdReadyMembers(cluster, spec),
+            etcdReadyMembers(plan),
             spec.isManagedEtcd() ? spec.managedEtcd().replicas() : 0,
             problems,
             spec.electionPrefix(),
@@ -342,12 +342,18 @@ public final class ClusterReconciliation {
     return next;
   }
 
-  /** Ready members of the managed etcd; null for an external one. */
-  private Integer etcdReadyMembers(LightningCluster cluster, EffectiveSpec spec) {
-    if (!spec.isManagedEtcd()) {
+  /** Ready members of the managed etcd the plan applied; null for an external one. */
+  private Integer etcdReadyMembers(ClusterPlan plan) {
+    StatefulSet desired =
+        plan.objects().stream()
+            .filter(StatefulSet.class::isInstance)
+            .map(StatefulSet.class::cast)
+            .findFirst()
+            .orElse(null);
+    if (desired == null) {
       return null;
     }
-    StatefulSet sts = reads.current(EtcdStatefulSetBuilder.build(cluster, spec));
+    StatefulSet sts = reads.current(desired);
     return sts != null && sts.getStatus() != null && sts.getStatus().getReadyReplicas() != null
         ? sts.getStatus().getReadyReplicas()
         : 0;
@@ -483,10 +489,6 @@ public final class ClusterReconciliation {
         tls.get("tls.key"),
         refs.credentials().etcdUser(),
         refs.credentials().etcdPass());
-  }
-
-  private static String leaderPodOf(ElectionStep.Outcome leadership) {
-    return leadership != null && leadership.leader() != null ? leadership.leader().pod : null;
   }
 
   private static String podUid(List<Pod> pods, String name) {

@@ -56,6 +56,11 @@ record Observation(
 
   /** The member pod of the election leader, or null when there is none. */
   String leaderPod() {
+    return leaderPod(leadership);
+  }
+
+  /** The member pod of the leader routing decided on, or null when there is none. */
+  static String leaderPod(ElectionStep.Outcome leadership) {
     return leadership != null && leadership.leader() != null ? leadership.leader().pod : null;
   }
 }
