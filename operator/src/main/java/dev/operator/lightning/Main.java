@@ -162,7 +162,8 @@ public final class Main {
     // Filled with the informer caches when the reconciler registers its event sources.
     ClusterReads reads = new ClusterReads(client);
     ClusterReconciliation reconciliation =
-        new ClusterReconciliation(client, reads, observer, metrics, Clock.systemUTC());
+        new ClusterReconciliation(
+            client, reads, observer, metrics, Clock.systemUTC(), settings.leaseNamespace());
     LightningClusterReconciler reconciler =
         new LightningClusterReconciler(
             reconciliation, reads, electionEvents, metrics.reconcileTimer());

@@ -90,6 +90,10 @@ public class LightningClusterSpec {
   @JsonPropertyDescription("The Service that routes clients to the elected leader.")
   public ServiceSpec service;
 
+  @JsonPropertyDescription(
+      "NetworkPolicies for the cluster's pods: who may reach etcd and LND's gRPC and REST ports.")
+  public NetworkPolicySpec networkPolicy;
+
   @SchemaFrom(type = ComputeResourcesSchema.class)
   @JsonPropertyDescription("Compute resources of the LND container.")
   public ResourceRequirements resources;

@@ -27,6 +27,16 @@ public record Names(String cluster, String namespace) {
     return cluster + "-members";
   }
 
+  /** Ingress rules of the LND member pods. */
+  public String lndNetworkPolicy() {
+    return cluster + "-lnd";
+  }
+
+  /** Ingress rules of the managed etcd's pods. */
+  public String etcdNetworkPolicy() {
+    return cluster + "-etcd";
+  }
+
   public String lndConfigSecret() {
     return cluster + "-lnd-config";
   }

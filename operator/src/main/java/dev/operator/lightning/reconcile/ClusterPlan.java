@@ -6,14 +6,17 @@ import dev.operator.lightning.model.DesiredHash;
 import dev.operator.lightning.model.EffectiveSpec;
 import dev.operator.lightning.model.EtcdClientServiceBuilder;
 import dev.operator.lightning.model.EtcdDisruptionBudgetBuilder;
+import dev.operator.lightning.model.EtcdNetworkPolicyBuilder;
 import dev.operator.lightning.model.EtcdPeerServiceBuilder;
 import dev.operator.lightning.model.EtcdStatefulSetBuilder;
 import dev.operator.lightning.model.Labels;
 import dev.operator.lightning.model.LeaderServiceBuilder;
 import dev.operator.lightning.model.LndConfig;
+import dev.operator.lightning.model.LndNetworkPolicyBuilder;
 import dev.operator.lightning.model.MemberDisruptionBudgetBuilder;
 import dev.operator.lightning.model.MemberPodBuilder;
 import dev.operator.lightning.model.MembersServiceBuilder;
+import dev.operator.lightning.model.NetworkPolicies;
 import dev.operator.lightning.model.SecretBuilders;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -37,6 +40,8 @@ import java.util.Set;
  * @param objects the owned objects besides member pods and lnd.conf, in the order they are applied
  * @param lndConfig the lnd.conf Secret; null when it cannot be rendered, and then no member pod is
  *     created or deleted either
+ * @param removals owned objects the spec no longer wants (NetworkPolicies switched off), deleted if
+ *     they exist
  * @param members pods to create and delete
  * @param leaderActive whether the leader's LND was read as active; null when no leader is followed
  * @param routeLeaderSeenActive route the leader ready now, ahead of its readiness probe
@@ -48,6 +53,7 @@ import java.util.Set;
  */
 record ClusterPlan(
     List<HasMetadata> objects,
+    List<HasMetadata> removals,
     Secret lndConfig,
     List<MemberPlan.Action> members,
     Boolean leaderActive,
@@ -70,6 +76,13 @@ record ClusterPlan(
     objects.add(MembersServiceBuilder.build(cluster, spec));
     objects.add(LeaderServiceBuilder.build(cluster, spec));
     objects.add(MemberDisruptionBudgetBuilder.build(cluster, spec));
+    List<HasMetadata> removals = new ArrayList<>();
+    List<HasMetadata> policies = new ArrayList<>();
+    policies.add(LndNetworkPolicyBuilder.build(cluster, spec, o.operatorNamespace()));
+    if (spec.isManagedEtcd()) {
+      policies.add(EtcdNetworkPolicyBuilder.build(cluster, spec, o.operatorNamespace()));
+    }
+    (NetworkPolicies.enabled(cluster) ? objects : removals).addAll(policies);
 
     Map<String, String> states = new HashMap<>();
     Set<String> healthy = new HashSet<>();
@@ -122,6 +135,7 @@ record ClusterPlan(
     }
     return new ClusterPlan(
         objects,
+        removals,
         lndConfig,
         members,
         leaderActive,

@@ -97,6 +97,21 @@ public final class ClusterReads {
   }
 
   /**
+   * The copy of {@code object} the cache has, or null: never a request while the kind is cached (a
+   * GET only without caches).
+   */
+  @SuppressWarnings("unchecked")
+  <T extends HasMetadata> T cached(T object) {
+    Cache<T> cache = cacheOf((Class<T>) object.getClass());
+    if (cache == null) {
+      return client.resource(object).get();
+    }
+    return cache
+        .get(object.getMetadata().getNamespace(), object.getMetadata().getName())
+        .orElse(null);
+  }
+
+  /**
    * A Secret the operator writes, as the cache has it: a miss means it does not exist (the
    * operator's own writes reach the cache at once). For reads whose absence only means "not yet",
    * like the read-only macaroon of a wallet the operator did not create.

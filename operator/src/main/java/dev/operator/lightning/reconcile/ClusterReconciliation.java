@@ -65,6 +65,7 @@ public final class ClusterReconciliation {
 
   private final KubernetesClient client;
   private final ClusterReads reads;
+  private final String operatorNamespace;
 
   /** Every cluster's facts for the checks against the others, kept per version. */
   private final ClusterFacts clusterFacts = new ClusterFacts();
@@ -108,6 +109,21 @@ public final class ClusterReconciliation {
       ElectionObserver observer,
       OperatorMetrics metrics,
       Clock clock) {
+    this(client, reads, observer, metrics, clock, null);
+  }
+
+  /**
+   * @param operatorNamespace the namespace the operator's pods run in, admitted by the clusters'
+   *     NetworkPolicies; null when unknown (then operator pods in any namespace are)
+   */
+  public ClusterReconciliation(
+      KubernetesClient client,
+      ClusterReads reads,
+      ElectionObserver observer,
+      OperatorMetrics metrics,
+      Clock clock,
+      String operatorNamespace) {
+    this.operatorNamespace = operatorNamespace;
     this.client = client;
     this.reads = reads;
     this.clock = clock;
@@ -254,10 +270,12 @@ public final class ClusterReconciliation {
             leadership,
             activation.follows(
                 ElectionStep.key(cluster), podUid(pods, Observation.leaderPod(leadership))),
+            operatorNamespace,
             clock.instant());
     ClusterPlan plan = ClusterPlan.decide(observation);
 
     plan.objects().forEach(o -> apply(cluster, o, problems));
+    plan.removals().forEach(o -> remove(cluster, o, problems));
     if (plan.lndConfig() != null) {
       apply(cluster, plan.lndConfig(), problems);
       if (carryOut(cluster, spec.names(), plan.members(), problems)) {
@@ -616,6 +634,13 @@ public final class ClusterReconciliation {
 
   private void apply(LightningCluster cluster, HasMetadata desired, List<Problem> problems) {
     ObjectApplier.Outcome o = applier.apply(cluster, desired);
+    if (o.problem() != null) {
+      problems.add(o.problem());
+    }
+  }
+
+  private void remove(LightningCluster cluster, HasMetadata unwanted, List<Problem> problems) {
+    ObjectApplier.Outcome o = applier.remove(cluster, unwanted);
     if (o.problem() != null) {
       problems.add(o.problem());
     }

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -95,6 +96,7 @@ public final class LightningClusterReconciler implements Reconciler<LightningClu
     sources.add(owned(Service.class, context));
     sources.add(owned(EndpointSlice.class, context));
     sources.add(owned(PodDisruptionBudget.class, context));
+    sources.add(owned(NetworkPolicy.class, context));
     // Secrets the operator writes carry its labels; the kept ones (seed, channel backup) have no
     // owner, so they map to their cluster by its label.
     InformerEventSource<Secret, LightningCluster> ownedSecrets =

@@ -57,6 +57,32 @@ final class ObjectApplier {
     }
   }
 
+  /**
+   * Deletes an object the cluster owns and no longer wants. Only the cache is asked, since an
+   * object that is not wanted is usually absent and a pass over an unchanged cluster must not read
+   * the API server; the operator's labels keep every object it wrote in its caches.
+   */
+  Outcome remove(LightningCluster owner, HasMetadata unwanted) {
+    HasMetadata live = reads.cached(unwanted);
+    if (live == null || !Owned.isOwnedBy(live, owner)) {
+      return Outcome.UNCHANGED;
+    }
+    try {
+      // A second pass before the informer sees the deletion finds it gone: nothing is thrown.
+      client.resource(live).delete();
+      return Outcome.WRITTEN;
+    } catch (KubernetesClientException e) {
+      return new Outcome(
+          false,
+          new Problem(
+              Problem.UPDATE_REJECTED,
+              "the API server refused to delete "
+                  + describe(live)
+                  + ": "
+                  + (e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage())));
+    }
+  }
+
   /** Creates the object only if it does not exist; never updates it (generated material). */
   Outcome createIfAbsent(LightningCluster owner, HasMetadata desired) {
     HasMetadata live = reads.current(desired);

@@ -23,6 +23,8 @@ import java.util.List;
  * @param view the election as routed; null when it is not followed
  * @param leadership what routing decided; null when the election is not followed
  * @param activationFollowed whether a state stream to the leader's LND is open
+ * @param operatorNamespace where the operator runs, for the NetworkPolicies that admit it; null
+ *     when unknown
  * @param now the time of the pass
  */
 record Observation(
@@ -36,6 +38,7 @@ record Observation(
     ElectionView view,
     ElectionStep.Outcome leadership,
     boolean activationFollowed,
+    String operatorNamespace,
     Instant now) {
 
   /** The same observation with the member states read again after member pods changed. */
@@ -51,6 +54,7 @@ record Observation(
         view,
         leadership,
         activationFollowed,
+        operatorNamespace,
         now);
   }
 

@@ -18,7 +18,14 @@ import org.junit.jupiter.api.Test;
 class ApiReferenceTest {
   /** Kubernetes' own types (affinity, resources, ...) are described upstream: not walked into. */
   static final Set<String> FOREIGN =
-      Set.of("affinity", "resources", "tolerations", "conditions", "nodeSelector", "annotations");
+      Set.of(
+          "affinity",
+          "resources",
+          "tolerations",
+          "conditions",
+          "nodeSelector",
+          "annotations",
+          "apiClients");
 
   @Test
   void apiReferenceMatchesTheCrd() throws Exception {

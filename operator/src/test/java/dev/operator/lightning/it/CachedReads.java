@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -43,6 +44,7 @@ final class CachedReads implements AutoCloseable {
     reads.cache(Service.class, owned(Service.class));
     reads.cache(EndpointSlice.class, owned(EndpointSlice.class));
     reads.cache(PodDisruptionBudget.class, owned(PodDisruptionBudget.class));
+    reads.cache(NetworkPolicy.class, owned(NetworkPolicy.class));
     reads.secrets(
         owned(Secret.class), cache(Secret.class, Map.of(ClusterReads.REFERENCED, "true")));
   }
@@ -103,6 +105,7 @@ final class CachedReads implements AutoCloseable {
             Service.class,
             EndpointSlice.class,
             PodDisruptionBudget.class,
+            NetworkPolicy.class,
             Secret.class)) {
       informing.resources(type).inNamespace(ns).list().getItems().stream()
           .filter(

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +55,87 @@ class LightningClusterReconcilerIT {
     }
   }
 
+  private static List<NetworkPolicy> networkPolicies(String ns) {
+    return client.network().v1().networkPolicies().inNamespace(ns).list().getItems();
+  }
+
+  /**
+   * The API server takes the policies as written; switched off they are deleted, switched on again
+   * they come back, and the members are never touched for it.
+   */
+  @Test
+  void networkPoliciesFollowTheSpecWithoutTouchingTheMembers() {
+    String ns = ApiServerSupport.newNamespace("netpol");
+    client.resource(Clusters.managed(ns, "gamma")).create();
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              assertThat(names(networkPolicies(ns)))
+                  .containsExactlyInAnyOrder("gamma-lnd", "gamma-etcd");
+              assertThat(names(client.pods().inNamespace(ns).list().getItems()))
+                  .containsExactlyInAnyOrder("gamma-0", "gamma-1", "gamma-2");
+            });
+    NetworkPolicy lnd =
+        client.network().v1().networkPolicies().inNamespace(ns).withName("gamma-lnd").get();
+    assertThat(lnd.getSpec().getIngress())
+        .as("ingress rules of gamma-lnd: P2P open, the API from the namespace and the operator")
+        .hasSize(2);
+    Map<String, String> uids =
+        client.pods().inNamespace(ns).list().getItems().stream()
+            .collect(
+                Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
+
+    var resource = client.resources(LightningCluster.class).inNamespace(ns).withName("gamma");
+    resource.edit(
+        c -> {
+          c.getSpec().networkPolicy = new dev.operator.lightning.api.NetworkPolicySpec();
+          c.getSpec().networkPolicy.enabled = false;
+          return c;
+        });
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () ->
+                assertThat(names(networkPolicies(ns)))
+                    .as("NetworkPolicies of gamma once switched off")
+                    .isEmpty());
+    resource.edit(
+        c -> {
+          c.getSpec().networkPolicy.enabled = true;
+          c.getSpec().networkPolicy.apiClients =
+              List.of(
+                  new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder()
+                      .withNewNamespaceSelector()
+                      .withMatchLabels(Map.of("team", "payments"))
+                      .endNamespaceSelector()
+                      .build());
+          return c;
+        });
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              NetworkPolicy back =
+                  client
+                      .network()
+                      .v1()
+                      .networkPolicies()
+                      .inNamespace(ns)
+                      .withName("gamma-lnd")
+                      .get();
+              assertThat(back).as("gamma-lnd switched on again").isNotNull();
+              assertThat(back.getSpec().getIngress().toString()).contains("team=payments");
+            });
+    assertThat(
+            client.pods().inNamespace(ns).list().getItems().stream()
+                .collect(
+                    Collectors.toMap(
+                        p -> p.getMetadata().getName(), p -> p.getMetadata().getUid())))
+        .as("gamma's pods, by name and uid")
+        .isEqualTo(uids);
+  }
+
   @Test
   void managedEtcdClusterGetsEveryObjectOwnedByIt() {
     String ns = ApiServerSupport.newNamespace("managed");
@@ -80,6 +162,8 @@ class LightningClusterReconcilerIT {
                               .list()
                               .getItems()))
                   .containsExactlyInAnyOrder("alpha-etcd", "alpha-members");
+              assertThat(names(networkPolicies(ns)))
+                  .containsExactlyInAnyOrder("alpha-lnd", "alpha-etcd");
               assertThat(
                       names(
                           client
@@ -108,13 +192,14 @@ class LightningClusterReconcilerIT {
                 client.services().inNamespace(ns).list().getItems(),
                 client.apps().statefulSets().inNamespace(ns).list().getItems(),
                 client.policy().v1().podDisruptionBudget().inNamespace(ns).list().getItems(),
+                networkPolicies(ns),
                 client.secrets().inNamespace(ns).list().getItems(),
                 client.discovery().v1().endpointSlices().inNamespace(ns).list().getItems())
             .stream()
             .flatMap(l -> l.stream().map(o -> (HasMetadata) o))
             .toList();
-    // 3 pods, 4 Services, 1 StatefulSet, 2 PDBs, 7 Secrets, 1 EndpointSlice.
-    assertThat(names(owned)).hasSize(18);
+    // 3 pods, 4 Services, 1 StatefulSet, 2 PDBs, 2 NetworkPolicies, 7 Secrets, 1 EndpointSlice.
+    assertThat(names(owned)).hasSize(20);
     for (HasMetadata o : owned) {
       assertThat(o.getMetadata().getOwnerReferences())
           .as("owner of %s %s", o.getKind(), o.getMetadata().getName())

@@ -80,6 +80,7 @@ class ClusterPlanTest {
         view,
         leadership,
         activationFollowed,
+        null,
         NOW);
   }
 
@@ -100,7 +101,10 @@ class ClusterPlanTest {
             "StatefulSet c1-etcd",
             "Service c1-members",
             "Service c1",
-            "PodDisruptionBudget c1-members");
+            "PodDisruptionBudget c1-members",
+            "NetworkPolicy c1-lnd",
+            "NetworkPolicy c1-etcd");
+    assertThat(plan.removals()).isEmpty();
     assertThat(plan.lndConfig()).isNotNull();
     assertThat(plan.members()).hasSize(3).allMatch(a -> a instanceof MemberPlan.Create);
     // Without a followed election there is nothing to route, fence or label.
@@ -122,6 +126,41 @@ class ClusterPlanTest {
   }
 
   @Test
+  void networkPoliciesSwitchedOffAreRemovedInsteadOfApplied() {
+    Observation o = observe(List.of(), List.of(), List.of(), null);
+    o.cluster().getSpec().networkPolicy = new dev.operator.lightning.api.NetworkPolicySpec();
+    o.cluster().getSpec().networkPolicy.enabled = false;
+    ClusterPlan plan = ClusterPlan.decide(o);
+    assertThat(kinds(plan.objects())).noneMatch(k -> k.startsWith("NetworkPolicy"));
+    assertThat(kinds(plan.removals()))
+        .containsExactly("NetworkPolicy c1-lnd", "NetworkPolicy c1-etcd");
+  }
+
+  @Test
+  void anExternalEtcdClusterHasNoEtcdNetworkPolicy() {
+    Observation o = observe(List.of(), List.of(), List.of(), null);
+    LightningCluster external = Clusters.external("ns1", "c1", "etcd.shared.svc:2379");
+    external.getMetadata().setUid("uid-1");
+    Observation ext =
+        new Observation(
+            external,
+            EffectiveSpec.of(external),
+            o.credentials(),
+            o.ca(),
+            o.blocking(),
+            o.pods(),
+            o.members(),
+            o.view(),
+            o.leadership(),
+            o.activationFollowed(),
+            o.operatorNamespace(),
+            o.now());
+    assertThat(kinds(ClusterPlan.decide(ext).objects()))
+        .contains("NetworkPolicy c1-lnd")
+        .doesNotContain("NetworkPolicy c1-etcd");
+  }
+
+  @Test
   void withoutTheCaOrTheCredentialsNothingIsRendered() {
     Observation o = observe(List.of(), List.of(), List.of(), null);
     Observation noCa =
@@ -136,6 +175,7 @@ class ClusterPlanTest {
             o.view(),
             o.leadership(),
             o.activationFollowed(),
+            o.operatorNamespace(),
             o.now());
     Observation noCredentials =
         new Observation(
@@ -149,6 +189,7 @@ class ClusterPlanTest {
             o.view(),
             o.leadership(),
             o.activationFollowed(),
+            o.operatorNamespace(),
             o.now());
     assertThat(ClusterPlan.decide(noCa).lndConfig()).isNull();
     assertThat(ClusterPlan.decide(noCredentials).lndConfig()).isNull();
