@@ -76,7 +76,7 @@ class LightningPaymentsIT {
       JsonNode before = n.channel(ALICE);
       long aliceBefore = before.path("local_balance").asLong() + before.path("commit_fee").asLong();
       long bobBefore = n.channel(BOB).path("local_balance").asLong();
-      List<String> faults = new ArrayList<>();
+      List<Fault> faults = new ArrayList<>();
       PaymentDriver ab = new PaymentDriver("alice->bob", n::alice, n::bob);
       PaymentDriver ba = new PaymentDriver("bob->alice", n::bob, n::alice);
       try {
@@ -96,8 +96,20 @@ class LightningPaymentsIT {
       }
       faults.forEach(f -> System.out.println("payments: " + f));
 
+      // lnd's own loss, told from its logs (SettledUnpaidHtlcs): each HTLC a payee settled, was
+      // killed before it marked processed, and its successor failed back. Only a payee that was
+      // killed in this run can have one; every other satoshi must still add up.
+      Path logs = Path.of("target", "payments-logs").toAbsolutePath();
+      n.net.cluster.kubelet().keepContainerLogs(logs);
+      Map<String, SettledUnpaidHtlcs.Evidence> lndLosses = new TreeMap<>();
+      for (SettledUnpaidHtlcs.Evidence e : SettledUnpaidHtlcs.find(SettledUnpaidHtlcs.read(logs))) {
+        lndLosses.put(e.hashHex(), e);
+      }
+
       // Every payment ends SUCCEEDED or FAILED on the payer's current leader.
       Map<String, Integer> outcomes = new TreeMap<>();
+      long abLost = 0;
+      long baLost = 0;
       List<String> ledger = new ArrayList<>();
       long abSat = 0;
       long baSat = 0;
@@ -129,6 +141,22 @@ class LightningPaymentsIT {
           } else {
             baSat += PaymentDriver.AMOUNT_SAT;
           }
+          SettledUnpaidHtlcs.Evidence lost = lndLosses.get(p.hashHex);
+          if (lost != null) {
+            String payee = fromAlice ? BOB : ALICE;
+            assertThat(faults)
+                .as(
+                    "kills of %s, whose HTLC %s lnd settled and failed back: %s",
+                    payee, p.hashHex, lost)
+                .anyMatch(f -> f.cluster().equals(payee) && f.kill());
+            System.out.println("payments: LOST BY LND (settled, then failed back unpaid) " + lost);
+            outcomes.merge(p.direction + " SUCCEEDED but unpaid by lnd", 1, Integer::sum);
+            if (fromAlice) {
+              abLost += PaymentDriver.AMOUNT_SAT;
+            } else {
+              baLost += PaymentDriver.AMOUNT_SAT;
+            }
+          }
         } else {
           assertThat(finalStatus)
               .as("payment %s (%s)", p.hashHex, p.failure)
@@ -141,6 +169,9 @@ class LightningPaymentsIT {
       System.out.println("payments: outcomes " + outcomes);
       assertThat(abSat).as("sats paid alice -> bob").isPositive();
       assertThat(baSat).as("sats paid bob -> alice").isPositive();
+      // What the channel really moved each way: the succeeded payments less lnd's own losses.
+      long abMoved = abSat - abLost;
+      long baMoved = baSat - baLost;
 
       // The channel is the one opened, active, with no HTLC left, and its sats add up.
       for (String side : List.of(ALICE, BOB)) {
@@ -167,8 +198,8 @@ class LightningPaymentsIT {
           .as("capacity - local - remote - commit fee (%s)", a)
           .isIn(0L, ANCHORS_SAT);
       if (a.path("local_balance").asLong() + a.path("commit_fee").asLong()
-              != aliceBefore - abSat + baSat
-          || b.path("local_balance").asLong() != bobBefore + abSat - baSat) {
+              != aliceBefore - abMoved + baMoved
+          || b.path("local_balance").asLong() != bobBefore + abMoved - baMoved) {
         // Which payment moved sats without being counted: every payment and settled invoice.
         ledger.forEach(l -> System.out.println("payments: ledger " + l));
         System.out.println("payments: alice's channel " + a + "; bob's channel " + b);
@@ -189,14 +220,10 @@ class LightningPaymentsIT {
         }
         n.net.printPodLogs();
         // Every lnd's whole log, the killed and deleted leaders' too, for the HTLC's history.
-        java.nio.file.Path kept =
-            java.nio.file.Path.of("target", "payments-mismatch-logs").toAbsolutePath();
-        System.out.println("payments: every container's log kept in " + kept);
-        // lnd's own loss (docs/testing.md): the payee killed after it settled the invoice, before
-        // it marked the HTLC processed, takes the HTLC for a replay on restart and fails it back.
-        n.keepLogsAndPrintReplays(kept, "payments: ", true);
+        System.out.println("payments: every container's log kept in " + logs);
+        n.keepLogsAndPrintReplays(logs, "payments: ", true);
         // lnd #9467: balances can lag a SUCCEEDED payment; a lag catches up, a loss does not.
-        long expected = aliceBefore - abSat + baSat;
+        long expected = aliceBefore - abMoved + baMoved;
         boolean caughtUp;
         try {
           await()
@@ -221,11 +248,17 @@ class LightningPaymentsIT {
                 + n.channel(BOB));
       }
       assertThat(a.path("local_balance").asLong() + a.path("commit_fee").asLong())
-          .as("alice's share: before %d, paid %d, received %d", aliceBefore, abSat, baSat)
-          .isEqualTo(aliceBefore - abSat + baSat);
+          .as(
+              "alice's share: before %d, paid %d (%d of it failed back unpaid by lnd), received %d"
+                  + " (%d of it failed back unpaid by lnd)",
+              aliceBefore, abSat, abLost, baSat, baLost)
+          .isEqualTo(aliceBefore - abMoved + baMoved);
       assertThat(b.path("local_balance").asLong())
-          .as("bob's balance: before %d, received %d, paid %d", bobBefore, abSat, baSat)
-          .isEqualTo(bobBefore + abSat - baSat);
+          .as(
+              "bob's balance: before %d, received %d (%d of it failed back unpaid by lnd), paid %d"
+                  + " (%d of it failed back unpaid by lnd)",
+              bobBefore, abSat, abLost, baSat, baLost)
+          .isEqualTo(bobBefore + abMoved - baMoved);
       assertThat(b.path("remote_balance").asLong()).isEqualTo(a.path("local_balance").asLong());
 
       // Nothing was closed or is closing, on either side.
@@ -531,8 +564,16 @@ class LightningPaymentsIT {
     assertThat(bobOpen.toString()).as("bob's open channels").doesNotContain(n.channelPoint);
   }
 
-  /** One fault in {@code name}; returns what happened, once payments flow again. */
-  private static String failover(
+  /** A fault of the run: a kill -9 or a deletion of a cluster's leader, and what followed. */
+  private record Fault(String cluster, boolean kill, String leader, Instant at, String outcome) {
+    @Override
+    public String toString() {
+      return outcome;
+    }
+  }
+
+  /** One fault in {@code name}, once payments flow again after it. */
+  private static Fault failover(
       PaymentNetwork n, String name, boolean kill, PaymentDriver ab, PaymentDriver ba)
       throws Exception {
     PaymentDriver outgoing = name.equals(ALICE) ? ab : ba;
@@ -563,9 +604,14 @@ class LightningPaymentsIT {
     assertThat(n.info(name).path("identity_pubkey").asText())
         .as("identity of %s's new leader %s", name, next)
         .isEqualTo(name.equals(ALICE) ? n.alicePubkey : n.bobPubkey);
-    return String.format(
-        "%s of %s -> %s active; a payment succeeded again after %d ms",
-        kill ? "kill -9" : "deletion", leader, next, ms);
+    return new Fault(
+        name,
+        kill,
+        leader,
+        fault,
+        String.format(
+            "%s of %s at %s -> %s active; a payment succeeded again after %d ms",
+            kill ? "kill -9" : "deletion", leader, fault, next, ms));
   }
 
   /**

@@ -94,6 +94,19 @@ class PayeeKillRepro {
       Path kept = Path.of("target", "repro-logs").toAbsolutePath();
       n.keepLogsAndPrintReplays(kept, "repro: ", false);
       System.out.println("repro: logs kept in " + kept + "; killed " + killed);
+      // What the payments test forgives must be exactly the loss seen here, no more, no less.
+      List<SettledUnpaidHtlcs.Evidence> told =
+          SettledUnpaidHtlcs.find(SettledUnpaidHtlcs.read(kept));
+      told.forEach(e -> System.out.println("repro: told from the logs " + e));
+      System.out.printf(
+          "repro: the logs tell %d settled-but-unpaid HTLCs (%d sat); settled minus received %d"
+              + " sat -> %s%n",
+          told.size(),
+          told.size() * PaymentDriver.AMOUNT_SAT,
+          settled - received,
+          told.size() * PaymentDriver.AMOUNT_SAT == settled - received
+              ? "the logs account for the whole loss"
+              : "MISMATCH between the logs and the channel");
     }
   }
 }

@@ -1,0 +1,201 @@
+package dev.operator.lightning.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Which lnd log sequences are lnd's settled-but-unpaid HTLC, and which are not. */
+class SettledUnpaidHtlcsTest {
+  private static final String H = "560a31ba" + "0".repeat(56);
+  private static final String OTHER = "d206911a" + "0".repeat(56);
+  // Lines as lnd 0.21.3 wrote them in PayeeKillRepro's run of 2026-12-06, with other times.
+  private static final String CHANNEL =
+      "ChannelLink(2aaf54b878117c541f16c1963cff6b92e556558a6289f2a2b7aab0d8c19825ba:0): ";
+  private static final String LINK = "[INF] HSWC: " + CHANNEL;
+
+  private static String start(String time) {
+    return "2026-12-04 "
+        + time
+        + " [INF] LTND: Version Info rev=\"\" version=0.21.3-beta commit=\"\""
+        + " debuglevel=production logging=info";
+  }
+
+  private static String settle(String time, String hash) {
+    return "2026-12-04 " + time + " " + LINK + "settling htlc " + hash + " as exit hop";
+  }
+
+  private static String failBack(String time, String hash, String code) {
+    return "2026-12-04 "
+        + time
+        + " [ERR] HSWC: "
+        + CHANNEL
+        + "unable to decode onion hop iterator for htlc(id=14, hash="
+        + hash
+        + "): "
+        + code;
+  }
+
+  private static String line(String time, String text) {
+    return "2026-12-04 " + time + " [INF] " + text;
+  }
+
+  private static Map<String, List<String>> logs(Object... fileThenLines) {
+    Map<String, List<String>> m = new LinkedHashMap<>();
+    for (int i = 0; i < fileThenLines.length; i += 2) {
+      @SuppressWarnings("unchecked")
+      List<String> lines = (List<String>) fileThenLines[i + 1];
+      m.put((String) fileThenLines[i], lines);
+    }
+    return m;
+  }
+
+  private static final String REPLAY =
+      "[ERR] HSWC: unable to process onion packet: sphinx packet replay attempted";
+
+  @Test
+  void aKilledPayeeWhoseSuccessorFailsTheSettledHtlcBackIsTheLoss() {
+    var found =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "alice-1-aa.log",
+                List.of(
+                    start("19:40:00.000"),
+                    settle("19:42:54.490", H),
+                    line("19:42:54.493", "HSWC: sent update_fulfill")),
+                "alice-2-bb.log",
+                List.of(
+                    start("19:40:01.000"),
+                    line("19:42:55.100", "LTND: elected leader"),
+                    "2026-12-04 19:42:58.010 " + REPLAY,
+                    failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.hashHex()).isEqualTo(H);
+              assertThat(e.settledIn()).isEqualTo("alice-1-aa.log run 1");
+              assertThat(e.failedBackIn()).isEqualTo("alice-2-bb.log run 1");
+              assertThat(e.settlingRunLastLine().toString()).isEqualTo("2026-12-04T19:42:54.493");
+            });
+  }
+
+  @Test
+  void aSettleBeforeAGracefulStopIsNotLndsLoss() {
+    // The operator's deletion or fencing: lnd logs the signal and stops; a fail-back after that is
+    // something else and must fail the payments test.
+    var found =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "alice-1-aa.log",
+                List.of(
+                    start("19:40:00.000"),
+                    settle("19:42:54.490", H),
+                    line("19:42:54.600", "SGNL: Received terminated"),
+                    line("19:42:54.601", "SGNL: Shutting down...")),
+                "alice-2-bb.log",
+                List.of(
+                    start("19:40:01.000"), failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+    assertThat(found).isEmpty();
+  }
+
+  @Test
+  void aFailBackWithoutAnEarlierSettleIsNotLndsLoss() {
+    var found =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "alice-1-aa.log",
+                List.of(start("19:40:00.000"), settle("19:42:54.490", OTHER)),
+                "alice-2-bb.log",
+                List.of(
+                    start("19:40:01.000"), failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+    assertThat(found).isEmpty();
+  }
+
+  @Test
+  void anotherFailureCodeIsNotTheReplay() {
+    var found =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "alice-1-aa.log",
+                List.of(start("19:40:00.000"), settle("19:42:54.490", H)),
+                "alice-2-bb.log",
+                List.of(start("19:40:01.000"), failBack("19:42:58.011", H, "InvalidOnionHmac"))));
+    assertThat(found).isEmpty();
+  }
+
+  @Test
+  void aSettlingRunStillLoggingAfterTheFailBackIsTwoActiveNodesNotLndsLoss() {
+    var found =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "alice-1-aa.log",
+                List.of(
+                    start("19:40:00.000"),
+                    settle("19:42:54.490", H),
+                    line("19:43:10.000", "HSWC: still forwarding")),
+                "alice-2-bb.log",
+                List.of(
+                    start("19:40:01.000"), failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+    assertThat(found).isEmpty();
+  }
+
+  @Test
+  void theSamePodRestartedAfterTheKillCanBeTheOneThatFailsBack() {
+    // The kubelet restarts a killed container into the same log; the later run's graceful stop
+    // belongs to that run, not to the one that settled.
+    var found =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "alice-1-aa.log",
+                List.of(
+                    start("19:40:00.000"),
+                    settle("19:42:54.490", H),
+                    start("19:42:56.000"),
+                    failBack("19:42:58.011", H, "InvalidOnionVersion"),
+                    line("19:44:00.000", "SGNL: Shutting down..."))));
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.settledIn()).isEqualTo("alice-1-aa.log run 1");
+              assertThat(e.failedBackIn()).isEqualTo("alice-1-aa.log run 2");
+            });
+  }
+
+  @Test
+  void aFailBackInTheSettlingRunItselfIsNotTheRestartReplay() {
+    var found =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "alice-1-aa.log",
+                List.of(
+                    start("19:40:00.000"),
+                    settle("19:42:54.490", H),
+                    failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+    assertThat(found).isEmpty();
+  }
+
+  @Test
+  void eachLostHtlcIsFoundOnceAndOthersAreLeftAlone() {
+    var found =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "alice-1-aa.log",
+                List.of(
+                    start("19:40:00.000"),
+                    settle("19:42:50.000", OTHER),
+                    settle("19:42:54.490", H)),
+                "alice-2-bb.log",
+                List.of(
+                    start("19:40:01.000"),
+                    failBack("19:42:58.011", H, "InvalidOnionVersion"),
+                    failBack("19:42:58.500", H, "InvalidOnionVersion")),
+                "alice-0-cc.log",
+                List.of(
+                    start("19:40:02.000"), failBack("19:42:59.000", H, "InvalidOnionVersion"))));
+    assertThat(found).extracting(SettledUnpaidHtlcs.Evidence::hashHex).containsExactly(H);
+  }
+}
