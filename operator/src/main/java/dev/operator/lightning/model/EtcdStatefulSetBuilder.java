@@ -99,6 +99,7 @@ public final class EtcdStatefulSetBuilder {
             .withNewSpec()
             .withEnableServiceLinks(false)
             .withSecurityContext(PodSecurity.pod())
+            .withTopologySpreadConstraints(Spread.etcd(n))
             .addNewContainer()
             .withName(CONTAINER)
             .withImage(etcd.image())

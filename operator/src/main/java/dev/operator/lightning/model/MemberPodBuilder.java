@@ -148,6 +148,7 @@ public final class MemberPodBuilder {
             .withNodeSelector(spec.nodeSelector())
             .withTolerations(spec.tolerations())
             .withAffinity(spec.affinity() != null ? spec.affinity() : spreadMembers(n))
+            .withTopologySpreadConstraints(Spread.members(n))
             .withSecurityContext(PodSecurity.pod())
             .endSpec()
             .build();
