@@ -1,6 +1,7 @@
 package dev.operator.lightning.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -302,6 +303,40 @@ class LightningPaymentsIT {
         assertThat(verify.exitCode()).as("lncli verifychanbackup: %s", verify.output()).isZero();
       } finally {
         Files.deleteIfExists(file);
+      }
+      // The operator's own status reads carry a macaroon that reads and cannot move funds.
+      for (String side : List.of(ALICE, BOB)) {
+        Secret readOnly =
+            n.net.client().secrets().inNamespace(NS).withName(side + "-readonly").get();
+        Secret admin = n.net.client().secrets().inNamespace(NS).withName(side + "-admin").get();
+        assertThat(readOnly).as("%s-readonly", side).isNotNull();
+        byte[] mac = Base64.getDecoder().decode(readOnly.getData().get("readonly.macaroon"));
+        assertThat(readOnly.getData().get("readonly.macaroon"))
+            .as("%s's read-only macaroon is not the admin one", side)
+            .isNotEqualTo(admin.getData().get("admin.macaroon"));
+        NodeRest reader =
+            NodeRest.of(
+                side + "." + NS + ".svc",
+                mac,
+                Base64.getDecoder().decode(admin.getData().get("ca.crt")));
+        assertThat(
+                PaymentNetwork.retry(() -> reader.get("/v1/getinfo"))
+                    .path("identity_pubkey")
+                    .asText())
+            .as("getinfo with %s's read-only macaroon", side)
+            .isEqualTo(side.equals(ALICE) ? n.alicePubkey : n.bobPubkey);
+        com.fasterxml.jackson.databind.node.ObjectNode invoice = NodeRest.body();
+        invoice.put("value", "1000");
+        assertThatThrownBy(() -> reader.post("/v1/invoices", invoice))
+            .as("an invoice with %s's read-only macaroon", side)
+            .isInstanceOf(NodeRest.RemoteError.class)
+            .hasMessageContaining("permission denied");
+        com.fasterxml.jackson.databind.node.ObjectNode send = NodeRest.body();
+        send.put("payment_request", "lnbcrt1");
+        assertThatThrownBy(() -> reader.post("/v1/channels/transactions", send))
+            .as("a payment with %s's read-only macaroon", side)
+            .isInstanceOf(NodeRest.RemoteError.class)
+            .hasMessageContaining("permission denied");
       }
       assertThat(n.net.failedReconciliations()).as("failed reconciliations").isZero();
       // No RPC credential, macaroon, key or seed in the operator's log, events, status or pods.

@@ -102,10 +102,10 @@ class PostgresIT {
   }
 
   /**
-   * A missing DSN Secret, a wrong password, a server that does not answer, the healthy cluster's
-   * own database and a CA that did not sign the server's certificate: each is Degraded with its
-   * reason, never gets a member (LND would exit at start), and the healthy cluster keeps its
-   * leader.
+   * A missing DSN Secret, one without its key, a wrong password, a server that does not answer, the
+   * healthy cluster's own database and a CA that did not sign the server's certificate: each is
+   * Degraded with its reason, never gets a member (LND would exit at start), and the healthy
+   * cluster keeps its leader.
    */
   private void databasesTheOperatorCannotUse(DemoCluster demo, PostgresServer pg, String leader) {
     KubernetesClient client = demo.client();
@@ -121,6 +121,8 @@ class PostgresIT {
     secret(client, "wrong-password", "uri", wrongPassword);
     secret(client, "unreachable", "uri", unreachable);
     secret(client, "other-database", "uri", otherDatabase);
+    // CloudNativePG's key is uri; a DSN under another key is not read.
+    secret(client, "dsn-under-url", "url", otherDatabase);
     secret(
         client,
         "other-ca",
@@ -135,6 +137,12 @@ class PostgresIT {
                 PostgresServer.CA_SECRET,
                 "SecretNotFound",
                 "spec.database.postgres.dsnSecretRef"),
+            new Case(
+                "dsn-key",
+                "dsn-under-url",
+                PostgresServer.CA_SECRET,
+                "SecretKeyMissing",
+                "has no non-empty key(s) uri"),
             new Case(
                 "bad-password",
                 "wrong-password",

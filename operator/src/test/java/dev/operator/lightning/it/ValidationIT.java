@@ -252,6 +252,30 @@ class ValidationIT {
             "spec.database.postgres.maxConnections",
             "greater than or equal to 1"),
         bad(
+            "postgres with a negative timeout",
+            s ->
+                s.put(
+                    "database",
+                    Map.of(
+                        "backend",
+                        "postgres",
+                        "postgres",
+                        Map.of("dsnSecretRef", Map.of("name", "pg-app"), "timeoutSeconds", -1))),
+            "spec.database.postgres.timeoutSeconds",
+            "greater than or equal to 0"),
+        bad(
+            "postgres with a timeout over an hour",
+            s ->
+                s.put(
+                    "database",
+                    Map.of(
+                        "backend",
+                        "postgres",
+                        "postgres",
+                        Map.of("dsnSecretRef", Map.of("name", "pg-app"), "timeoutSeconds", 3601))),
+            "spec.database.postgres.timeoutSeconds",
+            "less than or equal to 3600"),
+        bad(
             "unknown database backend",
             s -> s.put("database", Map.of("backend", "bolt")),
             "spec.database.backend",
