@@ -332,9 +332,10 @@ class LightningPaymentsIT {
             .isInstanceOf(NodeRest.RemoteError.class)
             .hasMessageContaining("permission denied");
         com.fasterxml.jackson.databind.node.ObjectNode send = NodeRest.body();
-        send.put("payment_request", "lnbcrt1");
-        assertThatThrownBy(() -> reader.post("/v1/channels/transactions", send))
-            .as("a payment with %s's read-only macaroon", side)
+        send.put("addr", RegtestChain.burnAddress());
+        send.put("amount", "10000");
+        assertThatThrownBy(() -> reader.post("/v1/transactions", send))
+            .as("sending coins with %s's read-only macaroon", side)
             .isInstanceOf(NodeRest.RemoteError.class)
             .hasMessageContaining("permission denied");
       }

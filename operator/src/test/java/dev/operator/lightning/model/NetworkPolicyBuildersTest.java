@@ -114,6 +114,10 @@ class NetworkPolicyBuildersTest {
     assertThat(op.getNamespaceSelector().getMatchLabels()).isNullOrEmpty();
     assertThat(op.getPodSelector().getMatchLabels())
         .isEqualTo(Map.of("app.kubernetes.io/name", "lightning-operator"));
+    // Written out, the empty namespace selector must stay: without it the peer would mean the
+    // policy's own namespace only, and an operator elsewhere would be shut out.
+    assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(op))
+        .contains("\"namespaceSelector\":{}");
   }
 
   @Test
