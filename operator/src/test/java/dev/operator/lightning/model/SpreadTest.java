@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** The default placement of a cluster's pods over nodes and zones. */
@@ -25,7 +26,12 @@ class SpreadTest {
         + " "
         + c.getWhenUnsatisfiable()
         + " "
-        + c.getLabelSelector().getMatchLabels();
+        + new TreeMap<>(c.getLabelSelector().getMatchLabels());
+  }
+
+  /** The labels in one order, whatever order Map.of iterates in. */
+  private static String sorted(Map<String, String> labels) {
+    return new TreeMap<>(labels).toString();
   }
 
   @Test
@@ -37,8 +43,12 @@ class SpreadTest {
         .extracting(SpreadTest::describe)
         .containsExactly(
             "topology.kubernetes.io/zone skew 1 ScheduleAnyway "
-                + Map.of(
-                    "lightning.operator.dev/cluster", "c1", "app.kubernetes.io/component", "lnd"));
+                + sorted(
+                    Map.of(
+                        "lightning.operator.dev/cluster",
+                        "c1",
+                        "app.kubernetes.io/component",
+                        "lnd")));
   }
 
   @Test
@@ -50,8 +60,8 @@ class SpreadTest {
     assertThat(sts.getSpec().getTemplate().getSpec().getTopologySpreadConstraints())
         .extracting(SpreadTest::describe)
         .containsExactly(
-            "kubernetes.io/hostname skew 1 ScheduleAnyway " + etcd,
-            "topology.kubernetes.io/zone skew 1 ScheduleAnyway " + etcd);
+            "kubernetes.io/hostname skew 1 ScheduleAnyway " + sorted(etcd),
+            "topology.kubernetes.io/zone skew 1 ScheduleAnyway " + sorted(etcd));
     // The selector is the StatefulSet's own: the constraint counts exactly its pods.
     assertThat(sts.getSpec().getSelector().getMatchLabels()).isEqualTo(etcd);
     assertThat(sts.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(etcd);
