@@ -45,15 +45,11 @@ final class ObjectApplier {
           live);
       return Outcome.WRITTEN;
     } catch (KubernetesClientException e) {
-      return new Outcome(
-          false,
-          new Problem(
-              Problem.UPDATE_REJECTED,
-              "the API server rejected "
-                  + describe(desired)
-                  + ": "
-                  + (e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage())
-                  + "; revert the spec change or delete the object so it can be recreated"));
+      return rejected(
+          "rejected",
+          desired,
+          e,
+          "; revert the spec change or delete the object so it can be recreated");
     }
   }
 
@@ -72,15 +68,24 @@ final class ObjectApplier {
       client.resource(live).delete();
       return Outcome.WRITTEN;
     } catch (KubernetesClientException e) {
-      return new Outcome(
-          false,
-          new Problem(
-              Problem.UPDATE_REJECTED,
-              "the API server refused to delete "
-                  + describe(live)
-                  + ": "
-                  + (e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage())));
+      return rejected("refused to delete", live, e, "");
     }
+  }
+
+  /** A write the API server turned down, as a problem that says what it said. */
+  private static Outcome rejected(
+      String what, HasMetadata object, KubernetesClientException e, String advice) {
+    return new Outcome(
+        false,
+        new Problem(
+            Problem.UPDATE_REJECTED,
+            "the API server "
+                + what
+                + " "
+                + describe(object)
+                + ": "
+                + (e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage())
+                + advice));
   }
 
   /** Creates the object only if it does not exist; never updates it (generated material). */

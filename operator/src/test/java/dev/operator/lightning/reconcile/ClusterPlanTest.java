@@ -84,6 +84,27 @@ class ClusterPlanTest {
         NOW);
   }
 
+  /** The same observation of another cluster, or without the credentials or the CA. */
+  static Observation with(
+      Observation o,
+      LightningCluster cluster,
+      LndConfig.Credentials credentials,
+      dev.operator.lightning.pki.CertificateAuthority ca) {
+    return new Observation(
+        cluster,
+        EffectiveSpec.of(cluster),
+        credentials,
+        ca,
+        o.blocking(),
+        o.pods(),
+        o.members(),
+        o.view(),
+        o.leadership(),
+        o.activationFollowed(),
+        o.operatorNamespace(),
+        o.now());
+  }
+
   static List<String> kinds(List<HasMetadata> objects) {
     List<String> out = new ArrayList<>();
     objects.forEach(o -> out.add(o.getKind() + " " + o.getMetadata().getName()));
@@ -141,20 +162,7 @@ class ClusterPlanTest {
     Observation o = observe(List.of(), List.of(), List.of(), null);
     LightningCluster external = Clusters.external("ns1", "c1", "etcd.shared.svc:2379");
     external.getMetadata().setUid("uid-1");
-    Observation ext =
-        new Observation(
-            external,
-            EffectiveSpec.of(external),
-            o.credentials(),
-            o.ca(),
-            o.blocking(),
-            o.pods(),
-            o.members(),
-            o.view(),
-            o.leadership(),
-            o.activationFollowed(),
-            o.operatorNamespace(),
-            o.now());
+    Observation ext = with(o, external, o.credentials(), o.ca());
     assertThat(kinds(ClusterPlan.decide(ext).objects()))
         .contains("NetworkPolicy c1-lnd")
         .doesNotContain("NetworkPolicy c1-etcd");
@@ -163,34 +171,8 @@ class ClusterPlanTest {
   @Test
   void withoutTheCaOrTheCredentialsNothingIsRendered() {
     Observation o = observe(List.of(), List.of(), List.of(), null);
-    Observation noCa =
-        new Observation(
-            o.cluster(),
-            o.spec(),
-            o.credentials(),
-            null,
-            o.blocking(),
-            o.pods(),
-            o.members(),
-            o.view(),
-            o.leadership(),
-            o.activationFollowed(),
-            o.operatorNamespace(),
-            o.now());
-    Observation noCredentials =
-        new Observation(
-            o.cluster(),
-            o.spec(),
-            null,
-            o.ca(),
-            o.blocking(),
-            o.pods(),
-            o.members(),
-            o.view(),
-            o.leadership(),
-            o.activationFollowed(),
-            o.operatorNamespace(),
-            o.now());
+    Observation noCa = with(o, o.cluster(), o.credentials(), null);
+    Observation noCredentials = with(o, o.cluster(), null, o.ca());
     assertThat(ClusterPlan.decide(noCa).lndConfig()).isNull();
     assertThat(ClusterPlan.decide(noCredentials).lndConfig()).isNull();
     assertThat(ClusterPlan.decide(noCredentials).members()).isEmpty();
