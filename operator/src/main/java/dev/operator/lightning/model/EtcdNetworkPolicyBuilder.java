@@ -2,7 +2,6 @@ package dev.operator.lightning.model;
 
 import dev.operator.lightning.api.LightningCluster;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRuleBuilder;
 
 /**
@@ -16,33 +15,23 @@ public final class EtcdNetworkPolicyBuilder {
   public static NetworkPolicy build(
       LightningCluster cluster, EffectiveSpec spec, String operatorNamespace) {
     Names n = spec.names();
-    return DesiredHash.stamp(
-        new NetworkPolicyBuilder()
-            .withMetadata(
-                Owned.meta(
-                    cluster,
-                    n.etcdNetworkPolicy(),
-                    Labels.component(n.cluster(), Labels.COMPONENT_ETCD)))
-            .withNewSpec()
-            .withNewPodSelector()
-            .withMatchLabels(Labels.selector(n.cluster(), Labels.COMPONENT_ETCD))
-            .endPodSelector()
-            .withPolicyTypes("Ingress")
-            .withIngress(
-                new NetworkPolicyIngressRuleBuilder()
-                    .withPorts(NetworkPolicies.tcp(EtcdPaths.CLIENT_PORT))
-                    .withFrom(
-                        NetworkPolicies.component(n.cluster(), Labels.COMPONENT_LND),
-                        NetworkPolicies.operator(operatorNamespace))
-                    .build(),
-                new NetworkPolicyIngressRuleBuilder()
-                    .withPorts(NetworkPolicies.tcp(EtcdPaths.PEER_PORT))
-                    .withFrom(NetworkPolicies.component(n.cluster(), Labels.COMPONENT_ETCD))
-                    .build(),
-                new NetworkPolicyIngressRuleBuilder()
-                    .withPorts(NetworkPolicies.tcp(EtcdPaths.METRICS_PORT))
-                    .build())
-            .endSpec()
+    return NetworkPolicies.ingress(
+        cluster,
+        n,
+        n.etcdNetworkPolicy(),
+        Labels.COMPONENT_ETCD,
+        new NetworkPolicyIngressRuleBuilder()
+            .withPorts(NetworkPolicies.tcp(EtcdPaths.CLIENT_PORT))
+            .withFrom(
+                NetworkPolicies.component(n.cluster(), Labels.COMPONENT_LND),
+                NetworkPolicies.operator(operatorNamespace))
+            .build(),
+        new NetworkPolicyIngressRuleBuilder()
+            .withPorts(NetworkPolicies.tcp(EtcdPaths.PEER_PORT))
+            .withFrom(NetworkPolicies.component(n.cluster(), Labels.COMPONENT_ETCD))
+            .build(),
+        new NetworkPolicyIngressRuleBuilder()
+            .withPorts(NetworkPolicies.tcp(EtcdPaths.METRICS_PORT))
             .build());
   }
 }

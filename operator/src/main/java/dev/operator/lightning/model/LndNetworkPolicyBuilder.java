@@ -2,7 +2,6 @@ package dev.operator.lightning.model;
 
 import dev.operator.lightning.api.LightningCluster;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRuleBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import java.util.ArrayList;
@@ -20,29 +19,19 @@ public final class LndNetworkPolicyBuilder {
     Names n = spec.names();
     List<NetworkPolicyPeer> api = new ArrayList<>(NetworkPolicies.apiClients(cluster));
     api.add(NetworkPolicies.operator(operatorNamespace));
-    return DesiredHash.stamp(
-        new NetworkPolicyBuilder()
-            .withMetadata(
-                Owned.meta(
-                    cluster,
-                    n.lndNetworkPolicy(),
-                    Labels.component(n.cluster(), Labels.COMPONENT_LND)))
-            .withNewSpec()
-            .withNewPodSelector()
-            .withMatchLabels(Labels.selector(n.cluster(), Labels.COMPONENT_LND))
-            .endPodSelector()
-            .withPolicyTypes("Ingress")
-            .withIngress(
-                new NetworkPolicyIngressRuleBuilder()
-                    .withPorts(NetworkPolicies.tcp(MemberPaths.P2P_PORT))
-                    .build(),
-                new NetworkPolicyIngressRuleBuilder()
-                    .withPorts(
-                        NetworkPolicies.tcp(MemberPaths.GRPC_PORT),
-                        NetworkPolicies.tcp(MemberPaths.REST_PORT))
-                    .withFrom(api)
-                    .build())
-            .endSpec()
+    return NetworkPolicies.ingress(
+        cluster,
+        n,
+        n.lndNetworkPolicy(),
+        Labels.COMPONENT_LND,
+        new NetworkPolicyIngressRuleBuilder()
+            .withPorts(NetworkPolicies.tcp(MemberPaths.P2P_PORT))
+            .build(),
+        new NetworkPolicyIngressRuleBuilder()
+            .withPorts(
+                NetworkPolicies.tcp(MemberPaths.GRPC_PORT),
+                NetworkPolicies.tcp(MemberPaths.REST_PORT))
+            .withFrom(api)
             .build());
   }
 }

@@ -3,6 +3,9 @@ package dev.operator.lightning.model;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.NetworkPolicySpec;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
@@ -61,6 +64,26 @@ public final class NetworkPolicies {
       return p.apiClients;
     }
     return List.of(new NetworkPolicyPeerBuilder().withNewPodSelector().endPodSelector().build());
+  }
+
+  /** The ingress policy named {@code name} over one component's pods of the cluster. */
+  static NetworkPolicy ingress(
+      LightningCluster cluster,
+      Names n,
+      String name,
+      String component,
+      NetworkPolicyIngressRule... rules) {
+    return DesiredHash.stamp(
+        new NetworkPolicyBuilder()
+            .withMetadata(Owned.meta(cluster, name, Labels.component(n.cluster(), component)))
+            .withNewSpec()
+            .withNewPodSelector()
+            .withMatchLabels(Labels.selector(n.cluster(), component))
+            .endPodSelector()
+            .withPolicyTypes("Ingress")
+            .withIngress(rules)
+            .endSpec()
+            .build());
   }
 
   static NetworkPolicyPort tcp(int port) {

@@ -38,10 +38,10 @@ import java.util.Set;
  * active, fencing, role labels.
  *
  * @param objects the owned objects besides member pods and lnd.conf, in the order they are applied
- * @param lndConfig the lnd.conf Secret; null when it cannot be rendered, and then no member pod is
- *     created or deleted either
  * @param removals owned objects the spec no longer wants (NetworkPolicies switched off), deleted if
  *     they exist
+ * @param lndConfig the lnd.conf Secret; null when it cannot be rendered, and then no member pod is
+ *     created or deleted either
  * @param members pods to create and delete
  * @param leaderActive whether the leader's LND was read as active; null when no leader is followed
  * @param routeLeaderSeenActive route the leader ready now, ahead of its readiness probe

@@ -81,34 +81,30 @@ public final class ClusterReads {
   }
 
   /** The live copy of the object {@code desired} describes, or null if there is none. */
-  @SuppressWarnings("unchecked")
   <T extends HasMetadata> T current(T desired) {
-    Cache<T> cache = cacheOf((Class<T>) desired.getClass());
-    if (cache != null) {
-      Optional<T> hit =
-          cache.get(desired.getMetadata().getNamespace(), desired.getMetadata().getName());
-      if (hit.isPresent()) {
-        return hit.get();
-      }
-    }
     // Absent from the cache: not created yet, created a moment ago, or someone else's object
     // without our labels. Only the API server can tell, and this is never a steady-state pass.
-    return client.resource(desired).get();
+    return fromCache(desired).orElseGet(() -> client.resource(desired).get());
   }
 
   /**
    * The copy of {@code object} the cache has, or null: never a request while the kind is cached (a
    * GET only without caches).
    */
-  @SuppressWarnings("unchecked")
   <T extends HasMetadata> T cached(T object) {
-    Cache<T> cache = cacheOf((Class<T>) object.getClass());
-    if (cache == null) {
+    if (cacheOf(object.getClass()) == null) {
       return client.resource(object).get();
     }
-    return cache
-        .get(object.getMetadata().getNamespace(), object.getMetadata().getName())
-        .orElse(null);
+    return fromCache(object).orElse(null);
+  }
+
+  /** The cached copy of {@code object}; empty on a miss or when its kind has no cache. */
+  @SuppressWarnings("unchecked")
+  private <T extends HasMetadata> Optional<T> fromCache(T object) {
+    Cache<T> cache = cacheOf((Class<T>) object.getClass());
+    return cache == null
+        ? Optional.empty()
+        : cache.get(object.getMetadata().getNamespace(), object.getMetadata().getName());
   }
 
   /**

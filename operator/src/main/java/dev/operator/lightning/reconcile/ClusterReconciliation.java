@@ -633,14 +633,14 @@ public final class ClusterReconciliation {
   }
 
   private void apply(LightningCluster cluster, HasMetadata desired, List<Problem> problems) {
-    ObjectApplier.Outcome o = applier.apply(cluster, desired);
-    if (o.problem() != null) {
-      problems.add(o.problem());
-    }
+    report(applier.apply(cluster, desired), problems);
   }
 
   private void remove(LightningCluster cluster, HasMetadata unwanted, List<Problem> problems) {
-    ObjectApplier.Outcome o = applier.remove(cluster, unwanted);
+    report(applier.remove(cluster, unwanted), problems);
+  }
+
+  private static void report(ObjectApplier.Outcome o, List<Problem> problems) {
     if (o.problem() != null) {
       problems.add(o.problem());
     }
