@@ -3,7 +3,7 @@
 # through the Go module proxy, at the versions pinned in scripts/versions.env.
 # Binaries are cached outside the checkout, keyed by version, so a fresh clone
 # reuses them. Layout follows what io.fabric8:kube-api-test expects:
-#   $LNC_TOOLS_DIR/k8s/<k8s version>-linux-amd64/{kube-apiserver,kubectl,etcd}
+#   $LNC_TOOLS_DIR/k8s/<k8s version>-linux-amd64/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl,etcd}
 #   $LNC_TOOLS_DIR/helm/<helm version>/helm
 #   $LNC_TOOLS_DIR/lnd/<lnd version>/{lnd,lncli}
 #   $LNC_TOOLS_DIR/btcd/<btcd version>/{btcd,btcctl}
@@ -23,14 +23,15 @@ mkdir -p "$WORK_DIR" "$K8S_DIR"
 log() { printf '[tools] %s\n' "$*" >&2; }
 
 build_kubernetes() {
-  if [[ -x "$K8S_DIR/kube-apiserver" && -x "$K8S_DIR/kubectl" && -x "$K8S_DIR/kube-controller-manager" ]]; then
+  if [[ -x "$K8S_DIR/kube-apiserver" && -x "$K8S_DIR/kubectl" && -x "$K8S_DIR/kube-controller-manager" \
+    && -x "$K8S_DIR/kube-scheduler" ]]; then
     log "kubernetes v$KUBERNETES_VERSION cached"; return
   fi
   local v="v$KUBERNETES_VERSION" minor
   minor="$(cut -d. -f2 <<<"$KUBERNETES_VERSION")"
   local mod="$WORK_DIR/k8s-$KUBERNETES_VERSION"
   mkdir -p "$mod"
-  log "building kube-apiserver, kubectl, kube-controller-manager $v (cold: several minutes)"
+  log "building kube-apiserver, kubectl, kube-controller-manager, kube-scheduler $v (cold: several minutes)"
   local gomod
   gomod="$(cd "$mod" && go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
   # k8s.io/kubernetes replaces its staging modules with ./staging/..., absent from
@@ -54,6 +55,7 @@ package tools
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubectl/pkg/cmd"
 )
 GO
@@ -63,7 +65,8 @@ GO
     ld+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
   done
   (cd "$mod" && go build -p 2 -trimpath -ldflags "-s -w $ld" -o "$K8S_DIR/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl)
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
 }
 
 build_etcd() {

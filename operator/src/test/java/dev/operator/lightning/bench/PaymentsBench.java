@@ -89,7 +89,7 @@ class PaymentsBench {
       }
       try (MemberStates states =
               new MemberStates(
-                  new LndRestClient(clusterCa(n)), hosts, n.net.cluster.kubelet()::podIp);
+                  new LndRestClient(clusterCa(n)), hosts, n.net.cluster.nodes()::podIp);
           PaymentDriver driver = new PaymentDriver("alice->bob", n::alice, n::bob)) {
         for (int i = 0; i < 2 * rounds; i++) {
           boolean kill = i % 2 == 0;
@@ -98,7 +98,7 @@ class PaymentsBench {
           await().atMost(Duration.ofSeconds(60)).until(() -> driver.succeeded() > before);
           Instant fault = Instant.now();
           if (kill) {
-            n.net.cluster.kubelet().killContainer(leader);
+            n.net.cluster.nodes().killContainer(leader);
           } else {
             n.net.client().pods().inNamespace(NS).withName(leader).delete();
           }

@@ -55,7 +55,7 @@ class RealLndFailoverBench {
         boolean kill = i % 2 == 0;
         Instant start = Instant.now();
         if (kill) {
-          demo.cluster.kubelet().killContainer(leader);
+          demo.cluster.nodes().killContainer(leader);
         } else {
           demo.client().pods().inNamespace(demo.ns).withName(leader).delete();
         }

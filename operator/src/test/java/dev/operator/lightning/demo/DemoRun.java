@@ -61,7 +61,7 @@ class DemoRun {
             "alice keeps paying bob, one payment after the other; kill -9 of alice's leader "
                 + leader);
         Instant kill = Instant.now();
-        n.net.cluster.kubelet().killContainer(leader);
+        n.net.cluster.nodes().killContainer(leader);
         String next = n.net.awaitLeader(PaymentNetwork.ALICE, leader, Duration.ofSeconds(120));
         long failover = Duration.between(kill, Instant.now()).toMillis();
         PaymentDriver.Payment[] first = new PaymentDriver.Payment[1];

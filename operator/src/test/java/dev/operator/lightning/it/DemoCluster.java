@@ -118,7 +118,7 @@ public final class DemoCluster implements AutoCloseable {
     return new MemberStates(
         new dev.operator.lightning.lnd.LndRestClient(clusterCa()),
         memberHosts(),
-        cluster.kubelet()::podIp);
+        cluster.nodes()::podIp);
   }
 
   /** Member pod name -> its DNS name under the members Service, for the 3 demo members. */
@@ -149,7 +149,7 @@ public final class DemoCluster implements AutoCloseable {
   /** The end of every container log, so a failure shows what lnd and etcd said. */
   public void printPodLogs() {
     for (Pod p : client().pods().inNamespace(ns).list().getItems()) {
-      Path log = cluster.kubelet().log(p.getMetadata().getName());
+      Path log = cluster.nodes().log(p.getMetadata().getName());
       try {
         List<String> lines = log == null ? List.of() : Files.readAllLines(log);
         System.out.printf(

@@ -57,13 +57,13 @@ class LeaderPartitionIT {
                 () ->
                     states.lastActive(leader).isPresent()
                         && states.lastAcceptedPeers(leader).isPresent());
-        long oldProcess = demo.cluster.kubelet().pid(leader).orElseThrow();
+        long oldProcess = demo.cluster.nodes().pid(leader).orElseThrow();
         // The old pod's log stays on the node after the pod is gone.
-        java.nio.file.Path oldLog = demo.cluster.kubelet().log(leader);
+        java.nio.file.Path oldLog = demo.cluster.nodes().log(leader);
 
         Instant cut;
         try (PodPartition partition =
-            PodPartition.cut(demo.cluster.kubelet().netns(leader), etcdEndpoints(demo))) {
+            PodPartition.cut(demo.cluster.nodes().netns(leader), etcdEndpoints(demo))) {
           cut = Instant.now();
           String[] successor = new String[1];
           Instant[] routed = new Instant[1];
@@ -210,7 +210,7 @@ class LeaderPartitionIT {
             .withLabel("app.kubernetes.io/component", "etcd")
             .list()
             .getItems()) {
-      String ip = demo.cluster.kubelet().podIp(p.getMetadata().getName());
+      String ip = demo.cluster.nodes().podIp(p.getMetadata().getName());
       if (ip != null) {
         out.add(ip + ":2379");
       }

@@ -101,7 +101,7 @@ class LightningPaymentsIT {
       // killed before it marked processed, and its successor failed back. Only a payee that was
       // killed in this run can have one; every other satoshi must still add up.
       Path logs = Path.of("target", "payments-logs").toAbsolutePath();
-      n.net.cluster.kubelet().keepContainerLogs(logs);
+      n.net.cluster.nodes().keepContainerLogs(logs);
       Map<String, SettledUnpaidHtlcs.Evidence> lndLosses = new TreeMap<>();
       for (SettledUnpaidHtlcs.Evidence e : SettledUnpaidHtlcs.find(SettledUnpaidHtlcs.read(logs))) {
         lndLosses.put(e.hashHex(), e);
@@ -620,7 +620,7 @@ class LightningPaymentsIT {
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(1))
           .until(() -> outgoing.inFlight() > 0);
-      n.net.cluster.kubelet().killContainer(leader);
+      n.net.cluster.nodes().killContainer(leader);
     } else {
       n.net.client().pods().inNamespace(NS).withName(leader).delete();
     }

@@ -3,9 +3,12 @@ package dev.operator.lightning.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.operator.lightning.harness.SandboxKubelet;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.harness.LocalNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -37,6 +40,9 @@ class LocalClusterIT {
           "local cluster: apply -> leader %s active, routed, wallet created in %d ms%n",
           first, Duration.between(applied, Instant.now()).toMillis());
       assertEtcdPodsRunByTheKubelet(client);
+      assertSpreadOverThreeZones(client, "etcd");
+      assertSpreadOverThreeZones(client, "lnd");
+      assertEtcdClosedToPodsOutsideThePolicy(demo);
       assertOnlyTheLeaderIsPodReady(client, first);
       assertThat(Lncli.throughLeaderService(demo.cluster, NS, NAME, "state", Lncli.SERVER_ACTIVE))
           .as("lncli state through the leader Service")
@@ -45,7 +51,7 @@ class LocalClusterIT {
       assertThat(identity).hasSize(66);
 
       Instant killed = Instant.now();
-      demo.cluster.kubelet().killContainer(first);
+      demo.cluster.nodes().killContainer(first);
       String second = demo.awaitLeader(first, DEADLINE);
       System.out.printf(
           "local cluster: kill -9 of %s -> %s active and routed in %d ms%n",
@@ -117,11 +123,126 @@ class LocalClusterIT {
                         p -> {
                           assertThat(p.getMetadata().getOwnerReferences())
                               .anySatisfy(o -> assertThat(o.getKind()).isEqualTo("StatefulSet"));
-                          assertThat(p.getSpec().getNodeName()).isEqualTo(SandboxKubelet.NODE);
                           assertThat(ready(p))
                               .as("%s Ready by its /readyz probe", p.getMetadata().getName())
                               .isTrue();
                         }));
+  }
+
+  /**
+   * The cluster's NetworkPolicies, enforced by the local cluster's packet filter: a pod of the
+   * namespace that is not one of the cluster's LND members cannot reach etcd's client port, neither
+   * at an etcd pod's IP nor through the client Service, while it still reaches etcd's open metrics
+   * port and the leader's REST port (API clients default to the namespace's pods). With the
+   * policies switched off, the same pod reaches etcd: the policy, not the network, refused it.
+   */
+  private static void assertEtcdClosedToPodsOutsideThePolicy(DemoCluster demo) {
+    KubernetesClient client = demo.client();
+    String etcdIp =
+        client.pods().inNamespace(NS).withName(NAME + "-etcd-0").get().getStatus().getPodIP();
+    String service = NAME + "-etcd-client." + NS + ".svc";
+    String leaderIp =
+        client
+            .pods()
+            .inNamespace(NS)
+            .withName(demo.status().leader.pod)
+            .get()
+            .getStatus()
+            .getPodIP();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              assertThat(answers(demo, etcdIp, 2379, true))
+                  .as("etcd-0's client port, direct")
+                  .isFalse();
+              assertThat(answers(demo, service, 2379, true))
+                  .as("etcd's client port through its Service")
+                  .isFalse();
+            });
+    assertThat(answers(demo, etcdIp, 2381, false)).as("etcd-0's metrics port").isTrue();
+    assertThat(answers(demo, leaderIp, 8080, true)).as("the leader's REST port").isTrue();
+
+    setNetworkPolicies(client, false);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(answers(demo, etcdIp, 2379, true))
+                    .as("etcd-0's client port once the policies are off")
+                    .isTrue());
+    setNetworkPolicies(client, true);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(answers(demo, etcdIp, 2379, true))
+                    .as("etcd-0's client port with the policies back")
+                    .isFalse());
+  }
+
+  private static void setNetworkPolicies(KubernetesClient client, boolean enabled) {
+    client
+        .resources(LightningCluster.class)
+        .inNamespace(NS)
+        .withName(NAME)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"spec\":{\"networkPolicy\":{\"enabled\":" + enabled + "}}}");
+  }
+
+  /**
+   * Whether the server behind {@code host:port} answers the harness's client pod (a pod of the
+   * namespace with no labels) within 3 s: a TLS server hands over its certificate, a plain one
+   * answers a request. A connection the proxy or a pod's filter refuses gets no answer.
+   */
+  private static boolean answers(DemoCluster demo, String host, int port, boolean tls) {
+    String probe =
+        tls
+            ? "openssl s_client -connect " + host + ":" + port + " -showcerts </dev/null 2>&1"
+            : "exec 3<>/dev/tcp/"
+                + host
+                + "/"
+                + port
+                + "; printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; head -c 1 <&3";
+    var r =
+        demo.cluster.runInCluster(
+            List.of("timeout", "3", "bash", "-c", probe), Duration.ofSeconds(10));
+    return tls
+        ? r.output().contains("BEGIN CERTIFICATE")
+        : r.exitCode() == 0 && !r.output().isEmpty();
+  }
+
+  /**
+   * kube-scheduler placed the component's three pods on three nodes in three zones, as the
+   * operator's topology spread constraints (and the members' anti-affinity) ask: a lost node or
+   * zone costs one etcd member and one LND member.
+   */
+  private static void assertSpreadOverThreeZones(KubernetesClient client, String component) {
+    List<Pod> pods =
+        client
+            .pods()
+            .inNamespace(NS)
+            .withLabel("app.kubernetes.io/component", component)
+            .list()
+            .getItems();
+    List<String> nodes = pods.stream().map(p -> p.getSpec().getNodeName()).toList();
+    List<String> zones =
+        nodes.stream()
+            .map(
+                n ->
+                    client
+                        .nodes()
+                        .withName(n)
+                        .get()
+                        .getMetadata()
+                        .getLabels()
+                        .get(LocalNode.ZONE_LABEL))
+            .toList();
+    assertThat(nodes).as("nodes of the %s pods", component).hasSize(3).doesNotHaveDuplicates();
+    assertThat(zones)
+        .as("zones of the %s pods on %s", component, nodes)
+        .containsExactlyInAnyOrder("a", "b", "c");
   }
 
   /** The member readiness probe (exec, wget to 127.0.0.1 in the pod) passes on the leader only. */

@@ -34,7 +34,7 @@ class PausedLeaderIT {
       LeaderHealthCheck check = LeaderHealthCheck.forTtl(ttl);
       try (MemberStates states = demo.memberStates()) {
         await().atMost(Duration.ofSeconds(10)).until(() -> states.lastActive(leader).isPresent());
-        long process = demo.cluster.kubelet().pid(leader).orElseThrow();
+        long process = demo.cluster.nodes().pid(leader).orElseThrow();
         List<String> routedAfterSuccessor = new CopyOnWriteArrayList<>();
 
         Instant paused;

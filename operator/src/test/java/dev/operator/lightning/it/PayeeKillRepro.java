@@ -38,7 +38,7 @@ class PayeeKillRepro {
       try {
         for (int i = 0; i < KILLS; i++) {
           String leader = n.net.status(ALICE).leader.pod;
-          Path log = n.net.cluster.kubelet().log(leader);
+          Path log = n.net.cluster.nodes().log(leader);
           long from = Files.size(log);
           long[] seen = {from};
           // Poll the log every millisecond; kill on the first settle after this point.
@@ -58,7 +58,7 @@ class PayeeKillRepro {
                     seen[0] = all.length;
                     return added.contains("as exit hop");
                   });
-          n.net.cluster.kubelet().killContainer(leader);
+          n.net.cluster.nodes().killContainer(leader);
           killed.add(leader + "@" + java.time.Instant.now());
           killed.add(log.toString());
           String next = n.net.awaitLeader(ALICE, leader, Duration.ofSeconds(120));

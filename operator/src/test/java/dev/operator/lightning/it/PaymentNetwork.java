@@ -212,7 +212,7 @@ public final class PaymentNetwork implements AutoCloseable {
    */
   public void keepLogsAndPrintReplays(java.nio.file.Path dir, String prefix, boolean settles)
       throws java.io.IOException {
-    net.cluster.kubelet().keepContainerLogs(dir);
+    net.cluster.nodes().keepContainerLogs(dir);
     try (var logs = java.nio.file.Files.list(dir)) {
       for (java.nio.file.Path log : (Iterable<java.nio.file.Path>) logs::iterator) {
         for (String line : java.nio.file.Files.readAllLines(log)) {

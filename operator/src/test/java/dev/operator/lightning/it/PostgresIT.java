@@ -73,7 +73,7 @@ class PostgresIT {
       assertThat(status.database.nativeSql).isFalse();
 
       Instant killed = Instant.now();
-      demo.cluster.kubelet().killContainer(first);
+      demo.cluster.nodes().killContainer(first);
       String second = demo.awaitLeader(first, DEADLINE);
       System.out.printf(
           "postgres: kill -9 of %s -> %s active and routed in %d ms%n",

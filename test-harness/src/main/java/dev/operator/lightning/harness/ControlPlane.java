@@ -26,6 +26,7 @@ public final class ControlPlane implements AutoCloseable {
   private final String kubeconfigYaml;
   private final Tools tools;
   private Process controllerManager;
+  private Process scheduler;
 
   private ControlPlane(Tools tools, java.util.Map<String, String> flags) {
     this(tools, flags, java.util.Map.of());
@@ -94,11 +95,32 @@ public final class ControlPlane implements AutoCloseable {
     return new ControlPlane(Tools.locate(), java.util.Map.of());
   }
 
-  /** Starts a new control plane whose Services take cluster IPs from {@code serviceCidr}. */
+  /**
+   * Starts a new control plane whose Services take cluster IPs from {@code serviceCidr}, for a
+   * cluster with nodes: a pod tolerates its node being unreachable or not ready for {@value
+   * #NODE_LOSS_TOLERATION_SECONDS} s (300 by default) before the taint eviction controller deletes
+   * it, so the tests see that eviction within their time.
+   */
   public static ControlPlane start(String serviceCidr) {
     return new ControlPlane(
-        Tools.locate(), java.util.Map.of("--service-cluster-ip-range", serviceCidr));
+        Tools.locate(),
+        java.util.Map.of(
+            "--service-cluster-ip-range",
+            serviceCidr,
+            "--default-unreachable-toleration-seconds",
+            Integer.toString(NODE_LOSS_TOLERATION_SECONDS),
+            "--default-not-ready-toleration-seconds",
+            Integer.toString(NODE_LOSS_TOLERATION_SECONDS)));
   }
+
+  /** How long a pod stays on a lost node before its eviction (apiserver default tolerations). */
+  public static final int NODE_LOSS_TOLERATION_SECONDS = 30;
+
+  /**
+   * How long a node may send no heartbeat before the node lifecycle controller marks it not ready
+   * (its pods not ready with it) and taints it unreachable; 50 s by default.
+   */
+  public static final int NODE_MONITOR_GRACE_SECONDS = 6;
 
   /**
    * Starts a new control plane whose Services really take cluster IPs from {@code serviceCidr} (a
@@ -146,8 +168,10 @@ public final class ControlPlane implements AutoCloseable {
   /**
    * Starts kube-controller-manager against this API server, with the controllers the local cluster
    * needs: StatefulSets create their pods, the EndpointSlice controller follows pod readiness,
-   * garbage collection follows owner references, and each namespace gets its default
-   * ServiceAccount. No leader election, no serving port.
+   * garbage collection follows owner references, each namespace gets its default ServiceAccount,
+   * claims are bound to the volumes the harness provisions, and the node lifecycle and taint
+   * eviction controllers handle a node that stops reporting (its timings shortened: see {@link
+   * #NODE_MONITOR_GRACE_SECONDS}). No leader election, no serving port.
    */
   public synchronized void startControllerManager() {
     if (controllerManager != null) {
@@ -160,7 +184,14 @@ public final class ControlPlane implements AutoCloseable {
                   tools.binary("kube-controller-manager").toString(),
                   "--kubeconfig=" + kubeconfig,
                   "--controllers=statefulset-controller,endpointslice-controller,"
-                      + "garbage-collector-controller,serviceaccount-controller",
+                      + "garbage-collector-controller,serviceaccount-controller,"
+                      + "node-lifecycle-controller,taint-eviction-controller,"
+                      + "persistentvolume-binder-controller",
+                  "--node-monitor-period=1s",
+                  "--node-monitor-grace-period=" + NODE_MONITOR_GRACE_SECONDS + "s",
+                  "--node-startup-grace-period=" + NODE_MONITOR_GRACE_SECONDS + "s",
+                  // One node per zone: a lost node's pods are evicted at once, not rate-limited.
+                  "--node-eviction-rate=10",
                   "--leader-elect=false",
                   "--secure-port=0",
                   "--concurrent-statefulset-syncs=5",
@@ -176,8 +207,32 @@ public final class ControlPlane implements AutoCloseable {
     }
   }
 
+  /** Starts the real kube-scheduler against this API server: it places every pod on a node. */
+  public synchronized void startScheduler() {
+    if (scheduler != null) {
+      return;
+    }
+    Path kubeconfig = writeKubeconfig(workDir.resolve("scheduler.kubeconfig"));
+    try {
+      scheduler =
+          new ProcessBuilder(
+                  tools.binary("kube-scheduler").toString(),
+                  "--kubeconfig=" + kubeconfig,
+                  "--leader-elect=false",
+                  "--secure-port=0",
+                  "--v=1")
+              .redirectErrorStream(true)
+              .redirectOutput(workDir.resolve("kube-scheduler.log").toFile())
+              .start();
+      log.info("kube-scheduler started (log {})", workDir.resolve("kube-scheduler.log"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start kube-scheduler", e);
+    }
+  }
+
   @Override
   public void close() {
+    Processes.stop(scheduler, false);
     Processes.stop(controllerManager, false);
     server.stop();
     Folders.deleteRecursively(workDir);

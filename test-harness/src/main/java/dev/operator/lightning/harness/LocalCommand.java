@@ -14,6 +14,16 @@ final class LocalCommand {
   /** Runs a command with a clean environment and a deadline, capturing its output. */
   static SandboxKubelet.ExecResult run(
       List<String> cmd, Map<String, String> env, Duration timeout) {
+    return run(cmd, env, null, timeout);
+  }
+
+  /** Runs a command with the host's environment, {@code input} on its standard input. */
+  static SandboxKubelet.ExecResult runWithInput(List<String> cmd, String input, Duration timeout) {
+    return run(cmd, null, input, timeout);
+  }
+
+  private static SandboxKubelet.ExecResult run(
+      List<String> cmd, Map<String, String> env, String input, Duration timeout) {
     try {
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
       if (env != null) {
@@ -21,6 +31,11 @@ final class LocalCommand {
         pb.environment().putAll(env);
       }
       Process p = pb.start();
+      try (var stdin = p.getOutputStream()) {
+        if (input != null) {
+          stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+      }
       var out = new java.io.ByteArrayOutputStream();
       Thread reader =
           new Thread(

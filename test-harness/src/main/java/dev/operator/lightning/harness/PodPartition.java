@@ -39,6 +39,22 @@ public final class PodPartition implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Cuts the pod off from everything but itself: every packet in or out of its network namespace
+   * except on loopback is dropped, as for a pod on a partitioned node.
+   */
+  public static PodPartition isolate(String netns) {
+    PodPartition p = new PodPartition(netns);
+    try {
+      p.add(List.of("OUTPUT", "!", "-o", "lo", "-j", "DROP"));
+      p.add(List.of("INPUT", "!", "-i", "lo", "-j", "DROP"));
+    } catch (RuntimeException e) {
+      p.close();
+      throw e;
+    }
+    return p;
+  }
+
   private void add(List<String> rule) {
     iptables("-I", rule);
     rules.add(rule);

@@ -22,8 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A pod's volumes on the local node: Secret and ConfigMap keys written as files with their items
- * and modes, emptyDir folders, and a folder per PersistentVolumeClaim that outlives its pods; and
- * the host directories the kubelet bind-mounts them over.
+ * and modes, emptyDir folders, and a folder per PersistentVolumeClaim that outlives its pods and
+ * follows them to any node (as network-attached storage does); and the host directories the kubelet
+ * bind-mounts them over.
  */
 final class PodVolumes {
   private final KubernetesClient client;
@@ -31,10 +32,13 @@ final class PodVolumes {
   private final Path claims;
   private final Set<Path> createdMountPoints = ConcurrentHashMap.newKeySet();
 
-  PodVolumes(KubernetesClient client, String namespace, Path nodeRoot) {
+  /**
+   * @param claims the cluster's storage: one folder per claim, shared by every node
+   */
+  PodVolumes(KubernetesClient client, String namespace, Path claims) {
     this.client = client;
     this.namespace = namespace;
-    this.claims = nodeRoot.resolve("claims");
+    this.claims = claims;
   }
 
   /** The host folder that holds the volume's files, filled from its source. */

@@ -11,11 +11,8 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,23 +33,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A kubelet for one node of the local cluster that runs every pod of a namespace as local
- * processes, each in its own network namespace ({@link PodNetwork}) and mount namespace: the
- * container's declared command and args, with its environment resolved as Kubernetes does (downward
- * API, Secret and ConfigMap keys, {@code $(VAR)}), and Secret, ConfigMap, emptyDir and
- * PersistentVolumeClaim volumes materialised under a per-pod folder and bind-mounted at their
- * declared mount paths. Readiness and liveness probes run as declared (exec inside the pod's
- * namespaces, httpGet and tcpSocket against the pod IP) with their period, timeout and thresholds;
- * the restart policy is honoured; deletion sends SIGTERM, waits the grace period, then SIGKILL; pod
- * status is written as a kubelet writes it. Images map to binaries through the {@link ImageTable};
- * a pod it cannot run gets a waiting reason saying why.
+ * A kubelet for one node of the local cluster that runs every pod of a namespace the scheduler
+ * bound to its node as local processes, each in its own network namespace ({@link PodNetwork}) and
+ * mount namespace: the container's declared command and args, with its environment resolved as
+ * Kubernetes does (downward API, Secret and ConfigMap keys, {@code $(VAR)}), and Secret, ConfigMap,
+ * emptyDir and PersistentVolumeClaim volumes materialised under a per-pod folder and bind-mounted
+ * at their declared mount paths. Readiness and liveness probes run as declared (exec inside the
+ * pod's namespaces, httpGet and tcpSocket against the pod IP) with their period, timeout and
+ * thresholds; the restart policy is honoured; deletion sends SIGTERM, waits the grace period, then
+ * SIGKILL; pod status is written as a kubelet writes it. Images map to binaries through the {@link
+ * ImageTable}; a pod it cannot run gets a waiting reason saying why.
  *
  * <p>What differs from a real node: no image filesystem (the container sees the host's files plus
  * its volumes, and {@code HOME} is a per-pod folder), one container per pod, no resource limits, no
  * init containers.
  */
 public final class SandboxKubelet implements AutoCloseable {
-  public static final String NODE = "local-node";
   private static final Logger log = LoggerFactory.getLogger(SandboxKubelet.class);
   // The kubelet's crash back-off: the first restart is immediate, then 10 s doubling to 5 min,
   // forgotten once a container has run for 10 minutes.
@@ -62,9 +58,11 @@ public final class SandboxKubelet implements AutoCloseable {
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   private final KubernetesClient client;
+  private final LocalNode node;
   private final String namespace;
   private final PodNetwork network;
   private final ClusterDns dns;
+  private final NetworkPolicyEnforcer policies;
   private final ImageTable images;
   private final Path root;
   private final PodVolumes volumes;
@@ -76,6 +74,9 @@ public final class SandboxKubelet implements AutoCloseable {
   private final ScheduledExecutorService events =
       Executors.newSingleThreadScheduledExecutor(HarnessThreads.daemon("sandbox-kubelet-events"));
   private final Watch watch;
+  private final NodeHeartbeat heartbeat;
+  // Cut off from the API server: no pod events acted on, no status written (see disconnect()).
+  private volatile boolean disconnected;
 
   /** What a command run in a pod printed and returned. */
   public record ExecResult(int exitCode, String output) {}
@@ -114,67 +115,26 @@ public final class SandboxKubelet implements AutoCloseable {
     }
   }
 
-  public SandboxKubelet(
-      KubernetesClient client,
-      String namespace,
-      PodNetwork network,
-      ClusterDns dns,
-      ImageTable images) {
-    this.client = client;
-    this.namespace = namespace;
-    this.network = network;
-    this.dns = dns;
-    this.images = images;
+  public SandboxKubelet(LocalNode node, NodeServices cluster) {
+    this.client = cluster.client();
+    this.node = node;
+    this.namespace = cluster.namespace();
+    this.network = cluster.network();
+    this.dns = cluster.dns();
+    this.policies = cluster.policies();
+    this.images = cluster.images();
     try {
-      this.root = Files.createTempDirectory("lnc-node-" + namespace + "-");
+      this.root = Files.createTempDirectory("lnc-" + node.name() + "-" + namespace + "-");
       // Containers run as their declared users: they must be able to pass through to their
       // binaries and home folders.
       Files.setAttribute(root, "unix:mode", 0711);
-      this.volumes = new PodVolumes(client, namespace, root);
+      this.volumes = new PodVolumes(client, namespace, cluster.storage());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    registerNode();
+    this.heartbeat = new NodeHeartbeat(client, node, network.gateway(), loop);
     this.watch =
         HarnessThreads.watchPods(client.pods().inNamespace(namespace), events, this::handle);
-  }
-
-  /** Registers the node, Ready, as a kubelet does: the EndpointSlice controller needs it. */
-  private void registerNode() {
-    var node =
-        new io.fabric8.kubernetes.api.model.NodeBuilder()
-            .withNewMetadata()
-            .withName(NODE)
-            .withLabels(Map.of("kubernetes.io/hostname", NODE, "kubernetes.io/os", "linux"))
-            .endMetadata()
-            .build();
-    try {
-      client.nodes().resource(node).create();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) {
-        throw e;
-      }
-    }
-    var status =
-        new io.fabric8.kubernetes.api.model.NodeBuilder()
-            .withNewStatus()
-            .addNewCondition()
-            .withType("Ready")
-            .withStatus("True")
-            .withReason("KubeletReady")
-            .withMessage("local kubelet is posting ready status")
-            .endCondition()
-            .addNewAddress()
-            .withType("InternalIP")
-            .withAddress(network.gateway())
-            .endAddress()
-            .endStatus()
-            .build();
-    client
-        .nodes()
-        .withName(NODE)
-        .subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), status);
   }
 
   /** The pod's IP on the pod network, or null if it does not run here. */
@@ -252,7 +212,71 @@ public final class SandboxKubelet implements AutoCloseable {
     return LocalCommand.run(cmd, r.env, timeout);
   }
 
+  public LocalNode node() {
+    return node;
+  }
+
+  /** Whether the pod runs (or is being started) on this node. */
+  public boolean runs(String pod) {
+    return pods.containsKey(pod);
+  }
+
+  /** The names of the pods this node runs. */
+  public List<String> podNames() {
+    return List.copyOf(pods.keySet());
+  }
+
+  /**
+   * Cuts this node off from the API server, as a partitioned node: its heartbeats stop, no pod
+   * status is written and no pod change is acted on, while every container keeps running and its
+   * probes keep being run locally. Its pods' own network is the caller's to cut ({@link NodeLoss}).
+   */
+  public void disconnect() {
+    disconnected = true;
+    heartbeat.stop();
+    log.info("node {}: cut off from the API server", node.name());
+  }
+
+  /**
+   * Reconnects: the heartbeats resume, and the node catches up as a kubelet does after a partition:
+   * pods deleted meanwhile stop, pods bound to it meanwhile start, and every status is written
+   * again (the node lifecycle controller marked them not ready).
+   */
+  public void reconnect() {
+    events.execute(
+        () -> {
+          disconnected = false;
+          heartbeat.resume();
+          var current = client.pods().inNamespace(namespace).list().getItems();
+          Map<String, Pod> byName = new LinkedHashMap<>();
+          current.forEach(p -> byName.put(p.getMetadata().getName(), p));
+          for (PodRun r : List.copyOf(pods.values())) {
+            Pod now = byName.get(r.name);
+            if (now == null || !now.getMetadata().getUid().equals(r.uid)) {
+              forceStop(r);
+            }
+          }
+          for (Pod p : current) {
+            boolean mine = node.name().equals(p.getSpec().getNodeName());
+            if (mine
+                && p.getMetadata().getDeletionTimestamp() != null
+                && !runs(p.getMetadata().getName())) {
+              // Its container stopped while the node could not say so.
+              KubeletRequests.confirmDeletion(
+                  client, namespace, p.getMetadata().getName(), p.getMetadata().getUid());
+            } else {
+              handle(Watcher.Action.MODIFIED, p);
+            }
+          }
+          pods.values().forEach(this::writeStatus);
+          log.info("node {}: reconnected to the API server", node.name());
+        });
+  }
+
   private void handle(Watcher.Action action, Pod pod) {
+    if (disconnected) {
+      return;
+    }
     String name = pod.getMetadata().getName();
     PodRun r = pods.get(name);
     if (r != null && !r.uid.equals(pod.getMetadata().getUid())) {
@@ -271,7 +295,9 @@ public final class SandboxKubelet implements AutoCloseable {
       return;
     }
     if (r == null) {
-      if (pod.getMetadata().getDeletionTimestamp() == null) {
+      // The scheduler binds pods; this node runs those bound to it.
+      if (node.name().equals(pod.getSpec().getNodeName())
+          && pod.getMetadata().getDeletionTimestamp() == null) {
         start(pod);
       }
       return;
@@ -300,11 +326,6 @@ public final class SandboxKubelet implements AutoCloseable {
   private void startOnce(Pod pod) {
     PodRun r = new PodRun(pod);
     pods.put(r.name, r);
-    if (pod.getSpec().getNodeName() == null
-        && !KubeletRequests.bind(client, namespace, r.name, NODE)) {
-      pods.remove(r.name);
-      return;
-    }
     try {
       r.dir = Files.createDirectories(root.resolve(r.name + "-" + r.uid.substring(0, 8)));
       Files.createDirectories(r.dir.resolve("home"));
@@ -321,6 +342,8 @@ public final class SandboxKubelet implements AutoCloseable {
       writeStatus(r);
       return;
     }
+    // The pod's NetworkPolicy rules are in place before its process can take a connection.
+    policies.attached(pod, r.net);
     launch(r);
     scheduleProbes(r);
   }
@@ -603,7 +626,9 @@ public final class SandboxKubelet implements AutoCloseable {
       r.lastState = terminatedState(p.exitValue(), r.startedAt);
     }
     writeStatus(r);
-    KubeletRequests.confirmDeletion(client, namespace, r.name, r.uid);
+    if (!disconnected) {
+      KubeletRequests.confirmDeletion(client, namespace, r.name, r.uid);
+    }
     cleanUp(r);
   }
 
@@ -646,11 +671,15 @@ public final class SandboxKubelet implements AutoCloseable {
       }
       if (r.net != null) {
         network.detach(namespace + "/" + r.name);
+        policies.detached(r.name);
       }
     }
   }
 
   private void writeStatus(PodRun r) {
+    if (disconnected) {
+      return;
+    }
     boolean running = r.process != null;
     ContainerState state;
     if (running) {
@@ -733,10 +762,19 @@ public final class SandboxKubelet implements AutoCloseable {
     return "'" + s.replace("'", "'\\''") + "'";
   }
 
+  /**
+   * Stops every container at once. The local cluster stops all its nodes' pods before any node
+   * removes its mount points, which another node's containers may still have mounts on.
+   */
+  public void stopAll() {
+    watch.close();
+    heartbeat.close();
+    List.copyOf(pods.values()).forEach(this::forceStop);
+  }
+
   @Override
   public void close() {
-    watch.close();
-    List.copyOf(pods.values()).forEach(this::forceStop);
+    stopAll();
     events.shutdownNow();
     loop.shutdownNow();
     // Another local cluster's pods may have their volumes bind-mounted on these very directories.

@@ -38,6 +38,7 @@ public final class ServiceProxy implements AutoCloseable {
 
   private final PodNetwork network;
   private final ClusterDns dns;
+  private final NetworkPolicyEnforcer policies;
   private final SharedIndexInformer<Service> services;
   private final SharedIndexInformer<EndpointSlice> slices;
   private final Map<String, ServerSocket> listeners = new ConcurrentHashMap<>();
@@ -46,9 +47,14 @@ public final class ServiceProxy implements AutoCloseable {
       Executors.newCachedThreadPool(HarnessThreads.daemon("service-proxy"));
 
   public ServiceProxy(
-      KubernetesClient client, String namespace, PodNetwork network, ClusterDns dns) {
+      KubernetesClient client,
+      String namespace,
+      PodNetwork network,
+      ClusterDns dns,
+      NetworkPolicyEnforcer policies) {
     this.network = network;
     this.dns = dns;
+    this.policies = policies;
     this.slices = client.discovery().v1().endpointSlices().inNamespace(namespace).inform();
     this.services =
         client
@@ -129,6 +135,20 @@ public final class ServiceProxy implements AutoCloseable {
     if (target == null) {
       log.debug("service {}/{} has no ready endpoint: connection refused", ns, service);
       closeQuietly(in);
+      return;
+    }
+    String client = in.getInetAddress().getHostAddress();
+    if (!policies.admits(client, target.getAddress().getHostAddress(), target.getPort())) {
+      // The endpoint's NetworkPolicy drops the client's SYN once kube-proxy has rewritten it:
+      // the client hears nothing until its own timeout.
+      log.debug("service {}/{}: {} refused by NetworkPolicy", ns, service, client);
+      try (InputStream discard = in.getInputStream()) {
+        discard.transferTo(OutputStream.nullOutputStream());
+      } catch (IOException e) {
+        // The client gave up.
+      } finally {
+        closeQuietly(in);
+      }
       return;
     }
     try {

@@ -80,7 +80,9 @@ public final class Tools {
     return version("KUBERNETES_VERSION");
   }
 
-  /** Directory holding kube-apiserver, kubectl, kube-controller-manager and etcd. */
+  /**
+   * Directory holding kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and etcd.
+   */
   public Path kubernetesBinDir() {
     return toolsDir.resolve("k8s").resolve(kubernetesVersion() + "-linux-amd64");
   }

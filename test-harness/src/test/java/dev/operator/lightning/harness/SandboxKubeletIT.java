@@ -61,8 +61,10 @@ class SandboxKubeletIT {
         .untilAsserted(
             () -> assertThat(ready(pod("solo"))).as("Ready by its httpGet /readyz probe").isTrue());
     Pod solo = pod("solo");
-    assertThat(solo.getStatus().getPodIP()).isEqualTo(cluster.kubelet().podIp("solo"));
-    assertThat(solo.getSpec().getNodeName()).isEqualTo(SandboxKubelet.NODE);
+    assertThat(solo.getStatus().getPodIP()).isEqualTo(cluster.nodes().podIp("solo"));
+    assertThat(solo.getSpec().getNodeName())
+        .as("bound by kube-scheduler to the node whose kubelet runs it")
+        .isEqualTo(cluster.nodes().running("solo").orElseThrow().node().name());
 
     // $(VAR) in args: etcd serves clients on the ConfigMap's port, under the pod's name.
     assertThat(exec("solo", "wget", "-q", "-O", "-", "http://127.0.0.1:2379/version"))
@@ -247,7 +249,7 @@ class SandboxKubeletIT {
 
   private static String exec(String pod, String... command) {
     SandboxKubelet.ExecResult r =
-        cluster.kubelet().exec(pod, List.of(command), Duration.ofSeconds(10));
+        cluster.nodes().exec(pod, List.of(command), Duration.ofSeconds(10));
     assertThat(r.exitCode()).as("%s in %s: %s", List.of(command), pod, r.output()).isZero();
     return r.output();
   }
