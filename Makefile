@@ -4,7 +4,7 @@ MVN ?= mvn -B
 CRD := lightningclusters.lightning.operator.dev-v1.yml
 TOOLS_DIR ?= $(HOME)/.cache/lightning-operator/tools
 
-.PHONY: help tools build demo test bench-failover bench-failover-lnd bench-payments bench-scale manifests install image run fmt clean
+.PHONY: help tools build demo test chaos bench-failover bench-failover-lnd bench-payments bench-scale manifests install image run fmt clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -22,6 +22,11 @@ demo: tools ## Real kube-apiserver, etcd, btcd, operator and lnd: two clusters w
 
 test: tools ## Build the tools if missing, then run every unit and integration test
 	$(MVN) install
+
+chaos: tools ## Seeded unclean faults (kill, deletion, pause, cut from etcd, lost node, etcd member, etcd quorum, operator restart) under the invariant monitor; prints a table per fault kind, fails on any violation (CHAOS_SEED, CHAOS_FAULTS; root)
+	$(MVN) -q -DskipTests install
+	$(MVN) -pl operator test -Dtest=ChaosCampaign -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dchaos.seed=$${CHAOS_SEED:-1} -Dchaos.faults=$${CHAOS_FAULTS:-300}
 
 bench-failover: tools ## Print failover timings over 30 hard kills, against probe-only and TTL baselines (~5 min)
 	$(MVN) -q -DskipTests install

@@ -25,7 +25,7 @@ public final class DemoCluster implements AutoCloseable {
 
   public final String ns;
   public final LocalCluster cluster;
-  private final Main.Running operator;
+  private Main.Running operator;
 
   private DemoCluster(String ns) {
     this.ns = ns;
@@ -62,6 +62,15 @@ public final class DemoCluster implements AutoCloseable {
   public void apply(LightningCluster lc) {
     lc.getMetadata().setNamespace(ns);
     client().resource(lc).serverSideApply();
+  }
+
+  /**
+   * Stops the operator and starts a new one against the same cluster, as a crashed and rescheduled
+   * operator pod would come back: whatever it was doing is cut off, and it learns everything anew.
+   */
+  public synchronized void restartOperator() {
+    operator.close();
+    operator = Main.start(client(), Main.Settings.forTests());
   }
 
   /** How many reconciliations threw so far (a bug: everything after the throw was skipped). */

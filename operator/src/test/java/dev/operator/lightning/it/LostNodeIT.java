@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.operator.lightning.api.FailoverRecord;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.harness.ControlPlane;
+import dev.operator.lightning.harness.MemberStatePoller;
 import dev.operator.lightning.harness.NodeLoss;
 import dev.operator.lightning.model.LeaderHealthCheck;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -21,11 +22,12 @@ import org.junit.jupiter.api.Test;
  * a partitioned node is lost. Its kubelet stops reporting and every pod on it (the leader and one
  * etcd member) is cut off from the network, while their processes keep running. Kubernetes can only
  * see heartbeats stop, so nothing may confirm the leader dead: the operator must revoke nothing,
- * only the session TTL may end its leadership, the leader must stop being active (its own health
- * check) before its successor is, and the evicted pod stays Terminating until the node returns.
- * When the node comes back the cluster converges: the old pod goes, the operator creates its member
- * again, and the successor keeps the election and the Service. The lost leader's state is read from
- * inside its own pod, since nothing outside its node can reach it.
+ * only the session TTL may end its leadership, the leader must stop serving peers (its own health
+ * check) before its successor is active, and its pod, deleted once the election moved on (fencing)
+ * or by eviction, stays Terminating until the node returns. When the node comes back the cluster
+ * converges: the old pod goes, the operator creates its member again, and the successor keeps the
+ * election and the Service. Member states come from the harness's own poller, which reads the lost
+ * leader from inside its pod, since nothing outside its node can reach it.
  */
 class LostNodeIT {
   private static final String NS = "lostnode";
@@ -44,15 +46,11 @@ class LostNodeIT {
       String node = pod(client, leader).getSpec().getNodeName();
       List<String> routed = new CopyOnWriteArrayList<>();
 
-      try (MemberStates states = demo.memberStates();
-          InPodState lost = new InPodState(demo.cluster.nodes(), leader)) {
+      try (MemberStatePoller states =
+          new MemberStatePoller(demo.cluster.nodes(), List.copyOf(demo.memberHosts().keySet()))) {
         await()
             .atMost(Duration.ofSeconds(10))
-            .until(
-                () ->
-                    lost.lastActive().isPresent()
-                        && states.lastActive(leader).isPresent()
-                        && ready(pod(client, leader)));
+            .until(() -> states.lastActive(leader).isPresent() && ready(pod(client, leader)));
         Instant cut;
         Instant[] nodeUnknown = new Instant[1];
         Instant[] podNotReady = new Instant[1];
@@ -105,16 +103,18 @@ class LostNodeIT {
           // The node is still lost: the evicted pod is not confirmed gone, whatever its age.
           Pod stillThere = pod(client, leader);
           assertThat(stillThere)
-              .as("%s evicted from the lost node but not confirmed gone", leader)
+              .as("%s deleted on the lost node but not confirmed gone", leader)
               .isNotNull();
           assertThat(stillThere.getMetadata().getUid()).isEqualTo(leaderUid);
 
           Instant successorActive = states.firstActive(successor[0], cut).orElseThrow();
-          Instant lastActive = lost.lastActive().orElseThrow();
-          Instant lastPeers = lost.lastAcceptedPeers().orElseThrow();
+          // Read inside its pod while its node is away: nothing outside can reach it.
+          Instant lastActive = states.lastActive(leader).orElseThrow();
+          Instant lastPeers = states.lastAcceptedPeers(leader).orElseThrow();
           System.out.printf(
               "lost node %s with leader %s (TTL %d s, node grace %d s, eviction after %d s): node"
-                  + " Unknown %d ms, pod not ready %d ms, evicted %d ms; %s (read in its pod) last"
+                  + " Unknown %d ms, pod not ready %d ms, deleted (fenced or evicted) %d ms; %s (read"
+                  + " in its pod) last"
                   + " took a peer connection %d ms, last reported active %d ms; %s active %d ms,"
                   + " routed %d ms after the loss%n",
               node,
@@ -172,8 +172,13 @@ class LostNodeIT {
                   Pod p = pod(client, leader);
                   assertThat(p).as("%s created again by the operator", leader).isNotNull();
                   assertThat(p.getMetadata().getUid()).isNotEqualTo(leaderUid);
-                  assertThat(states.last(leader).map(MemberStates.Reading::state))
-                      .as("%s after the node came back", leader)
+                  Instant created = Instant.parse(p.getMetadata().getCreationTimestamp());
+                  assertThat(
+                          states
+                              .last(leader)
+                              .filter(r -> !r.at().isBefore(created))
+                              .map(MemberStatePoller.Reading::state))
+                      .as("%s's new pod, read after its creation", leader)
                       .contains("WAITING_TO_START");
                 });
         System.out.printf(

@@ -1,0 +1,98 @@
+package dev.operator.lightning.chaos;
+
+import dev.operator.lightning.harness.NodeLoss;
+import dev.operator.lightning.harness.PodPartition;
+import dev.operator.lightning.harness.ProcessPause;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The faults of a campaign. Each injects itself against the current leader (or the etcd it relies
+ * on, or the operator) and hands back what heals it; {@link #holdsUntilSuccessor} says whether the
+ * fault lasts until another member leads and is routed (a member that cannot be confirmed dead is
+ * only replaced at its session's end), or is healed at once.
+ */
+enum FaultKind {
+  /** kill -9 of the leader's lnd; its kubelet restarts the container. */
+  KILL_LEADER(false) {
+    @Override
+    AutoCloseable inject(ChaosTarget t, String leader, Random random) {
+      t.demo().cluster.nodes().killContainer(leader);
+      return () -> {};
+    }
+  },
+  /** Graceful deletion of the leader's pod; the operator creates it again. */
+  DELETE_LEADER(false) {
+    @Override
+    AutoCloseable inject(ChaosTarget t, String leader, Random random) {
+      t.demo().client().pods().inNamespace(t.demo().ns).withName(leader).delete();
+      return () -> {};
+    }
+  },
+  /** SIGSTOP of the leader's lnd until another member leads and is routed, then SIGCONT. */
+  PAUSE_LEADER(true) {
+    @Override
+    AutoCloseable inject(ChaosTarget t, String leader, Random random) {
+      return ProcessPause.of(t.demo().cluster.nodes().pid(leader).orElseThrow());
+    }
+  },
+  /** The leader's pod cut off from etcd only, until another member leads and is routed. */
+  CUT_LEADER_FROM_ETCD(true) {
+    @Override
+    AutoCloseable inject(ChaosTarget t, String leader, Random random) {
+      return PodPartition.cut(t.demo().cluster.nodes().netns(leader), t.etcdEndpoints());
+    }
+  },
+  /** The leader's node lost (kubelet silent, its pods isolated) until another member leads. */
+  LOSE_LEADER_NODE(true) {
+    @Override
+    AutoCloseable inject(ChaosTarget t, String leader, Random random) {
+      NodeLoss loss = t.demo().cluster.nodes().loseNodeOf(leader);
+      return loss;
+    }
+  },
+  /** kill -9 of one etcd member, chosen at random; its kubelet restarts it. */
+  KILL_ETCD_MEMBER(false) {
+    @Override
+    AutoCloseable inject(ChaosTarget t, String leader, Random random) {
+      List<String> members = t.etcdPods();
+      t.demo().cluster.nodes().killContainer(members.get(random.nextInt(members.size())));
+      return () -> {};
+    }
+  },
+  /** Two of three etcd members frozen for 10 s: no quorum, then quorum again. */
+  LOSE_ETCD_QUORUM(false) {
+    @Override
+    AutoCloseable inject(ChaosTarget t, String leader, Random random) {
+      List<String> members = new ArrayList<>(t.etcdPods());
+      java.util.Collections.shuffle(members, random);
+      List<ProcessPause> paused = new ArrayList<>();
+      for (String m : members.subList(0, 2)) {
+        paused.add(ProcessPause.of(t.demo().cluster.nodes().pid(m).orElseThrow()));
+      }
+      t.hold(java.time.Duration.ofSeconds(10));
+      return () -> paused.forEach(ProcessPause::close);
+    }
+  },
+  /** The operator stopped and started again, whatever it was doing. */
+  RESTART_OPERATOR(false) {
+    @Override
+    AutoCloseable inject(ChaosTarget t, String leader, Random random) {
+      t.demo().restartOperator();
+      return () -> {};
+    }
+  };
+
+  private final boolean holdsUntilSuccessor;
+
+  FaultKind(boolean holdsUntilSuccessor) {
+    this.holdsUntilSuccessor = holdsUntilSuccessor;
+  }
+
+  boolean holdsUntilSuccessor() {
+    return holdsUntilSuccessor;
+  }
+
+  abstract AutoCloseable inject(ChaosTarget t, String leader, Random random) throws Exception;
+}

@@ -1,0 +1,139 @@
+package dev.operator.lightning.harness;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Who led one election, and from when, as etcd itself tells it: the candidate key with the lowest
+ * create revision under the election prefix, its value being the member's {@code cluster.id}. Read
+ * with a client and a watch of the monitor's own; while its watch is broken the leader is recorded
+ * as {@link #UNKNOWN}, so no interval runs on across a gap.
+ */
+public final class ElectionHistory implements AutoCloseable {
+  public static final String UNKNOWN = "(unknown)";
+
+  /** From {@code since} on, {@code leader} led (null: nobody; {@link #UNKNOWN}: not watched). */
+  public record Term(Instant since, long revision, String leader) {}
+
+  private final Client etcd;
+  private final ByteSequence prefix;
+  private final List<Term> terms = new ArrayList<>();
+  private final Map<String, KeyValue> candidates = new HashMap<>();
+  private Watch.Watcher watch;
+  private boolean closed;
+
+  /** Follows the election under {@code prefix}; the client stays the caller's. */
+  public ElectionHistory(Client etcd, String prefix) {
+    this.etcd = etcd;
+    this.prefix = ByteSequence.from(prefix, StandardCharsets.UTF_8);
+    follow();
+  }
+
+  private void follow() {
+    etcd.getKVClient()
+        .get(prefix, GetOption.builder().isPrefix(true).build())
+        .orTimeout(10, TimeUnit.SECONDS)
+        .whenComplete(
+            (listed, error) -> {
+              if (error != null) {
+                followAgain();
+              } else {
+                listed(listed);
+              }
+            });
+  }
+
+  private synchronized void listed(GetResponse listed) {
+    if (closed) {
+      return;
+    }
+    candidates.clear();
+    listed.getKvs().forEach(kv -> candidates.put(kv.getKey().toString(), kv));
+    record(listed.getHeader().getRevision());
+    watch =
+        etcd.getWatchClient()
+            .watch(
+                prefix,
+                WatchOption.builder()
+                    .isPrefix(true)
+                    .withRevision(listed.getHeader().getRevision() + 1)
+                    .build(),
+                Watch.listener(this::changed, err -> followAgain(), this::followAgain));
+  }
+
+  private synchronized void changed(io.etcd.jetcd.watch.WatchResponse r) {
+    for (WatchEvent e : r.getEvents()) {
+      KeyValue kv = e.getKeyValue();
+      if (e.getEventType() == WatchEvent.EventType.DELETE) {
+        candidates.remove(kv.getKey().toString());
+      } else {
+        candidates.put(kv.getKey().toString(), kv);
+      }
+      record(kv.getModRevision());
+    }
+  }
+
+  private void followAgain() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      add(new Term(Instant.now(), -1, UNKNOWN));
+      if (watch != null) {
+        watch.close();
+        watch = null;
+      }
+    }
+    CompletableFuture.runAsync(
+        this::follow, CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS));
+  }
+
+  private void record(long revision) {
+    String leader =
+        candidates.values().stream()
+            .min(Comparator.comparingLong(KeyValue::getCreateRevision))
+            .map(kv -> kv.getValue().toString(StandardCharsets.UTF_8))
+            .orElse(null);
+    add(new Term(Instant.now(), revision, leader));
+  }
+
+  private void add(Term t) {
+    if (terms.isEmpty() || !Objects.equals(terms.get(terms.size() - 1).leader(), t.leader())) {
+      terms.add(t);
+    }
+  }
+
+  /** Every term so far, oldest first. */
+  public synchronized List<Term> terms() {
+    return List.copyOf(terms);
+  }
+
+  /** The leader now, as last seen ({@link #UNKNOWN} before the first list). */
+  public synchronized String leader() {
+    return terms.isEmpty() ? UNKNOWN : terms.get(terms.size() - 1).leader();
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    if (watch != null) {
+      watch.close();
+    }
+  }
+}

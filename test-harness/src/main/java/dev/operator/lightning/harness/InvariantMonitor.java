@@ -1,0 +1,196 @@
+package dev.operator.lightning.harness;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The safety invariants of one cluster, judged from what the monitor sees for itself and never from
+ * what the operator reports: the election from etcd ({@link ElectionHistory}), every version of the
+ * leader Service's EndpointSlice ({@link RoutingHistory}), every member's own state and P2P port
+ * every 100 ms ({@link MemberStatePoller}). For any interval it tells the windows a fault opened
+ * and the violations it saw.
+ */
+public final class InvariantMonitor implements AutoCloseable {
+  /**
+   * How far back a routed member may have led: the operator writes a slice after it reads a key.
+   */
+  public static final Duration ROUTING_LAG = Duration.ofSeconds(2);
+
+  private static final Duration STEP = Duration.ofMillis(10);
+
+  private final ElectionHistory election;
+  private final RoutingHistory routing;
+  private final MemberStatePoller states;
+
+  /**
+   * Milliseconds, over one interval: a member other than the election's leader routed as ready; the
+   * leader active but not routed; two members reporting an active state at once; two members active
+   * with their P2P ports open at once. Violations: a slice routing more than one member, or a
+   * member that had not led within {@link #ROUTING_LAG} of the version.
+   */
+  public record Windows(
+      long staleRouteMs,
+      long activeUnroutedMs,
+      long bothActiveMs,
+      long bothServingMs,
+      List<String> violations,
+      List<String> servingOverlaps) {}
+
+  public InvariantMonitor(
+      ElectionHistory election, RoutingHistory routing, MemberStatePoller states) {
+    this.election = election;
+    this.routing = routing;
+    this.states = states;
+  }
+
+  public ElectionHistory election() {
+    return election;
+  }
+
+  public RoutingHistory routing() {
+    return routing;
+  }
+
+  public MemberStatePoller states() {
+    return states;
+  }
+
+  /** The windows and violations of [from, to]. */
+  public Windows windows(Instant from, Instant to) {
+    return judge(election.terms(), routing.versions(), states.readings(), from, to);
+  }
+
+  /** The windows and violations of [from, to] in these histories (pure, for the table tests). */
+  static Windows judge(
+      List<ElectionHistory.Term> terms,
+      List<RoutingHistory.Version> versions,
+      List<MemberStatePoller.Reading> polled,
+      Instant from,
+      Instant to) {
+    List<MemberStatePoller.Reading> readings = new ArrayList<>(polled);
+    readings.sort(Comparator.comparing(MemberStatePoller.Reading::at));
+    List<String> violations = new ArrayList<>();
+    for (RoutingHistory.Version v : versions) {
+      if (v.seen().isBefore(from) || v.seen().isAfter(to)) {
+        continue;
+      }
+      if (v.ready().size() > 1) {
+        violations.add(v.seen() + ": slice " + v.resourceVersion() + " routes " + v.ready());
+      }
+      for (String member : v.ready()) {
+        if (!ledDuring(terms, member, v.seen().minus(ROUTING_LAG), v.seen())) {
+          violations.add(
+              v.seen()
+                  + ": slice "
+                  + v.resourceVersion()
+                  + " routes "
+                  + member
+                  + ", which had not led since "
+                  + v.seen().minus(ROUTING_LAG));
+        }
+      }
+    }
+    long stale = 0;
+    long unrouted = 0;
+    long bothActive = 0;
+    long bothServing = 0;
+    int ti = 0;
+    int vi = 0;
+    int ri = 0;
+    Map<String, MemberStatePoller.Reading> latest = new HashMap<>();
+    List<String> overlaps = new ArrayList<>();
+    Instant overlapStart = null;
+    List<String> overlapMembers = List.of();
+    for (Instant t = from; t.isBefore(to); t = t.plus(STEP)) {
+      while (ti + 1 < terms.size() && !terms.get(ti + 1).since().isAfter(t)) {
+        ti++;
+      }
+      while (vi + 1 < versions.size() && !versions.get(vi + 1).seen().isAfter(t)) {
+        vi++;
+      }
+      while (ri < readings.size() && !readings.get(ri).at().isAfter(t)) {
+        latest.put(readings.get(ri).member(), readings.get(ri));
+        ri++;
+      }
+      String leader =
+          terms.isEmpty() || terms.get(ti).since().isAfter(t) ? null : terms.get(ti).leader();
+      List<String> routed =
+          versions.isEmpty() || versions.get(vi).seen().isAfter(t)
+              ? List.of()
+              : versions.get(vi).ready();
+      if (!ElectionHistory.UNKNOWN.equals(leader)) {
+        if (routed.stream().anyMatch(m -> !Objects.equals(m, leader))) {
+          stale += STEP.toMillis();
+        }
+        MemberStatePoller.Reading l = leader == null ? null : latest.get(leader);
+        if (l != null && l.active() && !routed.contains(leader)) {
+          unrouted += STEP.toMillis();
+        }
+      }
+      long active = latest.values().stream().filter(MemberStatePoller.Reading::active).count();
+      long serving = latest.values().stream().filter(r -> r.active() && r.peers()).count();
+      if (active > 1) {
+        bothActive += STEP.toMillis();
+      }
+      if (serving > 1) {
+        bothServing += STEP.toMillis();
+        if (overlapStart == null) {
+          overlapStart = t;
+          overlapMembers =
+              latest.values().stream()
+                  .filter(r -> r.active() && r.peers())
+                  .map(MemberStatePoller.Reading::member)
+                  .sorted()
+                  .toList();
+        }
+      } else if (overlapStart != null) {
+        overlaps.add(overlap(from, overlapStart, t, overlapMembers));
+        overlapStart = null;
+      }
+    }
+    if (overlapStart != null) {
+      overlaps.add(overlap(from, overlapStart, to, overlapMembers));
+    }
+    return new Windows(stale, unrouted, bothActive, bothServing, violations, overlaps);
+  }
+
+  private static String overlap(Instant from, Instant start, Instant end, List<String> members) {
+    return members
+        + " from +"
+        + Duration.between(from, start).toMillis()
+        + " ms for "
+        + Duration.between(start, end).toMillis()
+        + " ms";
+  }
+
+  /** Whether {@code member} led at some instant of [from, to]. */
+  static boolean ledDuring(
+      List<ElectionHistory.Term> terms, String member, Instant from, Instant to) {
+    for (int i = 0; i < terms.size(); i++) {
+      Instant start = terms.get(i).since();
+      Instant end = i + 1 < terms.size() ? terms.get(i + 1).since() : Instant.MAX;
+      boolean overlaps = !start.isAfter(to) && end.isAfter(from);
+      if (member.equals(terms.get(i).leader()) && overlaps) {
+        return true;
+      }
+      if (ElectionHistory.UNKNOWN.equals(terms.get(i).leader()) && overlaps) {
+        // Blind then: the monitor cannot say it did not.
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void close() {
+    states.close();
+    routing.close();
+    election.close();
+  }
+}

@@ -1,0 +1,74 @@
+package dev.operator.lightning.harness;
+
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every version of one EndpointSlice as a watch of the monitor's own delivers it: which members it
+ * routes to as ready (what a Service proxy sends traffic to), and when it was seen.
+ */
+public final class RoutingHistory implements AutoCloseable {
+  /** One version: the members whose endpoints are ready (an endpoint with no target: "?"). */
+  public record Version(Instant seen, String resourceVersion, List<String> ready) {}
+
+  private final List<Version> versions = new ArrayList<>();
+  private final Watch watch;
+
+  public RoutingHistory(KubernetesClient client, String namespace, String slice) {
+    var current = client.discovery().v1().endpointSlices().inNamespace(namespace).withName(slice);
+    EndpointSlice now = current.get();
+    if (now != null) {
+      seen(now);
+    }
+    this.watch =
+        current.watch(
+            new Watcher<>() {
+              @Override
+              public void eventReceived(Action action, EndpointSlice s) {
+                if (action == Action.DELETED) {
+                  record(new Version(Instant.now(), null, List.of()));
+                } else {
+                  seen(s);
+                }
+              }
+
+              @Override
+              public void onClose(WatcherException cause) {}
+            });
+  }
+
+  private void seen(EndpointSlice s) {
+    List<String> ready = new ArrayList<>();
+    for (Endpoint e : s.getEndpoints() == null ? List.<Endpoint>of() : s.getEndpoints()) {
+      boolean isReady =
+          e.getConditions() == null
+              || e.getConditions().getReady() == null
+              || e.getConditions().getReady();
+      if (isReady) {
+        ready.add(e.getTargetRef() == null ? "?" : e.getTargetRef().getName());
+      }
+    }
+    record(new Version(Instant.now(), s.getMetadata().getResourceVersion(), ready));
+  }
+
+  private synchronized void record(Version v) {
+    versions.add(v);
+  }
+
+  /** Every version so far, oldest first. */
+  public synchronized List<Version> versions() {
+    return List.copyOf(versions);
+  }
+
+  @Override
+  public void close() {
+    watch.close();
+  }
+}

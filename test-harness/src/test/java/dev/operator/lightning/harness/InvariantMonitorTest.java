@@ -1,0 +1,136 @@
+package dev.operator.lightning.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.operator.lightning.harness.ElectionHistory.Term;
+import dev.operator.lightning.harness.MemberStatePoller.Reading;
+import dev.operator.lightning.harness.RoutingHistory.Version;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The monitor's judgement on made-up histories of one handover from m0 to m1 at t = 1,000 ms: what
+ * counts as a window, and what is a violation.
+ */
+class InvariantMonitorTest {
+  private static final Instant T0 = Instant.parse("2026-12-06T00:00:00Z");
+
+  private static Instant at(long ms) {
+    return T0.plusMillis(ms);
+  }
+
+  private static final List<Term> HANDOVER =
+      List.of(new Term(at(0), 1, "m0"), new Term(at(1_000), 2, "m1"));
+
+  /** m0 active until {@code m0Until}, m1 active from {@code m1From}, readings every 100 ms. */
+  private static List<Reading> states(long m0Until, long m1From, boolean peers) {
+    List<Reading> out = new ArrayList<>();
+    for (long t = 0; t < 3_000; t += 100) {
+      out.add(new Reading(at(t), "m0", t < m0Until ? "SERVER_ACTIVE" : null, peers && t < m0Until));
+      out.add(
+          new Reading(
+              at(t),
+              "m1",
+              t >= m1From ? "SERVER_ACTIVE" : "WAITING_TO_START",
+              peers && t >= m1From));
+    }
+    return out;
+  }
+
+  @Test
+  void aCleanHandoverOpensNoWindow() {
+    var w =
+        InvariantMonitor.judge(
+            HANDOVER,
+            List.of(
+                new Version(at(0), "1", List.of("m0")), new Version(at(1_000), "2", List.of("m1"))),
+            states(1_000, 1_000, true),
+            at(0),
+            at(3_000));
+    assertThat(w.staleRouteMs()).isZero();
+    assertThat(w.activeUnroutedMs()).isZero();
+    assertThat(w.bothActiveMs()).isZero();
+    assertThat(w.violations()).isEmpty();
+  }
+
+  @Test
+  void theOldLeaderRoutedAfterTheKeyChangeIsAStaleRouteNotAViolation() {
+    var w =
+        InvariantMonitor.judge(
+            HANDOVER,
+            List.of(
+                new Version(at(0), "1", List.of("m0")), new Version(at(1_300), "2", List.of("m1"))),
+            states(1_000, 1_000, true),
+            at(0),
+            at(3_000));
+    assertThat(w.staleRouteMs()).isEqualTo(300);
+    assertThat(w.activeUnroutedMs()).isEqualTo(300);
+    assertThat(w.violations()).isEmpty();
+  }
+
+  @Test
+  void aNewLeaderActiveBeforeItIsRoutedIsCounted() {
+    var w =
+        InvariantMonitor.judge(
+            HANDOVER,
+            List.of(
+                new Version(at(0), "1", List.of("m0")),
+                new Version(at(1_000), "2", List.of()),
+                new Version(at(1_700), "3", List.of("m1"))),
+            states(1_000, 1_200, true),
+            at(0),
+            at(3_000));
+    assertThat(w.staleRouteMs()).isZero();
+    assertThat(w.activeUnroutedMs()).isEqualTo(500);
+  }
+
+  @Test
+  void twoActiveMembersAreCountedApartFromTwoServingPeers() {
+    var w =
+        InvariantMonitor.judge(
+            HANDOVER,
+            List.of(
+                new Version(at(0), "1", List.of("m0")), new Version(at(1_000), "2", List.of("m1"))),
+            states(1_500, 1_000, false),
+            at(0),
+            at(3_000));
+    assertThat(w.bothActiveMs()).isEqualTo(500);
+    assertThat(w.bothServingMs()).as("neither took peers").isZero();
+  }
+
+  @Test
+  void aSliceWithTwoMembersOrAMemberThatNeverLedIsAViolation() {
+    var w =
+        InvariantMonitor.judge(
+            HANDOVER,
+            List.of(
+                new Version(at(0), "1", List.of("m0")),
+                new Version(at(1_000), "2", List.of("m1", "m0")),
+                new Version(at(1_100), "3", List.of("m2"))),
+            states(1_000, 1_000, true),
+            at(0),
+            at(3_000));
+    assertThat(w.violations()).hasSize(2);
+    assertThat(w.violations().get(0)).contains("routes [m1, m0]");
+    assertThat(w.violations().get(1)).contains("routes m2");
+  }
+
+  @Test
+  void whileTheMonitorIsBlindNothingIsCountedAgainstTheOperator() {
+    var w =
+        InvariantMonitor.judge(
+            List.of(
+                new Term(at(0), 1, "m0"),
+                new Term(at(900), -1, ElectionHistory.UNKNOWN),
+                new Term(at(1_600), 3, "m1")),
+            List.of(
+                new Version(at(0), "1", List.of("m0")), new Version(at(1_200), "2", List.of("m1"))),
+            states(1_000, 1_000, true),
+            at(0),
+            at(3_000));
+    assertThat(w.staleRouteMs()).isZero();
+    assertThat(w.violations()).as("m1 routed while the monitor could not see").isEmpty();
+  }
+}
