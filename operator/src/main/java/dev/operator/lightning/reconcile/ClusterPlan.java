@@ -48,6 +48,8 @@ import java.util.Set;
  * @param followActivation the leader pod whose LND state stream is to be followed while it
  *     activates; null to follow none
  * @param fences members that report an active state without holding leadership
+ * @param deposed the previous leader's pod when the election moved on while the process that led
+ *     still runs (see {@link Leadership#deposedStillRunning}); empty otherwise
  * @param roleLabels pod name -> role label to write, for pods whose label differs
  * @param next when the cluster is looked at again if nothing else wakes it
  */
@@ -60,6 +62,7 @@ record ClusterPlan(
     boolean routeLeaderSeenActive,
     String followActivation,
     List<String> fences,
+    List<String> deposed,
     Map<String, String> roleLabels,
     Duration next) {
 
@@ -128,9 +131,16 @@ record ClusterPlan(
       }
     }
     List<String> fences = List.of();
+    List<String> deposed = List.of();
     Map<String, String> roleLabels = Map.of();
     if (o.view() != null && o.leadership() != null) {
-      fences = Leadership.fenceCandidates(o.view(), o.pods(), states);
+      List<String> active = Leadership.fenceCandidates(o.view(), o.pods(), states);
+      fences = active;
+      deposed =
+          Leadership.deposedStillRunning(o.view(), o.previousLeader(), o.pods())
+              .filter(pod -> !active.contains(pod))
+              .map(List::of)
+              .orElse(List.of());
       roleLabels = relabels(o.pods(), o.leadership().roles());
     }
     return new ClusterPlan(
@@ -142,6 +152,7 @@ record ClusterPlan(
         routeSeenActive,
         followActivation,
         fences,
+        deposed,
         roleLabels,
         next);
   }

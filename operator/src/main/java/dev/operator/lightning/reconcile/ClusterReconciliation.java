@@ -268,6 +268,7 @@ public final class ClusterReconciliation {
             members,
             view,
             leadership,
+            previousStatus(cluster) == null ? null : previousStatus(cluster).leader,
             activation.follows(
                 ElectionStep.key(cluster), podUid(pods, Observation.leaderPod(leadership))),
             operatorNamespace,
@@ -297,6 +298,7 @@ public final class ClusterReconciliation {
     }
     followActivation(cluster, spec.names(), pods, plan.followActivation(), secrets.ca());
     election.fence(cluster, pods, plan.fences(), problems);
+    election.fenceDeposed(cluster, pods, plan.deposed(), problems);
     election.label(cluster.getMetadata().getNamespace(), plan.roleLabels());
     Map<String, String> states = new HashMap<>();
     members.forEach(m -> states.put(m.pod, m.lndState));

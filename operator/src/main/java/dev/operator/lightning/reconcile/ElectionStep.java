@@ -514,7 +514,32 @@ final class ElectionStep {
       LightningCluster cluster, List<Pod> pods, List<String> fences, List<Problem> problems) {
     String key = key(cluster);
     for (String pod : fences) {
-      fence(cluster, key, pod, pods, problems);
+      fence(
+          cluster,
+          key,
+          pod,
+          "reported an active LND state without holding leadership",
+          pods,
+          problems);
+    }
+  }
+
+  /**
+   * Fences the previous leaders the plan names: each lost the election while the process that led
+   * still runs, and would believe it leads when it wakes or reconnects.
+   */
+  void fenceDeposed(
+      LightningCluster cluster, List<Pod> pods, List<String> deposed, List<Problem> problems) {
+    String key = key(cluster);
+    for (String pod : deposed) {
+      fence(
+          cluster,
+          key,
+          pod,
+          "lost the election while the process that led still runs (frozen, cut off or on a node"
+              + " that stopped reporting)",
+          pods,
+          problems);
     }
   }
 
@@ -524,7 +549,12 @@ final class ElectionStep {
    * #FENCING_GRACE_SECONDS}).
    */
   private void fence(
-      LightningCluster cluster, String key, String pod, List<Pod> pods, List<Problem> problems) {
+      LightningCluster cluster,
+      String key,
+      String pod,
+      String why,
+      List<Pod> pods,
+      List<Problem> problems) {
     try {
       // The watch may lag a fresh election by a few milliseconds: confirm against etcd itself.
       Optional<Candidate> leader = observer.readNow(key).leader();
@@ -547,18 +577,16 @@ final class ElectionStep {
           cluster,
           "Fenced",
           pod
-              + " reported an active LND state without holding leadership ("
+              + " "
+              + why
+              + " ("
               + leader.map(Candidate::clusterId).orElse("no leader")
               + " leads); its pod was deleted with a grace period of "
               + FENCING_GRACE_SECONDS
               + " s");
     } catch (Exception e) {
       String message =
-          "fencing "
-              + pod
-              + ", which reports an active LND state without holding leadership, failed: "
-              + describe(e)
-              + "; retrying";
+          "fencing " + pod + ", which " + why + ", failed: " + describe(e) + "; retrying";
       log.warn("{}: {}", key, message);
       problems.add(new Problem(Problem.FENCING_FAILED, message));
       events.warning(cluster, Problem.FENCING_FAILED, message);

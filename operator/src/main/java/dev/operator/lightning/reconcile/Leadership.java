@@ -129,6 +129,52 @@ final class Leadership {
   }
 
   /**
+   * The previous leader's pod when the election moved on without it while the very process that led
+   * still runs: its session ran out (it was frozen, cut off from etcd, or on a node that went
+   * silent), nothing confirmed it dead, and it would still believe it leads when it wakes or
+   * reconnects. Deleting it then, with the fencing grace period, ends it before it can act again: a
+   * frozen process is killed without waking, and a pod on a lost node is stopped by its kubelet the
+   * moment the node returns. Empty when the key did not move, when nobody can tell (the election is
+   * not observed, the pod is not the one that held the key), and when that process already ended:
+   * the pod is terminating or gone, or its lnd container is not running or started after the
+   * leadership began (a restarted process campaigns as a follower).
+   *
+   * @param previous the leader the status last recorded, with the uid of the pod that held the key
+   */
+  static Optional<String> deposedStillRunning(
+      ElectionView view, dev.operator.lightning.api.LeaderStatus previous, List<Pod> pods) {
+    if (!view.synced()
+        || previous == null
+        || previous.pod == null
+        || previous.podUid == null
+        || previous.since == null) {
+      return Optional.empty();
+    }
+    if (view.leader().map(l -> l.clusterId().equals(previous.clusterId)).orElse(false)) {
+      return Optional.empty();
+    }
+    Pod pod =
+        pods.stream()
+            .filter(p -> p.getMetadata().getName().equals(previous.pod))
+            .filter(p -> previous.podUid.equals(p.getMetadata().getUid()))
+            .findFirst()
+            .orElse(null);
+    if (pod == null || terminating(pod)) {
+      return Optional.empty();
+    }
+    ContainerStatus lnd = lndContainer(pod);
+    if (lnd == null
+        || lnd.getState() == null
+        || lnd.getState().getRunning() == null
+        || lnd.getState().getRunning().getStartedAt() == null) {
+      return Optional.empty();
+    }
+    java.time.Instant started = java.time.Instant.parse(lnd.getState().getRunning().getStartedAt());
+    java.time.Instant since = java.time.Instant.parse(previous.since);
+    return started.isAfter(since) ? Optional.empty() : Optional.of(previous.pod);
+  }
+
+  /**
    * Why the leader's process is certainly not running, or empty while it may still run (for example
    * on a node that is merely unreachable: then only the session TTL may end it). A key is only ever
    * judged by a pod of this cluster it is attributed to: the pod of its name, or the pod remembered

@@ -1,5 +1,6 @@
 package dev.operator.lightning.reconcile;
 
+import dev.operator.lightning.api.LeaderStatus;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.MemberStatus;
 import dev.operator.lightning.election.ElectionView;
@@ -22,6 +23,8 @@ import java.util.List;
  * @param members each member pod's readiness and LND state as read in this pass
  * @param view the election as routed; null when it is not followed
  * @param leadership what routing decided; null when the election is not followed
+ * @param previousLeader the leader the status recorded before this pass, with its pod's uid; null
+ *     when none was recorded
  * @param activationFollowed whether a state stream to the leader's LND is open
  * @param operatorNamespace where the operator runs, for the NetworkPolicies that admit it; null
  *     when unknown
@@ -37,6 +40,7 @@ record Observation(
     List<MemberStatus> members,
     ElectionView view,
     ElectionStep.Outcome leadership,
+    LeaderStatus previousLeader,
     boolean activationFollowed,
     String operatorNamespace,
     Instant now) {
@@ -53,6 +57,7 @@ record Observation(
         reread,
         view,
         leadership,
+        previousLeader,
         activationFollowed,
         operatorNamespace,
         now);

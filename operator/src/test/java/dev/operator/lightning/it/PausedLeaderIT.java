@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
  * An unclean fault with the real lnd on the local cluster: the leader's process is frozen (SIGSTOP)
  * for longer than its session TTL, as a stalled node or a paused VM would freeze it. It keeps
  * believing it leads and sends no keep-alive, so its session runs out and a successor is elected
- * and routed while it sleeps. When it wakes (SIGCONT) it must not be routed, and it must stop (its
- * own leader health check, or the operator's fencing when it reports an active state without
- * holding the election) and come back as a follower. Member states are read every 100 ms by the
- * test, independently of the operator.
+ * and routed while it sleeps. The operator fences it as soon as the election moves on while its
+ * process still runs: its pod is deleted, and the SIGKILL that follows the grace period ends the
+ * frozen process, so it never wakes up believing it leads. It is never routed, and comes back as a
+ * follower. Member states are read every 100 ms by the test, independently of the operator.
  */
 class PausedLeaderIT {
   private static final String NS = "paused";
@@ -118,6 +118,14 @@ class PausedLeaderIT {
                 successor[0], leader)
             .doesNotContain(leader);
         assertThat(demo.status().leader.pod).as("leader in status").isEqualTo(successor[0]);
+        // Deposed while asleep, its pod was deleted then: SIGKILL ends a frozen process, so it
+        // never woke up believing it leads.
+        assertThat(lastActive)
+            .as("%s's last active reading: before it was deposed, never after waking", leader)
+            .isBefore(successorActive);
+        assertThat(fenced)
+            .as("Fenced events")
+            .anySatisfy(m -> assertThat(m).startsWith(leader + " lost the election while"));
         // Back as a follower: a new pod if it was fenced, a restarted container if it exited.
         await()
             .atMost(Duration.ofSeconds(90))

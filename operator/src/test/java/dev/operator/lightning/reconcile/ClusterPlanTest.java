@@ -79,6 +79,7 @@ class ClusterPlanTest {
         members,
         view,
         leadership,
+        null,
         activationFollowed,
         null,
         NOW);
@@ -100,6 +101,7 @@ class ClusterPlanTest {
         o.members(),
         o.view(),
         o.leadership(),
+        o.previousLeader(),
         o.activationFollowed(),
         o.operatorNamespace(),
         o.now());
@@ -242,5 +244,62 @@ class ClusterPlanTest {
         ClusterPlan.decide(observe(List.of(), pods, members, led(NOW.toString(), true)));
     assertThat(plan.fences()).isEmpty();
     assertThat(plan.roleLabels()).isEmpty();
+  }
+
+  @Test
+  void aPreviousLeaderWhoseProcessStillRunsIsFencedOnceAndOnlyOnce() {
+    Pod previous = pod("c1-1", Leadership.LEADER);
+    previous.getMetadata().setUid("u1");
+    previous.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+            .addNewContainerStatus()
+            .withName("lnd")
+            .withNewState()
+            .withNewRunning(NOW.minusSeconds(120).toString())
+            .endState()
+            .endContainerStatus()
+            .build());
+    List<Pod> pods = List.of(pod("c1-0", Leadership.FOLLOWER), previous);
+    LeaderStatus led =
+        new LeaderStatus("c1-1", "c1-1", NOW.minusSeconds(60).toString(), "b2", "u1");
+    Observation asleep =
+        withPrevious(
+            observe(
+                List.of(),
+                pods,
+                List.of(new MemberStatus("c1-1", false, null, null)),
+                led(NOW.toString(), true)),
+            led);
+    assertThat(ClusterPlan.decide(asleep).deposed())
+        .as("c1-1 lost the election while the process that led still runs; it does not answer")
+        .containsExactly("c1-1");
+    Observation awake =
+        withPrevious(
+            observe(
+                List.of(),
+                pods,
+                List.of(new MemberStatus("c1-1", false, "SERVER_ACTIVE", null)),
+                led(NOW.toString(), true)),
+            led);
+    ClusterPlan plan = ClusterPlan.decide(awake);
+    assertThat(plan.fences()).as("it answers active: fenced for that").containsExactly("c1-1");
+    assertThat(plan.deposed()).as("and not a second time").isEmpty();
+  }
+
+  static Observation withPrevious(Observation o, LeaderStatus previous) {
+    return new Observation(
+        o.cluster(),
+        o.spec(),
+        o.credentials(),
+        o.ca(),
+        o.blocking(),
+        o.pods(),
+        o.members(),
+        o.view(),
+        o.leadership(),
+        previous,
+        o.activationFollowed(),
+        o.operatorNamespace(),
+        o.now());
   }
 }

@@ -417,4 +417,93 @@ class LeadershipTest {
     assertThat(Leadership.failoverCause(false, running, null))
         .isEqualTo(FailoverRecord.LEASE_EXPIRED);
   }
+
+  /** c-0 led from 10:00:30 in pod uid u0, whose lnd process started at 10:00:00. */
+  static final dev.operator.lightning.api.LeaderStatus C0_LED =
+      new dev.operator.lightning.api.LeaderStatus("c-0", "c-0", "2026-11-27T10:00:30Z", "a1", "u0");
+
+  static Stream<Arguments> deposedCases() {
+    Pod running = pod("c-0", "u0", false);
+    Pod startedLater =
+        with(
+            running,
+            b ->
+                b.editStatus()
+                    .editContainerStatus(0)
+                    .withState(
+                        new ContainerStateBuilder().withNewRunning("2026-11-27T10:00:31Z").build())
+                    .endContainerStatus()
+                    .endStatus());
+    Pod waiting =
+        with(
+            running,
+            b ->
+                b.editStatus()
+                    .editContainerStatus(0)
+                    .withState(
+                        new ContainerStateBuilder()
+                            .withNewWaiting()
+                            .withReason("CrashLoopBackOff")
+                            .endWaiting()
+                            .build())
+                    .endContainerStatus()
+                    .endStatus());
+    Pod deleting =
+        with(
+            running,
+            b -> b.editMetadata().withDeletionTimestamp("2026-11-27T10:01:00Z").endMetadata());
+    Pod replaced = pod("c-0", "u9", false);
+    ElectionView unsynced = new ElectionView(false, List.of(FOLLOWER), 20, 10, Instant.EPOCH);
+    return Stream.of(
+        Arguments.of(
+            "the key moved, the process that led still runs",
+            view(FOLLOWER),
+            C0_LED,
+            running,
+            true),
+        Arguments.of(
+            "nobody leads yet, the process that led still runs", view(), C0_LED, running, true),
+        Arguments.of("it still leads", view(LEADER, FOLLOWER), C0_LED, running, false),
+        Arguments.of(
+            "its new process campaigns again and leads",
+            view(NEW_INCARNATION, FOLLOWER),
+            C0_LED,
+            running,
+            false),
+        Arguments.of("the election is not observed", unsynced, C0_LED, running, false),
+        Arguments.of(
+            "its process restarted after it began to lead",
+            view(FOLLOWER),
+            C0_LED,
+            startedLater,
+            false),
+        Arguments.of("its container is not running", view(FOLLOWER), C0_LED, waiting, false),
+        Arguments.of("its pod is being deleted already", view(FOLLOWER), C0_LED, deleting, false),
+        Arguments.of("its pod was replaced by a new one", view(FOLLOWER), C0_LED, replaced, false),
+        Arguments.of(
+            "the status does not know its pod",
+            view(FOLLOWER),
+            new dev.operator.lightning.api.LeaderStatus("c-0", "c-0", "2026-11-27T10:00:30Z"),
+            running,
+            false),
+        Arguments.of("no leader was recorded", view(FOLLOWER), null, running, false));
+  }
+
+  /**
+   * The previous leader is fenced when the election moved on while the very process that led still
+   * runs (frozen, cut off, or on a lost node), and never when that process already ended or a new
+   * one took its place.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("deposedCases")
+  void aPreviousLeaderIsFencedOnlyWhileTheProcessThatLedStillRuns(
+      String situation,
+      ElectionView now,
+      dev.operator.lightning.api.LeaderStatus previous,
+      Pod pod,
+      boolean fenced) {
+    assertThat(Leadership.deposedStillRunning(now, previous, List.of(pod, pod("c-1", "u1", true))))
+        .as(situation)
+        .isEqualTo(fenced ? java.util.Optional.of("c-0") : java.util.Optional.empty());
+  }
 }
