@@ -25,7 +25,7 @@ test: tools ## Build the tools if missing, then run every unit and integration t
 
 chaos: tools ## Seeded unclean faults (kill, deletion, pause, cut from etcd, lost node, etcd member, etcd quorum, operator restart) under the invariant monitor; prints a table per fault kind, fails on any violation (CHAOS_SEED, CHAOS_FAULTS; root)
 	$(MVN) -q -DskipTests install
-	$(MVN) -pl operator test -Dtest=ChaosCampaign -Dsurefire.failIfNoSpecifiedTests=false \
+	$(MVN) -pl operator test -Dtest=ChaosCampaignIT -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dchaos.seed=$${CHAOS_SEED:-1} -Dchaos.faults=$${CHAOS_FAULTS:-300}
 
 bench-failover: tools ## Print failover timings over 30 hard kills, against probe-only and TTL baselines (~5 min)

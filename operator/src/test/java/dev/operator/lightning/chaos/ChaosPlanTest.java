@@ -10,16 +10,16 @@ import org.junit.jupiter.api.Test;
 class ChaosPlanTest {
   @Test
   void theFirstRoundCoversEveryKindAndASeedGivesOneOrder() {
-    List<FaultKind> plan = ChaosCampaign.plan(new Random(7), 20);
+    List<FaultKind> plan = ChaosCampaignIT.plan(new Random(7), 20);
     assertThat(plan).hasSize(20);
     assertThat(plan.subList(0, FaultKind.values().length))
         .containsExactlyInAnyOrder(FaultKind.values());
-    assertThat(ChaosCampaign.plan(new Random(7), 20)).isEqualTo(plan);
-    assertThat(ChaosCampaign.plan(new Random(8), 20)).isNotEqualTo(plan);
+    assertThat(ChaosCampaignIT.plan(new Random(7), 20)).isEqualTo(plan);
+    assertThat(ChaosCampaignIT.plan(new Random(8), 20)).isNotEqualTo(plan);
   }
 
   @Test
   void fewerFaultsThanKindsTakeTheFirstOfTheRound() {
-    assertThat(ChaosCampaign.plan(new Random(1), 3)).hasSize(3).doesNotHaveDuplicates();
+    assertThat(ChaosCampaignIT.plan(new Random(1), 3)).hasSize(3).doesNotHaveDuplicates();
   }
 }

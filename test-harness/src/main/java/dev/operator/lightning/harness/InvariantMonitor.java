@@ -129,7 +129,8 @@ public final class InvariantMonitor implements AutoCloseable {
           stale += STEP.toMillis();
         }
         MemberStatePoller.Reading l = leader == null ? null : latest.get(leader);
-        if (l != null && l.active() && !routed.contains(leader)) {
+        // A leader only its own pod can reach (its node lost, cut off) could not be served anyway.
+        if (l != null && l.active() && !l.inside() && !routed.contains(leader)) {
           unrouted += STEP.toMillis();
         }
       }

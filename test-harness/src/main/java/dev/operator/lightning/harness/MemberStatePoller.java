@@ -37,8 +37,11 @@ public final class MemberStatePoller implements AutoCloseable {
   private static final int REST_PORT = 8080;
   private static final int P2P_PORT = 9735;
 
-  /** One reading of one member. */
-  public record Reading(Instant at, String member, String state, boolean peers) {
+  /**
+   * One reading of one member; {@code inside}: taken inside its pod because the host could not
+   * reach it (nothing outside could be served by it then).
+   */
+  public record Reading(Instant at, String member, String state, boolean peers, boolean inside) {
     public boolean active() {
       return "RPC_ACTIVE".equals(state) || "SERVER_ACTIVE".equals(state);
     }
@@ -69,6 +72,7 @@ public final class MemberStatePoller implements AutoCloseable {
       String ip = nodes.podIp(member);
       String state = null;
       boolean peers = false;
+      boolean insideRead = false;
       if (ip != null) {
         state = stateAt(ip);
         peers = state != null && accepts(ip, P2P_PORT);
@@ -76,9 +80,10 @@ public final class MemberStatePoller implements AutoCloseable {
           String[] inside = fromInside(member);
           state = inside[0];
           peers = inside[1] != null;
+          insideRead = state != null;
         }
       }
-      Reading r = new Reading(at, member, state, peers);
+      Reading r = new Reading(at, member, state, peers, insideRead);
       synchronized (this) {
         readings.add(r);
       }

@@ -28,13 +28,16 @@ class InvariantMonitorTest {
   private static List<Reading> states(long m0Until, long m1From, boolean peers) {
     List<Reading> out = new ArrayList<>();
     for (long t = 0; t < 3_000; t += 100) {
-      out.add(new Reading(at(t), "m0", t < m0Until ? "SERVER_ACTIVE" : null, peers && t < m0Until));
+      out.add(
+          new Reading(
+              at(t), "m0", t < m0Until ? "SERVER_ACTIVE" : null, peers && t < m0Until, false));
       out.add(
           new Reading(
               at(t),
               "m1",
               t >= m1From ? "SERVER_ACTIVE" : "WAITING_TO_START",
-              peers && t >= m1From));
+              peers && t >= m1From,
+              false));
     }
     return out;
   }
@@ -132,5 +135,21 @@ class InvariantMonitorTest {
             at(3_000));
     assertThat(w.staleRouteMs()).isZero();
     assertThat(w.violations()).as("m1 routed while the monitor could not see").isEmpty();
+  }
+
+  @Test
+  void aLeaderOnlyItsOwnPodCanReachIsNotCountedAsUnrouted() {
+    List<Reading> lost = new ArrayList<>();
+    for (long t = 0; t < 3_000; t += 100) {
+      lost.add(new Reading(at(t), "m0", "SERVER_ACTIVE", false, t >= 500));
+    }
+    var w =
+        InvariantMonitor.judge(
+            List.of(new Term(at(0), 1, "m0")),
+            List.of(new Version(at(0), "1", List.of("m0")), new Version(at(500), "2", List.of())),
+            lost,
+            at(0),
+            at(3_000));
+    assertThat(w.activeUnroutedMs()).as("read from inside its pod once unrouted").isZero();
   }
 }

@@ -30,10 +30,10 @@ import org.junit.jupiter.api.Test;
  * every kind once. Each fault waits for a stable cluster, strikes, waits for a leader active and
  * routed (another member when the fault deposes the leader), heals, and waits for the cluster to be
  * whole again; the monitor's windows over that span are one row. Prints a table per fault kind and
- * fails on any violation. {@code make test} runs one round ({@code chaos.faults} = the number of
- * kinds); {@code make chaos} runs as many as asked.
+ * fails on any violation. {@code make test} runs one round ({@code chaos.faults} defaults to the
+ * number of kinds); {@code make chaos} runs as many as asked.
  */
-class ChaosCampaign {
+class ChaosCampaignIT {
   private static final String NS = "chaos";
   private static final int TTL = 24;
   private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(120);
