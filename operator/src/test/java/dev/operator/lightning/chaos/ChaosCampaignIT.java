@@ -9,6 +9,7 @@ import dev.operator.lightning.harness.InvariantMonitor;
 import dev.operator.lightning.harness.MemberStatePoller;
 import dev.operator.lightning.harness.RoutingHistory;
 import dev.operator.lightning.it.DemoCluster;
+import dev.operator.lightning.model.LeaderHealthCheck;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -29,9 +30,11 @@ import org.junit.jupiter.api.Test;
  * operator's decisions. Faults come in random order from {@code chaos.seed}; the first round covers
  * every kind once. Each fault waits for a stable cluster, strikes, waits for a leader active and
  * routed (another member when the fault deposes the leader), heals, and waits for the cluster to be
- * whole again; the monitor's windows over that span are one row. Prints a table per fault kind and
- * fails on any violation. {@code make test} runs one round ({@code chaos.faults} defaults to the
- * number of kinds); {@code make chaos} runs as many as asked.
+ * whole again; the monitor's windows over that span are one row. A fault the operator cannot
+ * confirm (pause, cut, lost node) must also leave the leader's session to expire: a successor
+ * active before it could have is a violation. Prints a table per fault kind and fails on any
+ * violation. {@code make test} runs one round ({@code chaos.faults} defaults to the number of
+ * kinds); {@code make chaos} runs as many as asked.
  */
 class ChaosCampaignIT {
   private static final String NS = "chaos";
@@ -138,8 +141,37 @@ class ChaosCampaignIT {
     }
     awaitStable(demo, monitor);
     Instant stable = Instant.now();
-    return new ChaosTable.Row(
-        kind, Duration.between(struck, recovered[0]).toMillis(), monitor.windows(struck, stable));
+    InvariantMonitor.Windows windows = monitor.windows(struck, stable);
+    if (kind.holdsUntilSuccessor()) {
+      // Nothing can confirm a frozen, cut-off or unreachable leader dead: only its session may
+      // end, so no successor may be active before the session could have expired.
+      Instant earliest = struck.plusSeconds(LeaderHealthCheck.earliestExpirySeconds(TTL) - 1L);
+      Instant successorActive =
+          monitor.states().activeSince(struck, leader).isEmpty()
+              ? null
+              : monitor
+                  .states()
+                  .firstActive(monitor.states().activeSince(struck, leader).get(0), struck)
+                  .orElse(null);
+      if (successorActive != null && successorActive.isBefore(earliest)) {
+        List<String> violations = new ArrayList<>(windows.violations());
+        violations.add(
+            "a successor was active "
+                + Duration.between(struck, successorActive).toMillis()
+                + " ms after the fault, before "
+                + leader
+                + "'s session could expire: its lease ended while its process ran");
+        windows =
+            new InvariantMonitor.Windows(
+                windows.staleRouteMs(),
+                windows.activeUnroutedMs(),
+                windows.bothActiveMs(),
+                windows.bothServingMs(),
+                violations,
+                windows.servingOverlaps());
+      }
+    }
+    return new ChaosTable.Row(kind, Duration.between(struck, recovered[0]).toMillis(), windows);
   }
 
   /**

@@ -30,11 +30,14 @@ class LeaderPartitionIT {
   private static final String NAME = DemoCluster.NAME;
 
   /**
-   * On both layouts; with PostgreSQL the cut-off leader still reaches its database, so nothing in
-   * the data path stops its writes: only the health check does.
+   * With PostgreSQL the cut-off leader still reaches its database, so nothing in the data path
+   * stops its writes: only the health check does. The same cut with the data in etcd runs in the
+   * chaos campaign ({@code CUT_LEADER_FROM_ETCD} in {@code ChaosCampaignIT}), whose monitor fails
+   * on any moment with two members serving peers and on a successor active before the session could
+   * expire. The parameter keeps the test able to run the etcd layout too.
    */
   @ParameterizedTest
-  @EnumSource(DatabaseBackend.class)
+  @EnumSource(value = DatabaseBackend.class, names = "postgres")
   void aLeaderCutOffFromEtcdStopsBeforeItsSuccessorServes(DatabaseBackend backend)
       throws Exception {
     try (DemoCluster demo = DemoCluster.start(NS)) {

@@ -158,6 +158,8 @@ public final class InvariantMonitor implements AutoCloseable {
     if (overlapStart != null) {
       overlaps.add(overlap(from, overlapStart, to, overlapMembers));
     }
+    // Two members active with their P2P ports open: both can take a channel update from a peer.
+    overlaps.forEach(o -> violations.add("two members served peers at once: " + o));
     return new Windows(stale, unrouted, bothActive, bothServing, violations, overlaps);
   }
 

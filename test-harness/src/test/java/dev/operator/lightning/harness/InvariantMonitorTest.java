@@ -152,4 +152,21 @@ class InvariantMonitorTest {
             at(3_000));
     assertThat(w.activeUnroutedMs()).as("read from inside its pod once unrouted").isZero();
   }
+
+  @Test
+  void twoMembersServingPeersAtOnceIsAViolation() {
+    var w =
+        InvariantMonitor.judge(
+            HANDOVER,
+            List.of(
+                new Version(at(0), "1", List.of("m0")), new Version(at(1_000), "2", List.of("m1"))),
+            states(1_300, 1_000, true),
+            at(0),
+            at(3_000));
+    assertThat(w.bothServingMs()).isEqualTo(300);
+    assertThat(w.violations())
+        .singleElement()
+        .asString()
+        .contains("two members served peers at once: [m0, m1] from +1000 ms for 300 ms");
+  }
 }
