@@ -169,9 +169,15 @@ final class Leadership {
         || lnd.getState().getRunning().getStartedAt() == null) {
       return Optional.empty();
     }
-    java.time.Instant started = java.time.Instant.parse(lnd.getState().getRunning().getStartedAt());
-    java.time.Instant since = java.time.Instant.parse(previous.since);
-    return started.isAfter(since) ? Optional.empty() : Optional.of(previous.pod);
+    try {
+      java.time.Instant started =
+          java.time.Instant.parse(lnd.getState().getRunning().getStartedAt());
+      java.time.Instant since = java.time.Instant.parse(previous.since);
+      return started.isAfter(since) ? Optional.empty() : Optional.of(previous.pod);
+    } catch (java.time.format.DateTimeParseException e) {
+      // A time nobody can read proves nothing: the state-based fence remains.
+      return Optional.empty();
+    }
   }
 
   /**

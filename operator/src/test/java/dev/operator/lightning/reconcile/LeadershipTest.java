@@ -486,7 +486,13 @@ class LeadershipTest {
             new dev.operator.lightning.api.LeaderStatus("c-0", "c-0", "2026-11-27T10:00:30Z"),
             running,
             false),
-        Arguments.of("no leader was recorded", view(FOLLOWER), null, running, false));
+        Arguments.of("no leader was recorded", view(FOLLOWER), null, running, false),
+        Arguments.of(
+            "its leadership's start cannot be read",
+            view(FOLLOWER),
+            new dev.operator.lightning.api.LeaderStatus("c-0", "c-0", "yesterday", "a1", "u0"),
+            running,
+            false));
   }
 
   /**
