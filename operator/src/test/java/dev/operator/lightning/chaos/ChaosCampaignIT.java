@@ -89,6 +89,18 @@ class ChaosCampaignIT {
               row.windows().bothServingMs(),
               row.windows().servingOverlaps(),
               row.windows().violations());
+          if (!row.windows().violations().isEmpty()) {
+            // What the next person needs to tell what happened: the monitor's own histories.
+            Instant since = Instant.now().minus(STABLE_LIMIT.plus(RECOVERY_LIMIT));
+            System.out.printf(
+                "chaos %d: election %s%nchaos %d: slice versions %s%n",
+                n,
+                monitor.election().terms().stream().filter(t -> t.since().isAfter(since)).toList(),
+                n,
+                monitor.routing().versions().stream()
+                    .filter(v -> v.seen().isAfter(since))
+                    .toList());
+          }
         }
       }
       System.out.printf(
