@@ -512,16 +512,8 @@ final class ElectionStep {
   /** Fences the members the plan names: each claims to be active without holding leadership. */
   void fence(
       LightningCluster cluster, List<Pod> pods, List<String> fences, List<Problem> problems) {
-    String key = key(cluster);
-    for (String pod : fences) {
-      fence(
-          cluster,
-          key,
-          pod,
-          "reported an active LND state without holding leadership",
-          pods,
-          problems);
-    }
+    fenceAll(
+        cluster, pods, fences, "reported an active LND state without holding leadership", problems);
   }
 
   /**
@@ -530,23 +522,30 @@ final class ElectionStep {
    */
   void fenceDeposed(
       LightningCluster cluster, List<Pod> pods, List<String> deposed, List<Problem> problems) {
+    fenceAll(
+        cluster,
+        pods,
+        deposed,
+        "lost the election while the process that led still runs (frozen, cut off or on a node"
+            + " that stopped reporting)",
+        problems);
+  }
+
+  private void fenceAll(
+      LightningCluster cluster,
+      List<Pod> pods,
+      List<String> members,
+      String why,
+      List<Problem> problems) {
     String key = key(cluster);
-    for (String pod : deposed) {
-      fence(
-          cluster,
-          key,
-          pod,
-          "lost the election while the process that led still runs (frozen, cut off or on a node"
-              + " that stopped reporting)",
-          pods,
-          problems);
+    for (String pod : members) {
+      fence(cluster, key, pod, why, pods, problems);
     }
   }
 
   /**
-   * Stops a member that reports an active state without holding leadership, with the shortest grace
-   * period that still lets Kubernetes confirm the end of its process (see {@link
-   * #FENCING_GRACE_SECONDS}).
+   * Stops a member the plan fences ({@code why} says for what), with the shortest grace period that
+   * still lets Kubernetes confirm the end of its process (see {@link #FENCING_GRACE_SECONDS}).
    */
   private void fence(
       LightningCluster cluster,

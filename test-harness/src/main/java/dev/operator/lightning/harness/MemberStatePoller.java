@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,8 +20,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Every member's lnd state ({@code GET /v1/state}) and whether its P2P port takes a connection,
@@ -55,7 +52,7 @@ public final class MemberStatePoller implements AutoCloseable {
 
   public MemberStatePoller(LocalNodes nodes, List<String> members) {
     this.nodes = nodes;
-    this.trustAll = trustAll();
+    this.trustAll = ProbeCheck.trustAll();
     this.pollers =
         Executors.newScheduledThreadPool(members.size(), HarnessThreads.daemon("member-states"));
     for (String member : members) {
@@ -155,33 +152,6 @@ public final class MemberStatePoller implements AutoCloseable {
       out.write(buf, 0, n);
     }
     return out.toString(StandardCharsets.UTF_8);
-  }
-
-  /** The monitor only reads a state: it checks no certificate (the operator's client does). */
-  private static SSLContext trustAll() {
-    try {
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(
-          null,
-          new TrustManager[] {
-            new X509TrustManager() {
-              @Override
-              public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-              @Override
-              public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-              @Override
-              public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-              }
-            }
-          },
-          null);
-      return ctx;
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** The first reading at or after {@code from} in which {@code member} was active. */
