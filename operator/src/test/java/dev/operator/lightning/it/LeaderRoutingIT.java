@@ -245,15 +245,17 @@ class LeaderRoutingIT {
       String leader = s.awaitRoutedLeader(null);
       await().atMost(DEADLINE).until(() -> "3/3".equals(s.status().ready));
       assertThat(s.events("Failover")).as("no failover before the roll").isEmpty();
-      var lc =
-          client
-              .resources(dev.operator.lightning.api.LightningCluster.class)
-              .inNamespace(s.ns)
-              .withName("theta")
-              .get();
-      lc.getSpec().lnd = new dev.operator.lightning.api.LndSpec();
-      lc.getSpec().lnd.extraArgs = java.util.List.of("--debuglevel=debug");
-      client.resource(lc).update();
+      // A patch: an update from a stale copy would collide with the operator's status writes.
+      client
+          .resources(dev.operator.lightning.api.LightningCluster.class)
+          .inNamespace(s.ns)
+          .withName("theta")
+          .edit(
+              lc -> {
+                lc.getSpec().lnd = new dev.operator.lightning.api.LndSpec();
+                lc.getSpec().lnd.extraArgs = java.util.List.of("--debuglevel=debug");
+                return lc;
+              });
       await()
           .atMost(Duration.ofSeconds(120))
           .untilAsserted(

@@ -411,10 +411,16 @@ class LightningClusterReconcilerIT {
     Map<String, String> rendered =
         client.secrets().inNamespace(ns).withName("own-lnd-config").get().getData();
 
-    LightningCluster changed = client.resource(lc).get();
-    changed.getSpec().lnd = new dev.operator.lightning.api.LndSpec();
-    changed.getSpec().lnd.config = "alias=my-node\n[db]\nBackend=bolt\n";
-    client.resource(changed).update();
+    // A patch, not an update: the operator writes the status meanwhile, which a stale
+    // resourceVersion would collide with.
+    client
+        .resource(lc)
+        .edit(
+            c -> {
+              c.getSpec().lnd = new dev.operator.lightning.api.LndSpec();
+              c.getSpec().lnd.config = "alias=my-node\n[db]\nBackend=bolt\n";
+              return c;
+            });
     await()
         .atMost(DEADLINE)
         .untilAsserted(
@@ -438,9 +444,13 @@ class LightningClusterReconcilerIT {
         .as("the running members are left as they are")
         .isEqualTo(uids);
 
-    LightningCluster fixed = client.resource(lc).get();
-    fixed.getSpec().lnd.config = "alias=my-node\n";
-    client.resource(fixed).update();
+    client
+        .resource(lc)
+        .edit(
+            c -> {
+              c.getSpec().lnd.config = "alias=my-node\n";
+              return c;
+            });
     await()
         .atMost(DEADLINE)
         .untilAsserted(
