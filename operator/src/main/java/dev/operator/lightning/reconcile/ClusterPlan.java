@@ -50,6 +50,8 @@ import java.util.Set;
  * @param fences members that report an active state without holding leadership
  * @param deposed the previous leader's pod when the election moved on while the process that led
  *     still runs (see {@link Leadership#deposedStillRunning}); empty otherwise
+ * @param outOfElection followers whose process waits without a key in the election, to restart (see
+ *     {@link Leadership#outOfElection})
  * @param roleLabels pod name -> role label to write, for pods whose label differs
  * @param next when the cluster is looked at again if nothing else wakes it
  */
@@ -63,6 +65,7 @@ record ClusterPlan(
     String followActivation,
     List<String> fences,
     List<String> deposed,
+    List<String> outOfElection,
     Map<String, String> roleLabels,
     Duration next) {
 
@@ -132,6 +135,7 @@ record ClusterPlan(
     }
     List<String> fences = List.of();
     List<String> deposed = List.of();
+    List<String> outOfElection = List.of();
     Map<String, String> roleLabels = Map.of();
     if (o.view() != null && o.leadership() != null) {
       List<String> active = Leadership.fenceCandidates(o.view(), o.pods(), states);
@@ -141,6 +145,7 @@ record ClusterPlan(
               .filter(pod -> !active.contains(pod))
               .map(List::of)
               .orElse(List.of());
+      outOfElection = Leadership.outOfElection(o.view(), o.pods(), states, o.now());
       roleLabels = relabels(o.pods(), o.leadership().roles());
     }
     return new ClusterPlan(
@@ -153,6 +158,7 @@ record ClusterPlan(
         followActivation,
         fences,
         deposed,
+        outOfElection,
         roleLabels,
         next);
   }

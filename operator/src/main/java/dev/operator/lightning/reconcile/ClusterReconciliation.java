@@ -299,6 +299,7 @@ public final class ClusterReconciliation {
     followActivation(cluster, spec.names(), pods, plan.followActivation(), secrets.ca());
     election.fence(cluster, pods, plan.fences(), problems);
     election.fenceDeposed(cluster, pods, plan.deposed(), problems);
+    election.restartOutOfElection(cluster, pods, plan.outOfElection(), problems);
     election.label(cluster.getMetadata().getNamespace(), plan.roleLabels());
     Map<String, String> states = new HashMap<>();
     members.forEach(m -> states.put(m.pod, m.lndState));

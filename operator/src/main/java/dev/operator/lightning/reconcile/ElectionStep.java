@@ -512,8 +512,14 @@ final class ElectionStep {
   /** Fences the members the plan names: each claims to be active without holding leadership. */
   void fence(
       LightningCluster cluster, List<Pod> pods, List<String> fences, List<Problem> problems) {
-    fenceAll(
-        cluster, pods, fences, "reported an active LND state without holding leadership", problems);
+    stopAll(
+        cluster,
+        pods,
+        fences,
+        NOT_LEADING,
+        "Fenced",
+        "reported an active LND state without holding leadership",
+        problems);
   }
 
   /**
@@ -522,44 +528,77 @@ final class ElectionStep {
    */
   void fenceDeposed(
       LightningCluster cluster, List<Pod> pods, List<String> deposed, List<Problem> problems) {
-    fenceAll(
+    stopAll(
         cluster,
         pods,
         deposed,
+        NOT_LEADING,
+        "Fenced",
         "lost the election while the process that led still runs (frozen, cut off or on a node"
             + " that stopped reporting)",
         problems);
   }
 
-  private void fenceAll(
+  /**
+   * Restarts the followers the plan names: each waits to start without a key in the election, and
+   * would start as a leader beside the real one when its connection to etcd returns.
+   */
+  void restartOutOfElection(
+      LightningCluster cluster, List<Pod> pods, List<String> members, List<Problem> problems) {
+    stopAll(
+        cluster,
+        pods,
+        members,
+        (view, pod) -> view.candidates().stream().noneMatch(c -> c.clusterId().equals(pod)),
+        "OutOfElection",
+        "waits as a follower but holds no key in the election (its session ended while its"
+            + " connection to etcd hung or broke; it would start as a leader when that connection"
+            + " returns)",
+        problems);
+  }
+
+  /** Whether etcd, read afresh, still warrants stopping the member. */
+  private interface Confirmation {
+    boolean holds(ElectionView fresh, String pod);
+  }
+
+  private static final Confirmation NOT_LEADING =
+      (view, pod) -> view.leader().map(l -> !l.clusterId().equals(pod)).orElse(true);
+
+  private void stopAll(
       LightningCluster cluster,
       List<Pod> pods,
       List<String> members,
+      Confirmation confirmation,
+      String reason,
       String why,
       List<Problem> problems) {
     String key = key(cluster);
     for (String pod : members) {
-      fence(cluster, key, pod, why, pods, problems);
+      stop(cluster, key, pod, confirmation, reason, why, pods, problems);
     }
   }
 
   /**
-   * Stops a member the plan fences ({@code why} says for what), with the shortest grace period that
+   * Stops a member the plan names ({@code why} says for what), with the shortest grace period that
    * still lets Kubernetes confirm the end of its process (see {@link #FENCING_GRACE_SECONDS}).
    */
-  private void fence(
+  private void stop(
       LightningCluster cluster,
       String key,
       String pod,
+      Confirmation confirmation,
+      String reason,
       String why,
       List<Pod> pods,
       List<Problem> problems) {
     try {
       // The watch may lag a fresh election by a few milliseconds: confirm against etcd itself.
-      Optional<Candidate> leader = observer.readNow(key).leader();
-      if (leader.isPresent() && leader.get().clusterId().equals(pod)) {
+      ElectionView fresh = observer.readNow(key);
+      if (!fresh.synced() || !confirmation.holds(fresh, pod)) {
         return;
       }
+      Optional<Candidate> leader = fresh.leader();
       Pod p =
           pods.stream()
               .filter(x -> x.getMetadata().getName().equals(pod))
@@ -574,7 +613,7 @@ final class ElectionStep {
       metrics.fenced(key);
       events.warning(
           cluster,
-          "Fenced",
+          reason,
           pod
               + " "
               + why
@@ -585,7 +624,7 @@ final class ElectionStep {
               + " s");
     } catch (Exception e) {
       String message =
-          "fencing " + pod + ", which " + why + ", failed: " + describe(e) + "; retrying";
+          "stopping " + pod + ", which " + why + ", failed: " + describe(e) + "; retrying";
       log.warn("{}: {}", key, message);
       problems.add(new Problem(Problem.FENCING_FAILED, message));
       events.warning(cluster, Problem.FENCING_FAILED, message);

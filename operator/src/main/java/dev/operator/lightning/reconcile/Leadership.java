@@ -20,6 +20,7 @@ final class Leadership {
   static final String LEADER = "leader";
   static final String FOLLOWER = "follower";
   private static final Set<String> ACTIVE_STATES = Set.of("RPC_ACTIVE", "SERVER_ACTIVE");
+  private static final String WAITING_TO_START = "WAITING_TO_START";
 
   private Leadership() {}
 
@@ -162,21 +163,73 @@ final class Leadership {
     if (pod == null || terminating(pod)) {
       return Optional.empty();
     }
+    // A start time nobody can read proves nothing: the state-based fence remains.
+    java.time.Instant started = lndStartedAt(pod);
+    if (started == null) {
+      return Optional.empty();
+    }
+    try {
+      java.time.Instant since = java.time.Instant.parse(previous.since);
+      return started.isAfter(since) ? Optional.empty() : Optional.of(previous.pod);
+    } catch (java.time.format.DateTimeParseException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * How long an lnd container may run before its campaign must show in the election: lnd starts its
+   * RPC server, then opens its session and writes its key, within seconds; a process that cannot
+   * reach etcd gives up after its 10 s dial timeout and exits.
+   */
+  static final java.time.Duration CAMPAIGN_GRACE = java.time.Duration.ofSeconds(30);
+
+  /**
+   * Followers out of the election: the lnd process waits to start (a follower) and has run past
+   * {@link #CAMPAIGN_GRACE}, yet no key of the election carries its cluster.id. Its session ended
+   * while its connection to etcd hung or broke (an etcd member on a lost node, a cut), and etcd's
+   * Go election never looks at its own key again once it waits: the moment that connection returns
+   * and every lower key is gone, {@code Campaign} returns and lnd starts as a leader beside the
+   * real one. Until then it is no candidate either, so when every follower is in that state nobody
+   * can lead. Restarting the process is harmless (a follower serves nothing) and makes it campaign
+   * afresh. None while the election is not observed, for members whose state could not be read, and
+   * for members whose container start time cannot be read.
+   */
+  static List<String> outOfElection(
+      ElectionView view, List<Pod> pods, Map<String, String> lndStates, java.time.Instant now) {
+    if (!view.synced()) {
+      return List.of();
+    }
+    Set<String> campaigning = new java.util.HashSet<>();
+    view.candidates().forEach(c -> campaigning.add(c.clusterId()));
+    List<String> out = new ArrayList<>();
+    for (Pod p : pods) {
+      String name = p.getMetadata().getName();
+      if (campaigning.contains(name)
+          || terminating(p)
+          || !WAITING_TO_START.equals(lndStates.get(name))) {
+        continue;
+      }
+      java.time.Instant started = lndStartedAt(p);
+      if (started != null && !started.plus(CAMPAIGN_GRACE).isAfter(now)) {
+        out.add(name);
+      }
+    }
+    return out;
+  }
+
+  /** When the running lnd container started, or null when none runs or the time is unreadable. */
+  static java.time.Instant lndStartedAt(Pod pod) {
     ContainerStatus lnd = lndContainer(pod);
     if (lnd == null
         || lnd.getState() == null
         || lnd.getState().getRunning() == null
         || lnd.getState().getRunning().getStartedAt() == null) {
-      return Optional.empty();
+      return null;
     }
     try {
-      java.time.Instant started =
-          java.time.Instant.parse(lnd.getState().getRunning().getStartedAt());
-      java.time.Instant since = java.time.Instant.parse(previous.since);
-      return started.isAfter(since) ? Optional.empty() : Optional.of(previous.pod);
+      return java.time.Instant.parse(lnd.getState().getRunning().getStartedAt());
     } catch (java.time.format.DateTimeParseException e) {
-      // A time nobody can read proves nothing: the state-based fence remains.
-      return Optional.empty();
+      return null;
     }
   }
 

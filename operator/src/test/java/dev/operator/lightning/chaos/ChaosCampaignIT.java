@@ -190,7 +190,7 @@ class ChaosCampaignIT {
    * The election's leader per etcd when it is routed alone and a reading taken after {@code since}
    * shows it active: the fault is over for clients.
    */
-  private static java.util.Optional<String> servingLeader(InvariantMonitor monitor, Instant since) {
+  static java.util.Optional<String> servingLeader(InvariantMonitor monitor, Instant since) {
     String leader = monitor.election().leader();
     if (leader == null || ElectionHistory.UNKNOWN.equals(leader)) {
       return java.util.Optional.empty();
@@ -206,7 +206,7 @@ class ChaosCampaignIT {
   }
 
   /** Waits until three members answer, three etcd members are Ready and one leader serves. */
-  private static String awaitStable(DemoCluster demo, InvariantMonitor monitor) {
+  static String awaitStable(DemoCluster demo, InvariantMonitor monitor) {
     Instant from = Instant.now();
     String[] leader = new String[1];
     await()
@@ -214,7 +214,7 @@ class ChaosCampaignIT {
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(
             () -> {
-              List<Pod> pods = demo.client().pods().inNamespace(NS).list().getItems();
+              List<Pod> pods = demo.client().pods().inNamespace(demo.ns).list().getItems();
               // Only the leader's pod is Ready (its probe passes for an active member alone):
               // a member is up when its pod stands and its lnd answers, as a follower or leader.
               List<String> upMembers =
@@ -279,11 +279,12 @@ class ChaosCampaignIT {
             .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
-  private static InvariantMonitor monitor(DemoCluster demo, Client etcd) {
+  static InvariantMonitor monitor(DemoCluster demo, Client etcd) {
     ElectionHistory election =
         new ElectionHistory(
-            etcd, "/lightning-operator/" + NS + "/" + DemoCluster.NAME + "/leader/");
-    RoutingHistory routing = new RoutingHistory(demo.client(), NS, DemoCluster.NAME + "-leader");
+            etcd, "/lightning-operator/" + demo.ns + "/" + DemoCluster.NAME + "/leader/");
+    RoutingHistory routing =
+        new RoutingHistory(demo.client(), demo.ns, DemoCluster.NAME + "-leader");
     MemberStatePoller states =
         new MemberStatePoller(
             demo.cluster.nodes(),
@@ -292,18 +293,18 @@ class ChaosCampaignIT {
   }
 
   /** A client of the monitor's own for the managed etcd, with the members' client certificate. */
-  private static Client etcdClient(DemoCluster demo) throws Exception {
+  static Client etcdClient(DemoCluster demo) throws Exception {
     Secret tls =
         demo.client()
             .secrets()
-            .inNamespace(NS)
+            .inNamespace(demo.ns)
             .withName(DemoCluster.NAME + "-etcd-client-tls")
             .get();
     byte[] ca = Base64.getDecoder().decode(tls.getData().get("ca.crt"));
     byte[] cert = Base64.getDecoder().decode(tls.getData().get("tls.crt"));
     byte[] key = Base64.getDecoder().decode(tls.getData().get("tls.key"));
     return Client.builder()
-        .endpoints("https://" + DemoCluster.NAME + "-etcd-client." + NS + ".svc:2379")
+        .endpoints("https://" + DemoCluster.NAME + "-etcd-client." + demo.ns + ".svc:2379")
         .keepaliveTime(Duration.ofSeconds(10))
         .keepaliveTimeout(Duration.ofSeconds(5))
         .keepaliveWithoutCalls(false)

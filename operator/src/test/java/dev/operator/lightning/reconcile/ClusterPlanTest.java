@@ -286,6 +286,37 @@ class ClusterPlanTest {
     assertThat(plan.deposed()).as("and not a second time").isEmpty();
   }
 
+  @Test
+  void aFollowerWaitingWithoutAKeyIsRestartedAndOneWithAKeyIsNot() {
+    Pod stranded = runningSince(pod("c1-1", Leadership.FOLLOWER), NOW.minusSeconds(300));
+    Pod campaigning = runningSince(pod("c1-0", Leadership.LEADER), NOW.minusSeconds(300));
+    List<MemberStatus> members =
+        List.of(
+            new MemberStatus("c1-0", true, "SERVER_ACTIVE", null),
+            new MemberStatus("c1-1", false, "WAITING_TO_START", null));
+    ClusterPlan plan =
+        ClusterPlan.decide(
+            observe(List.of(), List.of(campaigning, stranded), members, led(NOW.toString(), true)));
+    assertThat(plan.outOfElection())
+        .as("only c1-0 holds a key; c1-1 waits without one")
+        .containsExactly("c1-1");
+    assertThat(plan.fences()).isEmpty();
+    assertThat(plan.deposed()).isEmpty();
+  }
+
+  static Pod runningSince(Pod p, Instant started) {
+    p.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+            .addNewContainerStatus()
+            .withName("lnd")
+            .withNewState()
+            .withNewRunning(started.toString())
+            .endState()
+            .endContainerStatus()
+            .build());
+    return p;
+  }
+
   static Observation withPrevious(Observation o, LeaderStatus previous) {
     return new Observation(
         o.cluster(),

@@ -512,4 +512,93 @@ class LeadershipTest {
         .as(situation)
         .isEqualTo(fenced ? java.util.Optional.of("c-0") : java.util.Optional.empty());
   }
+
+  static final Instant LATER = Instant.parse("2026-11-27T10:00:31Z");
+
+  static Stream<Arguments> outOfElectionCases() {
+    Pod follower = pod("c-1", "u1", false);
+    Pod deleting =
+        with(
+            follower,
+            b -> b.editMetadata().withDeletionTimestamp("2026-11-27T10:01:00Z").endMetadata());
+    Pod unreadableStart =
+        with(
+            follower,
+            b ->
+                b.editStatus()
+                    .editContainerStatus(0)
+                    .withState(new ContainerStateBuilder().withNewRunning("soon").build())
+                    .endContainerStatus()
+                    .endStatus());
+    ElectionView unsynced = new ElectionView(false, List.of(LEADER), 20, 10, Instant.EPOCH);
+    Instant graceOver = Instant.parse("2026-11-27T10:00:00Z").plus(Leadership.CAMPAIGN_GRACE);
+    return Stream.of(
+        Arguments.of(
+            "it waits and holds no key", view(LEADER), follower, "WAITING_TO_START", LATER, true),
+        Arguments.of(
+            "nobody holds a key and it waits", view(), follower, "WAITING_TO_START", LATER, true),
+        Arguments.of(
+            "its grace has just run out",
+            view(LEADER),
+            follower,
+            "WAITING_TO_START",
+            graceOver,
+            true),
+        Arguments.of(
+            "it holds its key", view(LEADER, FOLLOWER), follower, "WAITING_TO_START", LATER, false),
+        Arguments.of(
+            "its process started within the grace and may not have campaigned yet",
+            view(LEADER),
+            follower,
+            "WAITING_TO_START",
+            graceOver.minusMillis(1),
+            false),
+        Arguments.of(
+            "it is active: fencing, not this, answers that",
+            view(LEADER),
+            follower,
+            "SERVER_ACTIVE",
+            LATER,
+            false),
+        Arguments.of("its state could not be read", view(LEADER), follower, null, LATER, false),
+        Arguments.of(
+            "the election is not observed", unsynced, follower, "WAITING_TO_START", LATER, false),
+        Arguments.of(
+            "its pod is being deleted already",
+            view(LEADER),
+            deleting,
+            "WAITING_TO_START",
+            LATER,
+            false),
+        Arguments.of(
+            "its container's start cannot be read",
+            view(LEADER),
+            unreadableStart,
+            "WAITING_TO_START",
+            LATER,
+            false));
+  }
+
+  /**
+   * A follower whose session ended while its connection to etcd hung waits without a key: it is
+   * restarted, since etcd's election would let it start as a leader once that connection returns.
+   * Nobody else is: a member with a key, a starting one, one that is active or unread.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("outOfElectionCases")
+  void aFollowerWaitingWithoutAKeyIsOutOfTheElection(
+      String situation,
+      ElectionView view,
+      Pod follower,
+      String state,
+      Instant now,
+      boolean restarted) {
+    java.util.Map<String, String> states = new java.util.HashMap<>();
+    states.put("c-0", "SERVER_ACTIVE");
+    states.put("c-1", state);
+    assertThat(
+            Leadership.outOfElection(view, List.of(pod("c-0", "u0", true), follower), states, now))
+        .as(situation)
+        .isEqualTo(restarted ? List.of("c-1") : List.of());
+  }
 }
