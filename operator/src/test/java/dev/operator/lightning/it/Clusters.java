@@ -18,6 +18,30 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 public final class Clusters {
   private Clusters() {}
 
+  /**
+   * Changes a LightningCluster as a user's edit would, again on a conflict: fabric8's edit sends
+   * the resourceVersion it read, and the operator's status writes move it on meanwhile.
+   */
+  public static LightningCluster edit(
+      io.fabric8.kubernetes.client.KubernetesClient client,
+      String namespace,
+      String name,
+      java.util.function.UnaryOperator<LightningCluster> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return client
+            .resources(LightningCluster.class)
+            .inNamespace(namespace)
+            .withName(name)
+            .edit(change);
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
   public static LightningCluster managed(String namespace, String name) {
     LightningClusterSpec spec = new LightningClusterSpec();
     spec.network = Network.regtest;

@@ -245,17 +245,15 @@ class LeaderRoutingIT {
       String leader = s.awaitRoutedLeader(null);
       await().atMost(DEADLINE).until(() -> "3/3".equals(s.status().ready));
       assertThat(s.events("Failover")).as("no failover before the roll").isEmpty();
-      // A patch: an update from a stale copy would collide with the operator's status writes.
-      client
-          .resources(dev.operator.lightning.api.LightningCluster.class)
-          .inNamespace(s.ns)
-          .withName("theta")
-          .edit(
-              lc -> {
-                lc.getSpec().lnd = new dev.operator.lightning.api.LndSpec();
-                lc.getSpec().lnd.extraArgs = java.util.List.of("--debuglevel=debug");
-                return lc;
-              });
+      Clusters.edit(
+          client,
+          s.ns,
+          "theta",
+          lc -> {
+            lc.getSpec().lnd = new dev.operator.lightning.api.LndSpec();
+            lc.getSpec().lnd.extraArgs = java.util.List.of("--debuglevel=debug");
+            return lc;
+          });
       await()
           .atMost(Duration.ofSeconds(120))
           .untilAsserted(

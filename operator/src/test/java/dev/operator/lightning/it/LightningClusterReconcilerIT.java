@@ -86,8 +86,10 @@ class LightningClusterReconcilerIT {
             .collect(
                 Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
 
-    var resource = client.resources(LightningCluster.class).inNamespace(ns).withName("gamma");
-    resource.edit(
+    Clusters.edit(
+        client,
+        ns,
+        "gamma",
         c -> {
           c.getSpec().networkPolicy = new dev.operator.lightning.api.NetworkPolicySpec();
           c.getSpec().networkPolicy.enabled = false;
@@ -100,7 +102,10 @@ class LightningClusterReconcilerIT {
                 assertThat(names(networkPolicies(ns)))
                     .as("NetworkPolicies of gamma once switched off")
                     .isEmpty());
-    resource.edit(
+    Clusters.edit(
+        client,
+        ns,
+        "gamma",
         c -> {
           c.getSpec().networkPolicy.enabled = true;
           c.getSpec().networkPolicy.apiClients =
@@ -411,16 +416,16 @@ class LightningClusterReconcilerIT {
     Map<String, String> rendered =
         client.secrets().inNamespace(ns).withName("own-lnd-config").get().getData();
 
-    // A patch, not an update: the operator writes the status meanwhile, which a stale
-    // resourceVersion would collide with.
-    client
-        .resource(lc)
-        .edit(
-            c -> {
-              c.getSpec().lnd = new dev.operator.lightning.api.LndSpec();
-              c.getSpec().lnd.config = "alias=my-node\n[db]\nBackend=bolt\n";
-              return c;
-            });
+    // Retried on a conflict: the operator writes the status meanwhile.
+    Clusters.edit(
+        client,
+        ns,
+        "own",
+        c -> {
+          c.getSpec().lnd = new dev.operator.lightning.api.LndSpec();
+          c.getSpec().lnd.config = "alias=my-node\n[db]\nBackend=bolt\n";
+          return c;
+        });
     await()
         .atMost(DEADLINE)
         .untilAsserted(
@@ -444,13 +449,14 @@ class LightningClusterReconcilerIT {
         .as("the running members are left as they are")
         .isEqualTo(uids);
 
-    client
-        .resource(lc)
-        .edit(
-            c -> {
-              c.getSpec().lnd.config = "alias=my-node\n";
-              return c;
-            });
+    Clusters.edit(
+        client,
+        ns,
+        "own",
+        c -> {
+          c.getSpec().lnd.config = "alias=my-node\n";
+          return c;
+        });
     await()
         .atMost(DEADLINE)
         .untilAsserted(

@@ -355,11 +355,6 @@ class LightningPaymentsIT {
   @Order(2)
   void aBtcdBackendTheOperatorCannotUseDegradesWithoutTouchingTheMembers() throws Exception {
     var client = n.net.client();
-    var bob =
-        client
-            .resources(dev.operator.lightning.api.LightningCluster.class)
-            .inNamespace(NS)
-            .withName(BOB);
     String leader = n.net.status(BOB).leader.pod;
     Map<String, String> uids = new TreeMap<>();
     client
@@ -392,7 +387,15 @@ class LightningPaymentsIT {
                 .addToStringData("rpcpass", "not-the-password")
                 .build())
         .create();
-    var original = bob.get().getSpec().chain.btcd;
+    var original =
+        client
+            .resources(dev.operator.lightning.api.LightningCluster.class)
+            .inNamespace(NS)
+            .withName(BOB)
+            .get()
+            .getSpec()
+            .chain
+            .btcd;
     record Case(
         String what,
         java.util.function.Consumer<dev.operator.lightning.api.BtcdSpec> change,
@@ -422,7 +425,10 @@ class LightningPaymentsIT {
                 b -> b.rpcHost = "btcd." + NS + ".svc:18999",
                 "ChainBackendUnreachable"));
     for (Case c : cases) {
-      bob.edit(
+      Clusters.edit(
+          client,
+          NS,
+          BOB,
           lc -> {
             var btcd = new dev.operator.lightning.api.BtcdSpec();
             btcd.rpcHost = original.rpcHost;
@@ -449,7 +455,10 @@ class LightningPaymentsIT {
       assertThat(n.net.status(BOB).leader.pod).as("bob's leader (%s)", c.what()).isEqualTo(leader);
       n.net.awaitLeader(BOB, null, Duration.ofSeconds(10));
     }
-    bob.edit(
+    Clusters.edit(
+        client,
+        NS,
+        BOB,
         lc -> {
           lc.getSpec().chain.btcd = original;
           return lc;
