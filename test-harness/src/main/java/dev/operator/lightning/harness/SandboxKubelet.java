@@ -308,7 +308,19 @@ public final class SandboxKubelet implements AutoCloseable {
       run.terminating = true;
       Long grace = pod.getMetadata().getDeletionGracePeriodSeconds();
       loop.execute(() -> terminate(run, grace == null ? 30 : grace));
+    } else if (!run.terminating && postedReady(pod) != run.ready) {
+      // Someone else wrote the pod's readiness (the node lifecycle controller marks every pod
+      // of a node it stopped hearing from not ready): like the kubelet's status manager, post
+      // what the probes say again.
+      loop.execute(() -> writeStatus(run));
     }
+  }
+
+  private static boolean postedReady(Pod pod) {
+    return pod.getStatus() != null
+        && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private void start(Pod pod) {
