@@ -127,10 +127,7 @@ class ChaosCampaignIT {
     String leader = awaitStable(demo, monitor);
     Instant struck = Instant.now();
     Instant[] recovered = new Instant[1];
-    boolean deposes =
-        kind != FaultKind.KILL_ETCD_MEMBER
-            && kind != FaultKind.LOSE_ETCD_QUORUM
-            && kind != FaultKind.RESTART_OPERATOR;
+    boolean deposes = kind.deposes();
     Instant[] healed = new Instant[1];
     try (AutoCloseable heal = kind.inject(target, leader, random)) {
       if (kind.holdsUntilSuccessor() || deposes) {

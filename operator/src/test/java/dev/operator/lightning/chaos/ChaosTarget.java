@@ -46,6 +46,42 @@ final class ChaosTarget {
     return out;
   }
 
+  /** The etcd member that leads its raft group now, as its own metrics say. */
+  String etcdLeader() {
+    java.net.http.HttpClient http =
+        java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    List<String> seen = new ArrayList<>();
+    for (String name : etcdPods()) {
+      Pod p = demo.client().pods().inNamespace(demo.ns).withName(name).get();
+      if (p == null || p.getStatus() == null || p.getStatus().getPodIP() == null) {
+        seen.add(name + ": no pod IP");
+        continue;
+      }
+      try {
+        String metrics =
+            http.send(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(
+                                "http://"
+                                    + p.getStatus().getPodIP()
+                                    + ":"
+                                    + dev.operator.lightning.model.EtcdPaths.METRICS_PORT
+                                    + "/metrics"))
+                        .timeout(Duration.ofSeconds(2))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        if (metrics.lines().anyMatch(l -> l.equals("etcd_server_is_leader 1"))) {
+          return name;
+        }
+        seen.add(name + ": not leader");
+      } catch (Exception e) {
+        seen.add(name + ": " + e);
+      }
+    }
+    throw new IllegalStateException("no etcd member reports itself leader: " + seen);
+  }
+
   /** Keeps a fault in place for its length: the fault's duration, not a wait for any state. */
   void hold(Duration length) {
     try {

@@ -90,6 +90,39 @@ public final class ControlPlane implements AutoCloseable {
         (System.nanoTime() - start) / 1_000_000);
   }
 
+  /**
+   * The process id of this control plane's kube-apiserver: the process whose command is the binary
+   * under this control plane's own directory (each has its own), for a fault to freeze it.
+   */
+  public long apiServerPid() {
+    String binary =
+        workDir
+            .resolve("k8s")
+            .resolve(tools.kubernetesBinDir().getFileName())
+            .resolve("kube-apiserver")
+            .toString();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.toList()) {
+        String name = proc.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          String cmdline = Files.readString(proc.resolve("cmdline"));
+          int end = cmdline.indexOf('\0');
+          if ((end < 0 ? cmdline : cmdline.substring(0, end)).equals(binary)) {
+            return Long.parseLong(name);
+          }
+        } catch (IOException gone) {
+          // a process that ended meanwhile
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    throw new IllegalStateException("no running " + binary);
+  }
+
   /** Starts a new control plane; the caller closes it. */
   public static ControlPlane start() {
     return new ControlPlane(Tools.locate(), java.util.Map.of());
