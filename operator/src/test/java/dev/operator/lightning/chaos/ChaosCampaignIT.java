@@ -7,6 +7,7 @@ import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.harness.ElectionHistory;
 import dev.operator.lightning.harness.InvariantMonitor;
 import dev.operator.lightning.harness.MemberStatePoller;
+import dev.operator.lightning.harness.RevocationHistory;
 import dev.operator.lightning.harness.RoutingHistory;
 import dev.operator.lightning.it.DemoCluster;
 import dev.operator.lightning.model.LeaderHealthCheck;
@@ -286,7 +287,14 @@ class ChaosCampaignIT {
         new MemberStatePoller(
             demo.cluster.nodes(),
             List.of(DemoCluster.NAME + "-0", DemoCluster.NAME + "-1", DemoCluster.NAME + "-2"));
-    return new InvariantMonitor(election, routing, states);
+    RevocationHistory revocations = new RevocationHistory(demo.client(), demo.ns);
+    return new InvariantMonitor(
+        election,
+        routing,
+        states,
+        revocations,
+        demo.cluster.nodes()::containerRuns,
+        Duration.ofSeconds(demo.leaderSessionTtlSeconds()));
   }
 
   /** A client of the monitor's own for the managed etcd, with the members' client certificate. */

@@ -27,6 +27,9 @@ public final class InvariantMonitor implements AutoCloseable {
   private final ElectionHistory election;
   private final RoutingHistory routing;
   private final MemberStatePoller states;
+  private final RevocationHistory revocations;
+  private final java.util.function.Supplier<List<ContainerRuns.Run>> runs;
+  private final Duration sessionTtl;
 
   /**
    * Milliseconds, over one interval: a member other than the election's leader routed as ready; the
@@ -44,9 +47,28 @@ public final class InvariantMonitor implements AutoCloseable {
 
   public InvariantMonitor(
       ElectionHistory election, RoutingHistory routing, MemberStatePoller states) {
+    this(election, routing, states, null, null, null);
+  }
+
+  /**
+   * A monitor that also holds the operator's lease revocations against the processes the kubelets
+   * saw run (see {@link #revokedWhileRunning}).
+   *
+   * @param sessionTtl the members' session TTL: how long a key outlives the process that wrote it
+   */
+  public InvariantMonitor(
+      ElectionHistory election,
+      RoutingHistory routing,
+      MemberStatePoller states,
+      RevocationHistory revocations,
+      java.util.function.Supplier<List<ContainerRuns.Run>> runs,
+      Duration sessionTtl) {
     this.election = election;
     this.routing = routing;
     this.states = states;
+    this.revocations = revocations;
+    this.runs = runs;
+    this.sessionTtl = sessionTtl;
   }
 
   public ElectionHistory election() {
@@ -63,7 +85,76 @@ public final class InvariantMonitor implements AutoCloseable {
 
   /** The windows and violations of [from, to]. */
   public Windows windows(Instant from, Instant to) {
-    return judge(election.terms(), routing.versions(), states.readings(), from, to);
+    Windows w = judge(election.terms(), routing.versions(), states.readings(), from, to);
+    if (revocations == null) {
+      return w;
+    }
+    List<String> violations = new ArrayList<>(w.violations());
+    violations.addAll(
+        revokedWhileRunning(
+            election.terms(), revocations.revocations(), runs.get(), sessionTtl, from, to));
+    return new Windows(
+        w.staleRouteMs(),
+        w.activeUnroutedMs(),
+        w.bothActiveMs(),
+        w.bothServingMs(),
+        violations,
+        w.servingOverlaps());
+  }
+
+  /**
+   * Lease revocations of a process that still ran: for each revocation the operator claims, the
+   * term of that member it ended (the last one the monitor saw begin before the claim) must have
+   * been held by a process that had ended by the time the term did. Which process wrote the key is
+   * not known, so any process of the member that started before the term and ended at most one
+   * session TTL before it (its key can live no longer) may have: the claim stands if one of them
+   * had ended. Nothing is judged while the monitor was blind to the election, or for a member it
+   * never saw lead.
+   */
+  static List<String> revokedWhileRunning(
+      List<ElectionHistory.Term> terms,
+      List<RevocationHistory.Revocation> revocations,
+      List<ContainerRuns.Run> runs,
+      Duration sessionTtl,
+      Instant from,
+      Instant to) {
+    List<String> out = new ArrayList<>();
+    for (RevocationHistory.Revocation r : revocations) {
+      if (r.seen().isBefore(from) || r.seen().isAfter(to)) {
+        continue;
+      }
+      int k = -1;
+      for (int i = 0; i < terms.size(); i++) {
+        if (r.member().equals(terms.get(i).leader()) && !terms.get(i).since().isAfter(r.seen())) {
+          k = i;
+        }
+      }
+      if (k < 0
+          || k + 1 >= terms.size()
+          || ElectionHistory.UNKNOWN.equals(terms.get(k + 1).leader())) {
+        continue;
+      }
+      Instant since = terms.get(k).since();
+      Instant end = terms.get(k + 1).since();
+      List<ContainerRuns.Run> writers =
+          runs.stream()
+              .filter(run -> run.pod().equals(r.member()))
+              .filter(run -> !run.started().isAfter(since))
+              .filter(run -> run.ended() == null || !run.ended().isBefore(since.minus(sessionTtl)))
+              .toList();
+      boolean oneEnded =
+          writers.stream().anyMatch(run -> run.ended() != null && !run.ended().isAfter(end));
+      if (!writers.isEmpty() && !oneEnded) {
+        out.add(
+            end
+                + ": "
+                + r.member()
+                + "'s lease was revoked while the process that led since "
+                + since
+                + " still ran");
+      }
+    }
+    return out;
   }
 
   /** The windows and violations of [from, to] in these histories (pure, for the table tests). */
@@ -192,6 +283,9 @@ public final class InvariantMonitor implements AutoCloseable {
 
   @Override
   public void close() {
+    if (revocations != null) {
+      revocations.close();
+    }
     states.close();
     routing.close();
     election.close();

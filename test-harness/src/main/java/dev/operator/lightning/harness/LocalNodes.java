@@ -65,6 +65,13 @@ public final class LocalNodes {
     return running(pod).map(k -> k.readySince(pod)).orElse(null);
   }
 
+  /** Every container process any node ran, with when it started and was reaped. */
+  public List<ContainerRuns.Run> containerRuns() {
+    List<ContainerRuns.Run> out = new java.util.ArrayList<>();
+    kubelets.forEach(k -> out.addAll(k.containerRuns()));
+    return out;
+  }
+
   /** SIGKILL of the pod's container, as {@code kill -9} on its node; it is restarted. */
   public void killContainer(String pod) {
     runningOrThrow(pod).killContainer(pod);

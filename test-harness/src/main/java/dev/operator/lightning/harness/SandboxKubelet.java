@@ -74,6 +74,7 @@ public final class SandboxKubelet implements AutoCloseable {
   private final ScheduledExecutorService events =
       Executors.newSingleThreadScheduledExecutor(HarnessThreads.daemon("sandbox-kubelet-events"));
   private final Watch watch;
+  private final ContainerRuns runs = new ContainerRuns();
   private final NodeHeartbeat heartbeat;
   // Cut off from the API server: no pod events acted on, no status written (see disconnect()).
   private volatile boolean disconnected;
@@ -196,6 +197,11 @@ public final class SandboxKubelet implements AutoCloseable {
     }
     log.info("pod {}: SIGKILL to {}", pod, p.pid());
     p.destroyForcibly();
+  }
+
+  /** Every container process this node ran, with when it started and was reaped. */
+  public List<ContainerRuns.Run> containerRuns() {
+    return runs.all();
   }
 
   /** Runs a command in the pod's namespaces with the container's environment (kubectl exec). */
@@ -477,7 +483,13 @@ public final class SandboxKubelet implements AutoCloseable {
       r.startedAt = Instant.now();
       r.waitingReason = null;
       r.waitingMessage = null;
-      p.onExit().thenRun(() -> loop.execute(() -> exited(r, p)));
+      int run = runs.started(r.name, r.startedAt);
+      p.onExit()
+          .thenRun(
+              () -> {
+                runs.ended(run, Instant.now());
+                loop.execute(() -> exited(r, p));
+              });
     } catch (IOException e) {
       r.waitingReason = "RunContainerError";
       r.waitingMessage = e.getMessage();

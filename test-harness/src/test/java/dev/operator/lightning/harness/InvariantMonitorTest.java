@@ -169,4 +169,83 @@ class InvariantMonitorTest {
         .asString()
         .contains("two members served peers at once: [m0, m1] from +1000 ms for 300 ms");
   }
+
+  private static final java.time.Duration TTL = java.time.Duration.ofSeconds(24);
+
+  private static List<String> revoked(List<ContainerRuns.Run> runs, long revocationSeenMs) {
+    return InvariantMonitor.revokedWhileRunning(
+        HANDOVER,
+        List.of(new RevocationHistory.Revocation(at(revocationSeenMs), "m0")),
+        runs,
+        TTL,
+        at(0),
+        at(3_000));
+  }
+
+  @Test
+  void aRevocationAfterTheLeadersProcessEndedIsNoViolation() {
+    assertThat(revoked(List.of(new ContainerRuns.Run("m0", at(-5_000), at(900))), 1_010)).isEmpty();
+  }
+
+  @Test
+  void aRevocationWhileTheLeadersOnlyProcessStillRunsIsAViolation() {
+    assertThat(revoked(List.of(new ContainerRuns.Run("m0", at(-5_000), null)), 1_010))
+        .singleElement()
+        .asString()
+        .contains("m0's lease was revoked while the process that led");
+    // Ended, but only after its key was gone: still revoked while it ran.
+    assertThat(revoked(List.of(new ContainerRuns.Run("m0", at(-5_000), at(1_500))), 1_010))
+        .hasSize(1);
+  }
+
+  @Test
+  void aKeyThatMayBelongToAnEarlierProcessThatEndedIsGivenTheBenefitOfTheDoubt() {
+    List<ContainerRuns.Run> restarted =
+        List.of(
+            new ContainerRuns.Run("m0", at(-10_000), at(-2_000)),
+            new ContainerRuns.Run("m0", at(-1_900), null));
+    assertThat(revoked(restarted, 1_010)).isEmpty();
+    // A process that ended longer than a session TTL before the term cannot own its key.
+    List<ContainerRuns.Run> longAgo =
+        List.of(
+            new ContainerRuns.Run("m0", at(-100_000), at(-60_000)),
+            new ContainerRuns.Run("m0", at(-59_000), null));
+    assertThat(revoked(longAgo, 1_010)).hasSize(1);
+  }
+
+  @Test
+  void nothingIsJudgedWhileBlindOrForAMemberNeverSeenLeading() {
+    List<Term> blind =
+        List.of(new Term(at(0), 1, "m0"), new Term(at(1_000), -1, ElectionHistory.UNKNOWN));
+    List<ContainerRuns.Run> running = List.of(new ContainerRuns.Run("m0", at(-5_000), null));
+    assertThat(
+            InvariantMonitor.revokedWhileRunning(
+                blind,
+                List.of(new RevocationHistory.Revocation(at(1_010), "m0")),
+                running,
+                TTL,
+                at(0),
+                at(3_000)))
+        .isEmpty();
+    assertThat(
+            InvariantMonitor.revokedWhileRunning(
+                HANDOVER,
+                List.of(new RevocationHistory.Revocation(at(1_010), "m7")),
+                List.of(new ContainerRuns.Run("m7", at(-5_000), null)),
+                TTL,
+                at(0),
+                at(3_000)))
+        .isEmpty();
+  }
+
+  @Test
+  void theMemberIsReadFromTheOperatorsEventMessage() {
+    assertThat(
+            RevocationHistory.member(
+                "revoked the election lease of demo-0 because the lnd container of demo-0"
+                    + " terminated; the next member takes over without waiting for the session TTL"))
+        .isEqualTo("demo-0");
+    assertThat(RevocationHistory.member("something else")).isNull();
+    assertThat(RevocationHistory.member(null)).isNull();
+  }
 }
