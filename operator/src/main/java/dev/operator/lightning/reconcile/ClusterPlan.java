@@ -145,7 +145,7 @@ record ClusterPlan(
               .filter(pod -> !active.contains(pod))
               .map(List::of)
               .orElse(List.of());
-      outOfElection = Leadership.outOfElection(o.view(), o.pods(), states, o.now());
+      outOfElection = Leadership.outOfElection(o.view(), o.pods(), states, o.campaigned(), o.now());
       roleLabels = relabels(o.pods(), o.leadership().roles());
     }
     return new ClusterPlan(

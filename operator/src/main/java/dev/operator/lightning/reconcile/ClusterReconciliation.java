@@ -271,6 +271,7 @@ public final class ClusterReconciliation {
             previousStatus(cluster) == null ? null : previousStatus(cluster).leader,
             activation.follows(
                 ElectionStep.key(cluster), podUid(pods, Observation.leaderPod(leadership))),
+            election.campaigned(cluster, view, pods),
             operatorNamespace,
             clock.instant());
     ClusterPlan plan = ClusterPlan.decide(observation);

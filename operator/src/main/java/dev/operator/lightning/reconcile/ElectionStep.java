@@ -75,6 +75,42 @@ final class ElectionStep {
    */
   private final Map<String, String> seenTerminated = new ConcurrentHashMap<>();
 
+  /** Per cluster: each member's running lnd process as this operator saw it (see Sighting). */
+  private final Map<String, Map<String, Leadership.Sighting>> sightings = new ConcurrentHashMap<>();
+
+  /**
+   * The members whose running lnd process this operator saw write a key in the election, after
+   * noting this pass's processes and keys; the processes of the previous pass are kept while the
+   * election is not observed.
+   */
+  java.util.Set<String> campaigned(LightningCluster cluster, ElectionView view, List<Pod> pods) {
+    Map<String, Leadership.Sighting> mine =
+        sightings.computeIfAbsent(key(cluster), k -> new ConcurrentHashMap<>());
+    if (view != null && view.synced()) {
+      java.util.Set<String> present = new java.util.HashSet<>();
+      for (Pod p : pods) {
+        String member = p.getMetadata().getName();
+        present.add(member);
+        Leadership.Sighting now =
+            Leadership.sight(mine.get(member), Leadership.runningLndProcess(p), view, member);
+        if (now == null) {
+          mine.remove(member);
+        } else {
+          mine.put(member, now);
+        }
+      }
+      mine.keySet().retainAll(present);
+    }
+    java.util.Set<String> out = new java.util.HashSet<>();
+    mine.forEach(
+        (member, s) -> {
+          if (s.campaigned()) {
+            out.add(member);
+          }
+        });
+    return out;
+  }
+
   /**
    * Whether the pod the leader key is attributed to was seen terminated, updated from the pods of
    * this pass while that pod is still there.
@@ -673,6 +709,7 @@ final class ElectionStep {
     leaderPods.remove(key);
     seenTerminated.remove(key);
     seenActive.remove(key);
+    sightings.remove(key);
   }
 
   private String time(ElectionView view) {

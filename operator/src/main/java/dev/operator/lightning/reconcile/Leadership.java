@@ -184,18 +184,23 @@ final class Leadership {
   static final java.time.Duration CAMPAIGN_GRACE = java.time.Duration.ofSeconds(30);
 
   /**
-   * Followers out of the election: the lnd process waits to start (a follower) and has run past
-   * {@link #CAMPAIGN_GRACE}, yet no key of the election carries its cluster.id. Its session ended
-   * while its connection to etcd hung or broke (an etcd member on a lost node, a cut), and etcd's
-   * Go election never looks at its own key again once it waits: the moment that connection returns
-   * and every lower key is gone, {@code Campaign} returns and lnd starts as a leader beside the
-   * real one. Until then it is no candidate either, so when every follower is in that state nobody
-   * can lead. Restarting the process is harmless (a follower serves nothing) and makes it campaign
-   * afresh. None while the election is not observed, for members whose state could not be read, and
-   * for members whose container start time cannot be read.
+   * Followers out of the election: the lnd process waits to start (a follower) and was seen
+   * campaigning ({@code campaigned}: it wrote a key since) or has run past {@link #CAMPAIGN_GRACE},
+   * yet no key of the election carries its cluster.id. Its session ended while its connection to
+   * etcd hung or broke (an etcd member on a lost node, a cut), and etcd's Go election never looks
+   * at its own key again once it waits: the moment that connection returns and every lower key is
+   * gone, {@code Campaign} returns and lnd starts as a leader beside the real one. Until then it is
+   * no candidate either, so when every follower is in that state nobody can lead. Restarting the
+   * process is harmless (a follower serves nothing) and makes it campaign afresh. None while the
+   * election is not observed, for members whose state could not be read, and for members whose
+   * container start time cannot be read.
    */
   static List<String> outOfElection(
-      ElectionView view, List<Pod> pods, Map<String, String> lndStates, java.time.Instant now) {
+      ElectionView view,
+      List<Pod> pods,
+      Map<String, String> lndStates,
+      Set<String> campaigned,
+      java.time.Instant now) {
     if (!view.synced()) {
       return List.of();
     }
@@ -210,11 +215,46 @@ final class Leadership {
         continue;
       }
       java.time.Instant started = lndStartedAt(p);
-      if (started != null && !started.plus(CAMPAIGN_GRACE).isAfter(now)) {
+      if (campaigned.contains(name)
+          || (started != null && !started.plus(CAMPAIGN_GRACE).isAfter(now))) {
         out.add(name);
       }
     }
     return out;
+  }
+
+  /**
+   * What the operator knows of a member's running lnd process: which one it is, the election
+   * revision when the operator first saw it run, and whether a key written since then (so by it: a
+   * container's previous process ended before it started) showed it campaigning.
+   */
+  record Sighting(String process, long firstRevision, boolean campaigned) {}
+
+  /**
+   * The sighting of a member's process after this pass: a new one when the process changed (or none
+   * runs: null), marked campaigning once a key of the member was created after the operator first
+   * saw that process run.
+   *
+   * @param before the sighting of the previous pass, or null
+   * @param process the running lnd process (see {@link #runningLndProcess}), or null
+   * @param view the election now, synced
+   * @param member the member's cluster.id
+   */
+  static Sighting sight(Sighting before, String process, ElectionView view, String member) {
+    if (process == null) {
+      return null;
+    }
+    Sighting now =
+        before != null && before.process().equals(process)
+            ? before
+            : new Sighting(process, view.revision(), false);
+    boolean wroteKey =
+        view.candidates().stream()
+            .anyMatch(
+                c -> c.clusterId().equals(member) && c.createRevision() > now.firstRevision());
+    return wroteKey && !now.campaigned()
+        ? new Sighting(now.process(), now.firstRevision(), true)
+        : now;
   }
 
   /** When the running lnd container started, or null when none runs or the time is unreadable. */

@@ -26,6 +26,7 @@ import java.util.List;
  * @param previousLeader the leader the status recorded before this pass, with its pod's uid; null
  *     when none was recorded
  * @param activationFollowed whether a state stream to the leader's LND is open
+ * @param campaigned members whose running lnd process this operator saw write an election key
  * @param operatorNamespace where the operator runs, for the NetworkPolicies that admit it; null
  *     when unknown
  * @param now the time of the pass
@@ -42,6 +43,7 @@ record Observation(
     ElectionStep.Outcome leadership,
     LeaderStatus previousLeader,
     boolean activationFollowed,
+    java.util.Set<String> campaigned,
     String operatorNamespace,
     Instant now) {
 
@@ -59,6 +61,7 @@ record Observation(
         leadership,
         previousLeader,
         activationFollowed,
+        campaigned,
         operatorNamespace,
         now);
   }

@@ -81,6 +81,7 @@ class ClusterPlanTest {
         leadership,
         null,
         activationFollowed,
+        java.util.Set.of(),
         null,
         NOW);
   }
@@ -103,6 +104,7 @@ class ClusterPlanTest {
         o.leadership(),
         o.previousLeader(),
         o.activationFollowed(),
+        o.campaigned(),
         o.operatorNamespace(),
         o.now());
   }
@@ -330,6 +332,7 @@ class ClusterPlanTest {
         o.leadership(),
         previous,
         o.activationFollowed(),
+        o.campaigned(),
         o.operatorNamespace(),
         o.now());
   }

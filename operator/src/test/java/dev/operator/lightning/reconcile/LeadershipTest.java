@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -597,8 +598,49 @@ class LeadershipTest {
     states.put("c-0", "SERVER_ACTIVE");
     states.put("c-1", state);
     assertThat(
-            Leadership.outOfElection(view, List.of(pod("c-0", "u0", true), follower), states, now))
+            Leadership.outOfElection(
+                view, List.of(pod("c-0", "u0", true), follower), states, Set.of(), now))
         .as(situation)
         .isEqualTo(restarted ? List.of("c-1") : List.of());
+  }
+
+  @Test
+  void aFollowerSeenCampaigningIsOutOfTheElectionTheMomentItsKeyGoesWhateverItsAge() {
+    Pod follower = pod("c-1", "u1", false);
+    Map<String, String> states = Map.of("c-0", "SERVER_ACTIVE", "c-1", "WAITING_TO_START");
+    Instant early = Instant.parse("2026-11-27T10:00:05Z");
+    assertThat(
+            Leadership.outOfElection(
+                view(LEADER), List.of(pod("c-0", "u0", true), follower), states, Set.of(), early))
+        .as("5 s old and never seen campaigning: it may not have written its key yet")
+        .isEmpty();
+    assertThat(
+            Leadership.outOfElection(
+                view(LEADER),
+                List.of(pod("c-0", "u0", true), follower),
+                states,
+                Set.of("c-1"),
+                early))
+        .as("5 s old, seen with a key of its own, now without one")
+        .containsExactly("c-1");
+  }
+
+  @Test
+  void aProcessCampaignsOnlyByAKeyWrittenAfterTheOperatorFirstSawItRun() {
+    ElectionView before = new ElectionView(true, List.of(LEADER, FOLLOWER), 20, 10, Instant.EPOCH);
+    // First seen at revision 20: the key of c-1 (created at 11) may be a previous process's.
+    Leadership.Sighting first = Leadership.sight(null, "docker://a#0", before, "c-1");
+    assertThat(first).isEqualTo(new Leadership.Sighting("docker://a#0", 20, false));
+    Candidate written = new Candidate("/p/d4", 21, 0xd4, "c-1");
+    ElectionView after = new ElectionView(true, List.of(LEADER, written), 22, 10, Instant.EPOCH);
+    Leadership.Sighting campaigning = Leadership.sight(first, "docker://a#0", after, "c-1");
+    assertThat(campaigning.campaigned()).as("a key created after revision 20").isTrue();
+    assertThat(Leadership.sight(campaigning, "docker://a#0", view(LEADER), "c-1").campaigned())
+        .as("still the same process once its key is gone")
+        .isTrue();
+    assertThat(Leadership.sight(campaigning, "docker://a#1", after, "c-1"))
+        .as("a restarted process is sighted anew")
+        .isEqualTo(new Leadership.Sighting("docker://a#1", 22, false));
+    assertThat(Leadership.sight(campaigning, null, after, "c-1")).as("nothing runs").isNull();
   }
 }
