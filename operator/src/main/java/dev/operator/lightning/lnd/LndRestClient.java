@@ -29,6 +29,14 @@ public final class LndRestClient {
   public static final Duration CONNECT_TIMEOUT = Duration.ofMillis(500);
   public static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
   public static final Duration WALLET_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * A channel backup export is small and quick; it runs inside a pass, which holds back the next
+   * one (the one that routes a new leader), so a leader that stopped answering mid-call may cost no
+   * more than this.
+   */
+  public static final Duration EXPORT_TIMEOUT = Duration.ofSeconds(5);
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final OkHttpClient http;
@@ -256,7 +264,13 @@ public final class LndRestClient {
   public ChannelBackup exportChannelBackups(String host, int port, byte[] macaroon)
       throws IOException {
     JsonNode multi =
-        get(host, port, "/v1/channels/backup", macaroon, slow()).path("multi_chan_backup");
+        get(
+                host,
+                port,
+                "/v1/channels/backup",
+                macaroon,
+                http.newBuilder().readTimeout(EXPORT_TIMEOUT).callTimeout(EXPORT_TIMEOUT).build())
+            .path("multi_chan_backup");
     List<String> points = new ArrayList<>();
     for (JsonNode p : multi.path("chan_points")) {
       points.add(channelPoint(p));

@@ -60,6 +60,23 @@ class LndRestClientTest {
     assertThat(new LndRestClient(ca.certificate()).state("c-0.c-members.ns.svc", 1)).isEmpty();
   }
 
+  /**
+   * The export runs inside a pass, and the pass that routes a new leader waits behind it: a leader
+   * that stops answering in the middle of one (its node lost) holds it no longer than the export's
+   * own timeout (it was the wallet's 60 s, and a lost node held back a failover for a minute).
+   */
+  @Test
+  void aChannelBackupExportThatGetsNoAnswerEndsWithinItsTimeout() {
+    long start = System.nanoTime();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new LndRestClient(ca.certificate())
+                    .exportChannelBackups("c-0.c-members.ns.svc", port(), new byte[] {1}))
+        .isInstanceOf(java.io.IOException.class);
+    java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - start);
+    assertThat(took).isLessThan(LndRestClient.EXPORT_TIMEOUT.plusSeconds(2));
+  }
+
   private int port() {
     return server.port();
   }

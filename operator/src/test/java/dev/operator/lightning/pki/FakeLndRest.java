@@ -61,8 +61,23 @@ public final class FakeLndRest implements AutoCloseable {
           ex.getResponseBody().write(b);
           ex.close();
         });
+    // A call that never gets an answer: a leader whose node went silent in the middle of it.
+    server.createContext(
+        "/v1/channels/backup",
+        ex -> {
+          try {
+            silence.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          ex.close();
+        });
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     server.start();
   }
+
+  private final java.util.concurrent.CountDownLatch silence =
+      new java.util.concurrent.CountDownLatch(1);
 
   public void answer(String json) {
     body.set(json);
@@ -79,6 +94,7 @@ public final class FakeLndRest implements AutoCloseable {
 
   @Override
   public void close() {
+    silence.countDown();
     server.stop(0);
   }
 }
