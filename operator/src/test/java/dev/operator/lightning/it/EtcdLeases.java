@@ -19,4 +19,17 @@ final class EtcdLeases {
       throw new AssertionError(e);
     }
   }
+
+  /** How many keys are attached to a lease in the test etcd; 0 once it or its keys are gone. */
+  static int attachedKeys(EtcdServer etcd, long lease) {
+    try (Client c = Client.builder().endpoints(etcd.url()).build()) {
+      return c.getLeaseClient()
+          .timeToLive(lease, io.etcd.jetcd.options.LeaseOption.builder().withAttachedKeys().build())
+          .get(5, TimeUnit.SECONDS)
+          .getKeys()
+          .size();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
 }
