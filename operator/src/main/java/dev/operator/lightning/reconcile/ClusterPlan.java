@@ -146,6 +146,15 @@ record ClusterPlan(
               .map(List::of)
               .orElse(List.of());
       outOfElection = Leadership.outOfElection(o.view(), o.pods(), states, o.campaigned(), o.now());
+      // A follower still within its grace is looked at again when the grace ends, not at the
+      // next resync: the sooner a stranded one is restarted, the smaller its chance to wake.
+      Duration untilDue =
+          Leadership.outOfElectionDue(o.view(), o.pods(), states, o.campaigned(), o.now())
+              .map(due -> Duration.between(o.now(), due).plusMillis(100))
+              .orElse(null);
+      if (untilDue != null && untilDue.compareTo(next) < 0) {
+        next = untilDue;
+      }
       roleLabels = relabels(o.pods(), o.leadership().roles());
     }
     return new ClusterPlan(

@@ -257,6 +257,33 @@ final class Leadership {
         : now;
   }
 
+  /**
+   * The earliest moment a follower that waits without a key, not yet seen campaigning, reaches the
+   * end of its {@link #CAMPAIGN_GRACE}, so that a pass looks at it then; empty when none waits.
+   */
+  static Optional<java.time.Instant> outOfElectionDue(
+      ElectionView view,
+      List<Pod> pods,
+      Map<String, String> lndStates,
+      Set<String> campaigned,
+      java.time.Instant now) {
+    if (!view.synced()) {
+      return Optional.empty();
+    }
+    Set<String> holding = new java.util.HashSet<>();
+    view.candidates().forEach(c -> holding.add(c.clusterId()));
+    return pods.stream()
+        .filter(p -> !holding.contains(p.getMetadata().getName()))
+        .filter(p -> !campaigned.contains(p.getMetadata().getName()))
+        .filter(p -> !terminating(p))
+        .filter(p -> WAITING_TO_START.equals(lndStates.get(p.getMetadata().getName())))
+        .map(Leadership::lndStartedAt)
+        .filter(java.util.Objects::nonNull)
+        .map(started -> started.plus(CAMPAIGN_GRACE))
+        .filter(due -> due.isAfter(now))
+        .min(java.util.Comparator.naturalOrder());
+  }
+
   /** When the running lnd container started, or null when none runs or the time is unreadable. */
   static java.time.Instant lndStartedAt(Pod pod) {
     ContainerStatus lnd = lndContainer(pod);

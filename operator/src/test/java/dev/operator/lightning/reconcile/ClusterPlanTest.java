@@ -306,6 +306,27 @@ class ClusterPlanTest {
     assertThat(plan.deposed()).isEmpty();
   }
 
+  @Test
+  void aYoungFollowerWithoutAKeyIsLookedAtAgainWhenItsGraceEnds() {
+    Pod young = runningSince(pod("c1-1", Leadership.FOLLOWER), NOW.minusSeconds(25));
+    Pod campaigning = runningSince(pod("c1-0", Leadership.LEADER), NOW.minusSeconds(300));
+    List<MemberStatus> members =
+        List.of(
+            new MemberStatus("c1-0", true, "SERVER_ACTIVE", null),
+            new MemberStatus("c1-1", false, "WAITING_TO_START", null));
+    ClusterPlan plan =
+        ClusterPlan.decide(
+            observe(
+                List.of(),
+                List.of(campaigning, young),
+                members,
+                led("2026-01-01T00:00:00Z", true)));
+    assertThat(plan.outOfElection()).as("25 s old: within its grace").isEmpty();
+    assertThat(plan.next())
+        .as("looked at again just after its 30 s grace, not at the 10 s resync")
+        .isEqualTo(java.time.Duration.ofMillis(5_100));
+  }
+
   static Pod runningSince(Pod p, Instant started) {
     p.setStatus(
         new io.fabric8.kubernetes.api.model.PodStatusBuilder()
