@@ -366,14 +366,24 @@ final class Leadership {
     return FailoverRecord.LEASE_EXPIRED;
   }
 
-  /** Whether Kubernetes reports the pod's lnd process ended: pod finished, container terminated. */
+  /**
+   * Whether Kubernetes reports the pod's lnd process ended: pod finished, container terminated, or
+   * container waiting to be restarted after it terminated (a crash loop's back-off: a second kill
+   * within minutes leaves the container waiting 10 s and more, and no process of it runs then).
+   */
   static boolean terminated(Pod pod) {
     String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
     if ("Failed".equals(phase) || "Succeeded".equals(phase)) {
       return true;
     }
     ContainerStatus lnd = lndContainer(pod);
-    return lnd != null && lnd.getState() != null && lnd.getState().getTerminated() != null;
+    if (lnd == null || lnd.getState() == null) {
+      return false;
+    }
+    return lnd.getState().getTerminated() != null
+        || (lnd.getState().getWaiting() != null
+            && lnd.getLastState() != null
+            && lnd.getLastState().getTerminated() != null);
   }
 
   /**

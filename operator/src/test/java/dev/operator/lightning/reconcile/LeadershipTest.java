@@ -61,6 +61,23 @@ class LeadershipTest {
     return change.apply(new PodBuilder(p)).build();
   }
 
+  /** Killed and restarted once, then killed again: the kubelet holds it back before restarting. */
+  static Pod backingOff(Pod p) {
+    return with(
+        restarted(p),
+        b ->
+            b.editStatus()
+                .editContainerStatus(0)
+                .withState(
+                    new ContainerStateBuilder()
+                        .withNewWaiting()
+                        .withReason("CrashLoopBackOff")
+                        .endWaiting()
+                        .build())
+                .endContainerStatus()
+                .endStatus());
+  }
+
   static Pod restarted(Pod p) {
     return with(
         p,
@@ -105,6 +122,32 @@ class LeadershipTest {
             "restarted but the new process has not campaigned yet",
             view(LEADER, FOLLOWER),
             restarted(alive),
+            "u0",
+            false,
+            false),
+        Arguments.of(
+            "terminated and waiting out a crash loop's back-off: nothing of it runs",
+            view(LEADER, FOLLOWER),
+            backingOff(alive),
+            "u0",
+            false,
+            true),
+        Arguments.of(
+            "waiting to be created, never terminated: not a dead leader's pod",
+            view(LEADER, FOLLOWER),
+            with(
+                alive,
+                b ->
+                    b.editStatus()
+                        .editContainerStatus(0)
+                        .withState(
+                            new ContainerStateBuilder()
+                                .withNewWaiting()
+                                .withReason("ContainerCreating")
+                                .endWaiting()
+                                .build())
+                        .endContainerStatus()
+                        .endStatus()),
             "u0",
             false,
             false),
