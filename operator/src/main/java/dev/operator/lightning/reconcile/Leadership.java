@@ -192,8 +192,8 @@ final class Leadership {
    * gone, {@code Campaign} returns and lnd starts as a leader beside the real one. Until then it is
    * no candidate either, so when every follower is in that state nobody can lead. Restarting the
    * process is harmless (a follower serves nothing) and makes it campaign afresh. None while the
-   * election is not observed, for members whose state could not be read, and for members whose
-   * container start time cannot be read.
+   * election is not observed, for members whose state could not be read, and, unless seen
+   * campaigning, for members whose container start time cannot be read.
    */
   static List<String> outOfElection(
       ElectionView view,
@@ -201,19 +201,9 @@ final class Leadership {
       Map<String, String> lndStates,
       Set<String> campaigned,
       java.time.Instant now) {
-    if (!view.synced()) {
-      return List.of();
-    }
-    Set<String> campaigning = new java.util.HashSet<>();
-    view.candidates().forEach(c -> campaigning.add(c.clusterId()));
     List<String> out = new ArrayList<>();
-    for (Pod p : pods) {
+    for (Pod p : waitingWithoutKey(view, pods, lndStates)) {
       String name = p.getMetadata().getName();
-      if (campaigning.contains(name)
-          || terminating(p)
-          || !WAITING_TO_START.equals(lndStates.get(name))) {
-        continue;
-      }
       java.time.Instant started = lndStartedAt(p);
       if (campaigned.contains(name)
           || (started != null && !started.plus(CAMPAIGN_GRACE).isAfter(now))) {
@@ -221,6 +211,24 @@ final class Leadership {
       }
     }
     return out;
+  }
+
+  /**
+   * Member pods, not being deleted, whose lnd answers {@code WAITING_TO_START} while no key of the
+   * election carries their cluster.id; none while the election is not observed.
+   */
+  private static List<Pod> waitingWithoutKey(
+      ElectionView view, List<Pod> pods, Map<String, String> lndStates) {
+    if (!view.synced()) {
+      return List.of();
+    }
+    Set<String> holding = new java.util.HashSet<>();
+    view.candidates().forEach(c -> holding.add(c.clusterId()));
+    return pods.stream()
+        .filter(p -> !holding.contains(p.getMetadata().getName()))
+        .filter(p -> !terminating(p))
+        .filter(p -> WAITING_TO_START.equals(lndStates.get(p.getMetadata().getName())))
+        .toList();
   }
 
   /**
@@ -267,16 +275,8 @@ final class Leadership {
       Map<String, String> lndStates,
       Set<String> campaigned,
       java.time.Instant now) {
-    if (!view.synced()) {
-      return Optional.empty();
-    }
-    Set<String> holding = new java.util.HashSet<>();
-    view.candidates().forEach(c -> holding.add(c.clusterId()));
-    return pods.stream()
-        .filter(p -> !holding.contains(p.getMetadata().getName()))
+    return waitingWithoutKey(view, pods, lndStates).stream()
         .filter(p -> !campaigned.contains(p.getMetadata().getName()))
-        .filter(p -> !terminating(p))
-        .filter(p -> WAITING_TO_START.equals(lndStates.get(p.getMetadata().getName())))
         .map(Leadership::lndStartedAt)
         .filter(java.util.Objects::nonNull)
         .map(started -> started.plus(CAMPAIGN_GRACE))
