@@ -98,10 +98,11 @@ public class LightningClusterSpec {
   @JsonPropertyDescription("Compute resources of the LND container.")
   public ResourceRequirements resources;
 
-  @JsonPropertyDescription("Node labels a member pod's node must carry.")
+  @JsonPropertyDescription(
+      "Node labels the node of a member pod, and of a managed etcd member, must carry.")
   public Map<String, String> nodeSelector;
 
-  @JsonPropertyDescription("Tolerations of the member pods.")
+  @JsonPropertyDescription("Tolerations of the member pods and of the managed etcd's pods.")
   public List<Toleration> tolerations;
 
   @JsonPropertyDescription(

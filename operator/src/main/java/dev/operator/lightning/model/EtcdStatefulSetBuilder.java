@@ -100,6 +100,10 @@ public final class EtcdStatefulSetBuilder {
             .withEnableServiceLinks(false)
             .withSecurityContext(PodSecurity.pod())
             .withTopologySpreadConstraints(Spread.etcd(n))
+            // The cluster's placement holds for its etcd too: a pool of nodes set apart for
+            // Lightning keeps the store its channel state lives in.
+            .withNodeSelector(spec.nodeSelector())
+            .withTolerations(spec.tolerations())
             .addNewContainer()
             .withName(CONTAINER)
             .withImage(etcd.image())

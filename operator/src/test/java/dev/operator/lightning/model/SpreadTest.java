@@ -68,6 +68,34 @@ class SpreadTest {
   }
 
   @Test
+  void etcdMembersGoWhereTheClustersNodeSelectorAndTolerationsSendItsMembers() {
+    LightningCluster lc = cluster();
+    lc.getSpec().nodeSelector = Map.of("pool", "lightning");
+    lc.getSpec().tolerations =
+        List.of(
+            new io.fabric8.kubernetes.api.model.TolerationBuilder()
+                .withKey("dedicated")
+                .withOperator("Equal")
+                .withValue("lightning")
+                .withEffect("NoSchedule")
+                .build());
+    var etcdPod = EtcdStatefulSetBuilder.build(lc, EffectiveSpec.of(lc)).getSpec().getTemplate();
+    var member = MemberPodBuilder.build(lc, EffectiveSpec.of(lc), 0, "h", true);
+    assertThat(etcdPod.getSpec().getNodeSelector()).isEqualTo(Map.of("pool", "lightning"));
+    assertThat(etcdPod.getSpec().getTolerations())
+        .isEqualTo(member.getSpec().getTolerations())
+        .hasSize(1);
+    LightningCluster plain = cluster();
+    assertThat(
+            EtcdStatefulSetBuilder.build(plain, EffectiveSpec.of(plain))
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getNodeSelector())
+        .isNullOrEmpty();
+  }
+
+  @Test
   void eachClusterIsSpreadOnItsOwn() {
     List<TopologySpreadConstraint> a = Spread.etcd(new Names("a", "ns1"));
     List<TopologySpreadConstraint> b = Spread.etcd(new Names("b", "ns1"));
