@@ -10,6 +10,8 @@ import dev.operator.lightning.harness.MemberStatePoller;
 import dev.operator.lightning.harness.RevocationHistory;
 import dev.operator.lightning.harness.RoutingHistory;
 import dev.operator.lightning.it.DemoCluster;
+import dev.operator.lightning.it.PaymentAudit;
+import dev.operator.lightning.it.PaymentNetwork;
 import dev.operator.lightning.model.LeaderHealthCheck;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -35,7 +37,9 @@ import org.junit.jupiter.api.Test;
  * confirm (pause, cut, lost node) must also leave the leader's session to expire: a successor
  * active before it could have is a violation. Prints a table per fault kind and fails on any
  * violation. {@code make test} runs one round ({@code chaos.faults} defaults to the number of
- * kinds); {@code make chaos} runs as many as asked.
+ * kinds); {@code make chaos} runs as many as asked, with payments both ways between the cluster and
+ * a one-member bob on a regtest chain ({@code chaos.payments}): each fault is also timed to the
+ * first payment that succeeds after it, and every payment and the channel are audited at the end.
  */
 class ChaosCampaignIT {
   private static final String NS = "chaos";
@@ -64,26 +68,39 @@ class ChaosCampaignIT {
     }
     System.out.printf("chaos: seed %d, %d faults: %s%n", seed, faults, plan);
     ChaosTable table = new ChaosTable();
-    try (DemoCluster demo = DemoCluster.start(NS)) {
-      LightningCluster lc = demo.demo();
-      lc.getSpec().election.leaderSessionTtlSeconds = TTL;
-      demo.apply(lc);
+    boolean paying = Boolean.getBoolean("chaos.payments");
+    PaymentAudit.Result audit = null;
+    PaymentNetwork network =
+        paying
+            ? PaymentNetwork.startWith(
+                NS,
+                DemoCluster.NAME,
+                3,
+                ChaosCampaignIT::shape,
+                m -> System.out.println("chaos: " + m))
+            : null;
+    try (DemoCluster demo = network != null ? network.net : DemoCluster.start(NS)) {
+      if (network == null) {
+        demo.apply(shape(demo.demo()));
+      }
       demo.awaitLeader(null, Duration.ofSeconds(120));
       ChaosTarget target = new ChaosTarget(demo);
       try (Client etcd = etcdClient(demo);
-          InvariantMonitor monitor = monitor(demo, etcd)) {
+          InvariantMonitor monitor = monitor(demo, etcd);
+          CampaignPayments payments = network == null ? null : new CampaignPayments(network)) {
         int n = 0;
         for (FaultKind kind : plan) {
           n++;
-          ChaosTable.Row row = strike(target, monitor, kind, random);
+          ChaosTable.Row row = strike(target, monitor, payments, kind, random);
           table.add(row);
           System.out.printf(
-              "chaos %d/%d %s: recovered %d ms; stale route %d ms, active unrouted %d ms, both"
-                  + " active %d ms, both serving %d ms %s; violations %s%n",
+              "chaos %d/%d %s: recovered %d ms, paid %d ms; stale route %d ms, active unrouted"
+                  + " %d ms, both active %d ms, both serving %d ms %s; violations %s%n",
               n,
               plan.size(),
               kind,
               row.recoveryMs(),
+              row.paymentMs(),
               row.windows().staleRouteMs(),
               row.windows().activeUnroutedMs(),
               row.windows().bothActiveMs(),
@@ -103,11 +120,29 @@ class ChaosCampaignIT {
                     .toList());
           }
         }
+        if (payments != null) {
+          // A killed alice may be a payee; bob is never struck.
+          audit = payments.audit(plan.stream().anyMatch(FaultKind::deposes));
+        }
       }
       System.out.printf(
           "chaos: seed %d, %d faults (TTL %d s)%n%s", seed, plan.size(), TTL, table.render());
+      if (audit != null) {
+        System.out.printf(
+            "chaos: payments %s; payment violations %s%n", audit.outcomes(), audit.violations());
+      }
     }
     assertThat(table.violations()).as("violations the monitor saw").isEmpty();
+    if (audit != null) {
+      assertThat(audit.violations()).as("what the payments and the channel show").isEmpty();
+    }
+  }
+
+  /** The campaign's cluster: the demo's three members on three etcd members, a 24 s session. */
+  private static LightningCluster shape(LightningCluster lc) {
+    lc.getSpec().election.leaderSessionTtlSeconds = TTL;
+    lc.getSpec().etcd.managed.replicas = 3;
+    return lc;
   }
 
   /** One round of every kind in random order first, then kinds at random. */
@@ -122,7 +157,11 @@ class ChaosCampaignIT {
   }
 
   private static ChaosTable.Row strike(
-      ChaosTarget target, InvariantMonitor monitor, FaultKind kind, Random random)
+      ChaosTarget target,
+      InvariantMonitor monitor,
+      CampaignPayments payments,
+      FaultKind kind,
+      Random random)
       throws Exception {
     DemoCluster demo = target.demo();
     String leader = awaitStable(demo, monitor);
@@ -181,7 +220,9 @@ class ChaosCampaignIT {
                 windows.servingOverlaps());
       }
     }
-    return new ChaosTable.Row(kind, Duration.between(struck, recovered[0]).toMillis(), windows);
+    long paidMs = payments == null ? -1 : payments.awaitFirstSuccess(kind, struck);
+    return new ChaosTable.Row(
+        kind, Duration.between(struck, recovered[0]).toMillis(), windows, paidMs);
   }
 
   /**
@@ -224,6 +265,8 @@ class ChaosCampaignIT {
               List<String> readyEtcd =
                   pods.stream()
                       .filter(p -> "etcd".equals(component(p)) && ready(p) && !terminating(p))
+                      // bob's etcd shares the namespace when the campaign pays
+                      .filter(p -> DemoCluster.NAME.equals(cluster(p)))
                       .map(p -> p.getMetadata().getName())
                       .toList();
               var serving = servingLeader(monitor, from);
@@ -264,6 +307,12 @@ class ChaosCampaignIT {
     return p.getMetadata().getLabels() == null
         ? null
         : p.getMetadata().getLabels().get("app.kubernetes.io/component");
+  }
+
+  private static String cluster(Pod p) {
+    return p.getMetadata().getLabels() == null
+        ? null
+        : p.getMetadata().getLabels().get("lightning.operator.dev/cluster");
   }
 
   private static boolean terminating(Pod p) {

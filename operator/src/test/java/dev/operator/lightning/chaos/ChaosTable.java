@@ -9,8 +9,11 @@ import java.util.Map;
 
 /** The campaign's table: per fault kind, how long recovery took and the windows it opened. */
 final class ChaosTable {
-  /** One fault: its kind, fault -> leader active and routed, and what the monitor saw. */
-  record Row(FaultKind kind, long recoveryMs, InvariantMonitor.Windows windows) {}
+  /**
+   * One fault: its kind, fault -> leader active and routed, what the monitor saw, and fault -> the
+   * first payment started after it to succeed (-1 when no payments ran).
+   */
+  record Row(FaultKind kind, long recoveryMs, InvariantMonitor.Windows windows, long paymentMs) {}
 
   private final List<Row> rows = new ArrayList<>();
 
@@ -32,10 +35,11 @@ final class ChaosTable {
     StringBuilder out = new StringBuilder();
     out.append(
         String.format(
-            "%-22s %5s  %-22s  %-18s  %-18s  %-18s  %-18s  %s%n",
+            "%-29s %5s  %-22s  %-22s  %-18s  %-18s  %-18s  %-18s  %s%n",
             "fault",
             "n",
             "recovery p50/p99/max",
+            "first payment",
             "stale route",
             "active unrouted",
             "both active",
@@ -45,10 +49,11 @@ final class ChaosTable {
         (kind, list) ->
             out.append(
                 String.format(
-                    "%-22s %5d  %-22s  %-18s  %-18s  %-18s  %-18s  %d%n",
+                    "%-29s %5d  %-22s  %-22s  %-18s  %-18s  %-18s  %-18s  %d%n",
                     kind,
                     list.size(),
                     stats(list.stream().map(Row::recoveryMs).toList()),
+                    stats(list.stream().map(Row::paymentMs).filter(ms -> ms >= 0).toList()),
                     stats(list.stream().map(r -> r.windows().staleRouteMs()).toList()),
                     stats(list.stream().map(r -> r.windows().activeUnroutedMs()).toList()),
                     stats(list.stream().map(r -> r.windows().bothActiveMs()).toList()),

@@ -7,6 +7,7 @@ import dev.operator.lightning.Main;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.harness.LocalCluster;
+import dev.operator.lightning.harness.LocalNode;
 import dev.operator.lightning.harness.Namespaces;
 import dev.operator.lightning.harness.Tools;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -27,9 +28,9 @@ public final class DemoCluster implements AutoCloseable {
   public final LocalCluster cluster;
   private Main.Running operator;
 
-  private DemoCluster(String ns) {
+  private DemoCluster(String ns, boolean outside) {
     this.ns = ns;
-    this.cluster = LocalCluster.start(ns);
+    this.cluster = outside ? LocalCluster.startWithOutsideNode(ns) : LocalCluster.start(ns);
     try {
       ApiServerSupport.installCrd(client());
       client().resource(Namespaces.restricted(ns)).serverSideApply();
@@ -42,7 +43,37 @@ public final class DemoCluster implements AutoCloseable {
 
   /** Starts the local cluster and the operator; {@link #apply} creates the demo cluster. */
   public static DemoCluster start(String ns) {
-    return new DemoCluster(ns);
+    return new DemoCluster(ns, false);
+  }
+
+  /**
+   * As {@link #start(String)}, with a fourth node for what the demo talks to (a chain backend, a
+   * channel peer): only pods placed with {@link #outside} run there.
+   */
+  public static DemoCluster startWithOutsideNode(String ns) {
+    return new DemoCluster(ns, true);
+  }
+
+  /** Places a pod on the outside node: its selector and the toleration of the node's taint. */
+  public static void outside(io.fabric8.kubernetes.api.model.PodSpec pod) {
+    pod.setNodeSelector(java.util.Map.of(LocalNode.HOSTNAME_LABEL, LocalNode.OUTSIDE.name()));
+    pod.setTolerations(java.util.List.of(outsideToleration()));
+  }
+
+  /** Places a cluster's members and managed etcd on the outside node. */
+  public static LightningCluster outside(LightningCluster lc) {
+    lc.getSpec().nodeSelector =
+        java.util.Map.of(LocalNode.HOSTNAME_LABEL, LocalNode.OUTSIDE.name());
+    lc.getSpec().tolerations = java.util.List.of(outsideToleration());
+    return lc;
+  }
+
+  private static io.fabric8.kubernetes.api.model.Toleration outsideToleration() {
+    return new io.fabric8.kubernetes.api.model.TolerationBuilder()
+        .withKey(LocalNode.OUTSIDE_TAINT)
+        .withOperator("Exists")
+        .withEffect("NoSchedule")
+        .build();
   }
 
   /** Applies manifests/examples/demo.yaml in this namespace, as kubectl apply would. */

@@ -109,6 +109,7 @@ class LightningPaymentsIT {
 
       // Every payment ends SUCCEEDED or FAILED on the payer's current leader.
       Map<String, Integer> outcomes = new TreeMap<>();
+      PaymentAudit audit = new PaymentAudit(n);
       long abLost = 0;
       long baLost = 0;
       List<String> ledger = new ArrayList<>();
@@ -121,8 +122,8 @@ class LightningPaymentsIT {
                 ? "UNREACHED"
                 : p.outcome != null
                     ? p.outcome
-                    : track(fromAlice ? n.alice() : n.bob(), fromAlice ? n.bob() : n.alice(), p);
-        String invoice = invoiceState(fromAlice ? n.bob() : n.alice(), p.hashHex);
+                    : audit.track(p, Instant.now().plus(IN_FLIGHT_BOUND));
+        String invoice = PaymentAudit.invoiceState(fromAlice ? n.bob() : n.alice(), p.hashHex);
         outcomes.merge(
             p.direction + " " + finalStatus + (p.streamBroke ? " (tracked)" : ""), 1, Integer::sum);
         ledger.add(
@@ -657,71 +658,6 @@ class LightningPaymentsIT {
         String.format(
             "%s of %s at %s -> %s active; a payment succeeded again after %d ms",
             kill ? "kill -9" : "deletion", leader, fault, next, ms));
-  }
-
-  /**
-   * The final status of a payment whose stream broke, from TrackPaymentV2 on the payer's current
-   * leader; NOT_INITIATED when that node has no record of it (it never left the payer).
-   */
-  private String track(NodeRest payer, NodeRest payee, PaymentDriver.Payment p) {
-    String hash = Base64.getUrlEncoder().encodeToString(HexFormat.of().parseHex(p.hashHex));
-    Instant deadline = Instant.now().plus(IN_FLIGHT_BOUND);
-    String last = "no answer";
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        JsonNode r =
-            payer.stream("/v2/router/track/" + hash, null, u -> true, Duration.ofSeconds(10));
-        last = r.toString();
-        if (PaymentDriver.isFinal(r)) {
-          return r.path("status").asText();
-        }
-      } catch (NodeRest.RemoteError e) {
-        if (e.getMessage().contains("initiated")) {
-          return "NOT_INITIATED";
-        }
-        last = e.getMessage();
-      } catch (Exception e) {
-        last = e.toString();
-      }
-      await().pollDelay(Duration.ofMillis(500)).until(() -> true);
-    }
-    // lnd (0.21.3) keeps a payment IN_FLIGHT for good when its payer died after recording the
-    // attempt and opening its circuit but before the HTLC entered a commitment: the new leader
-    // trims the circuit back to half-open and waits for a result that never comes. Nothing moved
-    // then: no HTLC on either side of the channel and the invoice still open.
-    String invoice;
-    JsonNode payerHtlcs;
-    JsonNode payeeHtlcs;
-    try {
-      invoice = payee.get("/v1/invoice/" + p.hashHex).path("state").asText();
-      payerHtlcs = n.channel(p.direction.startsWith("alice") ? ALICE : BOB).path("pending_htlcs");
-      payeeHtlcs = n.channel(p.direction.startsWith("alice") ? BOB : ALICE).path("pending_htlcs");
-    } catch (Exception e) {
-      throw new AssertionError("payment " + p.hashHex + " still in flight, and unreadable", e);
-    }
-    assertThat(last)
-        .as(
-            "payment %s (%s, started %s, stream broke at %s: %s) still in flight %d s after the"
-                + " run; invoice %s; HTLCs %s / %s",
-            p.hashHex,
-            p.direction,
-            p.started,
-            p.ended,
-            p.failure,
-            IN_FLIGHT_BOUND.toSeconds(),
-            invoice,
-            payerHtlcs,
-            payeeHtlcs)
-        .contains("\"status\":\"IN_FLIGHT\"")
-        .doesNotContain("\"status\":\"SUCCEEDED\"");
-    assertThat(payerHtlcs).as("payer's HTLCs while %s is in flight", p.hashHex).isEmpty();
-    assertThat(payeeHtlcs).as("payee's HTLCs while %s is in flight", p.hashHex).isEmpty();
-    assertThat(invoice).as("invoice of %s, in flight with no HTLC", p.hashHex).isEqualTo("OPEN");
-    return "IN_FLIGHT_UNCOMMITTED";
-  }
-
-  private static String invoiceState(NodeRest payee, String hashHex) throws Exception {
-    return PaymentNetwork.retry(() -> payee.get("/v1/invoice/" + hashHex)).path("state").asText();
   }
 
   private static List<PaymentDriver.Payment> concat(

@@ -49,8 +49,19 @@ public final class PaymentDriver implements AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Thread thread;
+  private final Duration gap;
 
   public PaymentDriver(String direction, Supplier<NodeRest> payer, Supplier<NodeRest> payee) {
+    this(direction, payer, payee, Duration.ZERO);
+  }
+
+  /**
+   * A driver that waits {@code gap} after each successful payment: a long campaign keeps a steady
+   * trickle of payments without spending the machine's cores on them.
+   */
+  public PaymentDriver(
+      String direction, Supplier<NodeRest> payer, Supplier<NodeRest> payee, Duration gap) {
+    this.gap = gap;
     this.direction = direction;
     this.payer = payer;
     this.payee = payee;
@@ -106,6 +117,8 @@ public final class PaymentDriver implements AutoCloseable {
       }
       if (p.outcome == null || !"SUCCEEDED".equals(p.outcome)) {
         pause();
+      } else if (!gap.isZero()) {
+        pace(gap);
       }
     }
   }
@@ -117,8 +130,12 @@ public final class PaymentDriver implements AutoCloseable {
 
   /** Pacing after a failure, so a node that is failing over is not hammered. */
   private static void pause() {
+    pace(Duration.ofMillis(200));
+  }
+
+  private static void pace(Duration d) {
     try {
-      Thread.sleep(200);
+      Thread.sleep(d.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -135,6 +152,13 @@ public final class PaymentDriver implements AutoCloseable {
 
   public long succeeded() {
     return payments.stream().filter(p -> "SUCCEEDED".equals(p.outcome)).count();
+  }
+
+  /** The first payment started at or after {@code since} that succeeded, if one did yet. */
+  public java.util.Optional<Payment> firstSucceededSince(Instant since) {
+    return payments.stream()
+        .filter(p -> !p.started.isBefore(since) && "SUCCEEDED".equals(p.outcome))
+        .findFirst();
   }
 
   public List<Payment> payments() {

@@ -26,6 +26,13 @@ public final class PaymentNetwork implements AutoCloseable {
 
   public final DemoCluster net;
   public final RegtestChain chain;
+
+  /** The paying cluster's name: {@value #ALICE} unless a campaign gives its own. */
+  public final String aliceName;
+
+  /** Whether btcd and bob run on a node of their own, out of reach of faults aimed at alice's. */
+  public final boolean outside;
+
   public final String alicePubkey;
   public final String bobPubkey;
   public final String channelPoint;
@@ -35,15 +42,20 @@ public final class PaymentNetwork implements AutoCloseable {
 
   private PaymentNetwork(
       String ns,
+      String aliceName,
       int aliceMembers,
       int bobMembers,
       java.util.function.Consumer<String> progress,
-      boolean aliceOnPostgres)
+      boolean aliceOnPostgres,
+      java.util.function.UnaryOperator<LightningCluster> aliceShape,
+      boolean outside)
       throws Exception {
-    this.net = DemoCluster.start(ns);
+    this.aliceName = aliceName;
+    this.outside = outside;
+    this.net = outside ? DemoCluster.startWithOutsideNode(ns) : DemoCluster.start(ns);
     try {
       progress.accept("btcd on regtest: a pod and its Service, from manifests/regtest/btcd.yaml");
-      this.chain = RegtestChain.deploy(net.cluster, ns);
+      this.chain = RegtestChain.deploy(net.cluster, ns, outside ? DemoCluster::outside : null);
       this.postgres = aliceOnPostgres ? PostgresServer.deploy(net.cluster, ns) : null;
       chain.mine(RegtestChain.burnAddress(), RegtestChain.ACTIVATION_BLOCKS);
       progress.accept(
@@ -54,13 +66,14 @@ public final class PaymentNetwork implements AutoCloseable {
               + " members) and bob ("
               + bobMembers
               + ") on it");
-      LightningCluster alice = cluster(ALICE, aliceMembers);
+      LightningCluster alice = aliceShape.apply(cluster(aliceName, aliceMembers));
       if (postgres != null) {
-        Clusters.withPostgres(alice, postgres.createDatabase(ALICE), PostgresServer.CA_SECRET);
+        Clusters.withPostgres(alice, postgres.createDatabase(aliceName), PostgresServer.CA_SECRET);
       }
       net.apply(alice);
-      net.apply(cluster(BOB, bobMembers));
-      net.awaitLeader(ALICE, null, DEADLINE);
+      LightningCluster bob = cluster(BOB, bobMembers);
+      net.apply(outside ? DemoCluster.outside(bob) : bob);
+      net.awaitLeader(aliceName, null, DEADLINE);
       net.awaitLeader(BOB, null, DEADLINE);
       progress.accept("both leaders active; funding alice from the miner");
       String address =
@@ -78,9 +91,9 @@ public final class PaymentNetwork implements AutoCloseable {
                     .as("alice's confirmed on-chain balance: %s", balance)
                     .isGreaterThan(CAPACITY_SAT);
               });
-      awaitSynced(ALICE);
+      awaitSynced(aliceName);
       awaitSynced(BOB);
-      this.alicePubkey = info(ALICE).path("identity_pubkey").asText();
+      this.alicePubkey = info(aliceName).path("identity_pubkey").asText();
       this.bobPubkey = info(BOB).path("identity_pubkey").asText();
       progress.accept(
           "alice has " + MATURITY_NOTE + "; opening a channel of " + CAPACITY_SAT + " sat to bob");
@@ -103,7 +116,7 @@ public final class PaymentNetwork implements AutoCloseable {
       this.channelPoint =
           HexFormat.of().formatHex(reversed) + ":" + point.path("output_index").asInt();
       chain.mine(address, 6);
-      awaitChannelActive(ALICE);
+      awaitChannelActive(aliceName);
       awaitChannelActive(BOB);
       progress.accept("channel " + channelPoint + " active on both sides");
     } catch (Exception | AssertionError e) {
@@ -115,20 +128,36 @@ public final class PaymentNetwork implements AutoCloseable {
 
   /** Starts the network; the channel is active on both sides when this returns. */
   public static PaymentNetwork start(String ns, int aliceMembers, int bobMembers) throws Exception {
-    return new PaymentNetwork(ns, aliceMembers, bobMembers, m -> {}, false);
+    return new PaymentNetwork(ns, ALICE, aliceMembers, bobMembers, m -> {}, false, lc -> lc, false);
+  }
+
+  /**
+   * A network whose paying cluster is {@code aliceName}, shaped by {@code aliceShape} after the
+   * defaults (its etcd, its session), with one bob member; btcd and bob run on the local cluster's
+   * outside node, so a campaign strikes alice's nodes alone while both sides pay.
+   */
+  public static PaymentNetwork startWith(
+      String ns,
+      String aliceName,
+      int aliceMembers,
+      java.util.function.UnaryOperator<LightningCluster> aliceShape,
+      java.util.function.Consumer<String> progress)
+      throws Exception {
+    return new PaymentNetwork(ns, aliceName, aliceMembers, 1, progress, false, aliceShape, true);
   }
 
   /** As {@link #start(String, int, int)}, with alice's data in PostgreSQL (bob's stays in etcd). */
   public static PaymentNetwork startWithAliceOnPostgres(String ns, int aliceMembers, int bobMembers)
       throws Exception {
-    return new PaymentNetwork(ns, aliceMembers, bobMembers, m -> {}, true);
+    return new PaymentNetwork(ns, ALICE, aliceMembers, bobMembers, m -> {}, true, lc -> lc, false);
   }
 
   /** As {@link #start(String, int, int)}, saying what it does at each step. */
   public static PaymentNetwork start(
       String ns, int aliceMembers, int bobMembers, java.util.function.Consumer<String> progress)
       throws Exception {
-    return new PaymentNetwork(ns, aliceMembers, bobMembers, progress, false);
+    return new PaymentNetwork(
+        ns, ALICE, aliceMembers, bobMembers, progress, false, lc -> lc, false);
   }
 
   /** A LightningCluster like the demo's, on the chain's btcd, with an alias of its name. */
@@ -147,7 +176,7 @@ public final class PaymentNetwork implements AutoCloseable {
   }
 
   public NodeRest alice() {
-    return NodeRest.forCluster(net.client(), net.ns, ALICE);
+    return NodeRest.forCluster(net.client(), net.ns, aliceName);
   }
 
   public NodeRest bob() {

@@ -52,9 +52,17 @@ public final class RegtestChain {
   private final String certPem;
   private String miningAddress;
 
-  private RegtestChain(LocalCluster cluster, String ns) throws IOException {
+  /** Where the chain's pods go (the outside node of a campaign), or null for anywhere. */
+  private final java.util.function.Consumer<io.fabric8.kubernetes.api.model.PodSpec> placement;
+
+  private RegtestChain(
+      LocalCluster cluster,
+      String ns,
+      java.util.function.Consumer<io.fabric8.kubernetes.api.model.PodSpec> placement)
+      throws IOException {
     this.cluster = cluster;
     this.ns = ns;
+    this.placement = placement;
     CertificateAuthority ca = CertificateAuthority.generate("regtest btcd");
     List<String> names =
         List.of(
@@ -89,8 +97,18 @@ public final class RegtestChain {
 
   /** Creates the btcd pod and its Service, and waits until its RPC answers. */
   public static RegtestChain deploy(LocalCluster cluster, String ns) {
+    return deploy(cluster, ns, null);
+  }
+
+  /**
+   * As {@link #deploy(LocalCluster, String)}, each of the chain's pods placed by {@code placement}.
+   */
+  public static RegtestChain deploy(
+      LocalCluster cluster,
+      String ns,
+      java.util.function.Consumer<io.fabric8.kubernetes.api.model.PodSpec> placement) {
     try {
-      RegtestChain chain = new RegtestChain(cluster, ns);
+      RegtestChain chain = new RegtestChain(cluster, ns, placement);
       chain.apply(Files.readString(manifest("btcd.yaml")));
       chain.awaitRpc(chain.rpcHost());
       return chain;
@@ -263,7 +281,13 @@ public final class RegtestChain {
   }
 
   private void apply(String yaml) {
-    create(client(), ns, yaml);
+    for (HasMetadata o : client().load(new java.io.ByteArrayInputStream(yaml.getBytes())).items()) {
+      o.getMetadata().setNamespace(ns);
+      if (placement != null && o instanceof io.fabric8.kubernetes.api.model.Pod pod) {
+        placement.accept(pod.getSpec());
+      }
+      client().resource(o).create();
+    }
   }
 
   /** Creates every object of a manifest in the namespace. */

@@ -27,7 +27,7 @@ public final class LocalCluster implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  private LocalCluster(String namespace) {
+  private LocalCluster(String namespace, boolean outside) {
     this.network = PodNetwork.create();
     try {
       this.controlPlane = ControlPlane.start(network.serviceCidr());
@@ -55,6 +55,9 @@ public final class LocalCluster implements AutoCloseable {
     for (LocalNode node : LocalNode.THREE_ZONES) {
       kubelets.add(new SandboxKubelet(node, services));
     }
+    if (outside) {
+      kubelets.add(new SandboxKubelet(LocalNode.OUTSIDE, services));
+    }
     this.nodes = new LocalNodes(kubelets);
     // A namespace for commands run "from inside the cluster" (like a debug pod): lncli, etcdctl.
     this.clientPod = network.attach(namespace + "/client");
@@ -63,7 +66,12 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Starts a control plane of its own and the node for {@code namespace}. */
   public static LocalCluster start(String namespace) {
-    return new LocalCluster(namespace);
+    return new LocalCluster(namespace, false);
+  }
+
+  /** As {@link #start(String)}, with a fourth node for the outside world ({@link LocalNode}). */
+  public static LocalCluster startWithOutsideNode(String namespace) {
+    return new LocalCluster(namespace, true);
   }
 
   public ControlPlane controlPlane() {

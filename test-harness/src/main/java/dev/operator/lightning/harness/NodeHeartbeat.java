@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -92,6 +93,16 @@ final class NodeHeartbeat implements AutoCloseable {
                     "kubernetes.io/os",
                     "linux"))
             .endMetadata()
+            .withNewSpec()
+            .withTaints(
+                node.outside()
+                    ? List.of(
+                        new io.fabric8.kubernetes.api.model.TaintBuilder()
+                            .withKey(LocalNode.OUTSIDE_TAINT)
+                            .withEffect("NoSchedule")
+                            .build())
+                    : List.of())
+            .endSpec()
             .build();
     try {
       client.nodes().resource(object).create();

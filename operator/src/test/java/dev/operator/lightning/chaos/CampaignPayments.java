@@ -1,0 +1,76 @@
+package dev.operator.lightning.chaos;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.operator.lightning.it.PaymentAudit;
+import dev.operator.lightning.it.PaymentDriver;
+import dev.operator.lightning.it.PaymentNetwork;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Payments both ways between the campaign's cluster (alice in the payment network) and one bob
+ * member for the whole campaign: each fault is timed to the first payment started after it that
+ * succeeds, and the run ends with an audit of every payment and of the channel.
+ */
+final class CampaignPayments implements AutoCloseable {
+  /** A steady trickle: the campaign's timings are the operator's, not a saturated machine's. */
+  private static final Duration GAP = Duration.ofMillis(250);
+
+  private static final Duration FIRST_PAYMENT_LIMIT = Duration.ofSeconds(120);
+
+  private final PaymentNetwork network;
+  private final PaymentAudit audit;
+  private final PaymentAudit.Balances before;
+  private final PaymentDriver aliceToBob;
+  private final PaymentDriver bobToAlice;
+
+  CampaignPayments(PaymentNetwork network) throws Exception {
+    this.network = network;
+    this.audit = new PaymentAudit(network);
+    this.before = audit.balances();
+    this.aliceToBob = new PaymentDriver("alice->bob", network::alice, network::bob, GAP);
+    this.bobToAlice = new PaymentDriver("bob->alice", network::bob, network::alice, GAP);
+  }
+
+  /** fault -> the first payment started after it to succeed, either way, in ms. */
+  long awaitFirstSuccess(FaultKind kind, Instant struck) {
+    PaymentDriver.Payment[] first = new PaymentDriver.Payment[1];
+    await()
+        .atMost(FIRST_PAYMENT_LIMIT)
+        .pollInterval(Duration.ofMillis(50))
+        .alias(kind + ": a payment started after the fault succeeded")
+        .until(
+            () -> {
+              Optional<PaymentDriver.Payment> a = aliceToBob.firstSucceededSince(struck);
+              Optional<PaymentDriver.Payment> b = bobToAlice.firstSucceededSince(struck);
+              first[0] =
+                  a.isPresent() && (b.isEmpty() || !b.get().ended.isBefore(a.get().ended))
+                      ? a.get()
+                      : b.orElse(null);
+              return first[0] != null;
+            });
+    return Duration.between(struck, first[0].ended).toMillis();
+  }
+
+  /** Stops paying and judges every payment; {@code payeesKilled} as {@link PaymentAudit#judge}. */
+  PaymentAudit.Result audit(boolean payeesKilled) throws Exception {
+    close();
+    List<PaymentDriver.Payment> all = new ArrayList<>(aliceToBob.payments());
+    all.addAll(bobToAlice.payments());
+    return audit.judge(all, before, payeesKilled);
+  }
+
+  PaymentNetwork network() {
+    return network;
+  }
+
+  @Override
+  public void close() {
+    aliceToBob.close();
+    bobToAlice.close();
+  }
+}
