@@ -164,6 +164,7 @@ class ChaosCampaignIT {
       Random random)
       throws Exception {
     DemoCluster demo = target.demo();
+    target.judgedBy(monitor);
     String leader = awaitStable(demo, monitor);
     Instant struck = Instant.now();
     Instant[] recovered = new Instant[1];
@@ -191,6 +192,11 @@ class ChaosCampaignIT {
     awaitStable(demo, monitor);
     Instant stable = Instant.now();
     InvariantMonitor.Windows windows = monitor.windows(struck, stable);
+    if (windows.healedAfterApiMs() >= 0) {
+      System.out.printf(
+          "chaos %s: API server away %d ms; routing healed %d ms after it returned%n",
+          kind, windows.apiServerAwayMs(), windows.healedAfterApiMs());
+    }
     if (kind.holdsUntilSuccessor()) {
       // Nothing can confirm a frozen, cut-off or unreachable leader dead: only its session may
       // end, so no successor may be active before the session could have expired.
@@ -217,7 +223,9 @@ class ChaosCampaignIT {
                 windows.bothActiveMs(),
                 windows.bothServingMs(),
                 violations,
-                windows.servingOverlaps());
+                windows.servingOverlaps(),
+                windows.apiServerAwayMs(),
+                windows.healedAfterApiMs());
       }
     }
     long paidMs = payments == null ? -1 : payments.awaitFirstSuccess(kind, struck);

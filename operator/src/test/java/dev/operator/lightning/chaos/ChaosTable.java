@@ -35,11 +35,12 @@ final class ChaosTable {
     StringBuilder out = new StringBuilder();
     out.append(
         String.format(
-            "%-29s %5s  %-22s  %-22s  %-18s  %-18s  %-18s  %-18s  %s%n",
+            "%-29s %5s  %-22s  %-22s  %-20s  %-18s  %-18s  %-18s  %-18s  %s%n",
             "fault",
             "n",
             "recovery p50/p99/max",
             "first payment",
+            "routed after API back",
             "stale route",
             "active unrouted",
             "both active",
@@ -49,11 +50,16 @@ final class ChaosTable {
         (kind, list) ->
             out.append(
                 String.format(
-                    "%-29s %5d  %-22s  %-22s  %-18s  %-18s  %-18s  %-18s  %d%n",
+                    "%-29s %5d  %-22s  %-22s  %-20s  %-18s  %-18s  %-18s  %-18s  %d%n",
                     kind,
                     list.size(),
                     stats(list.stream().map(Row::recoveryMs).toList()),
                     stats(list.stream().map(Row::paymentMs).filter(ms -> ms >= 0).toList()),
+                    stats(
+                        list.stream()
+                            .map(r -> r.windows().healedAfterApiMs())
+                            .filter(ms -> ms >= 0)
+                            .toList()),
                     stats(list.stream().map(r -> r.windows().staleRouteMs()).toList()),
                     stats(list.stream().map(r -> r.windows().activeUnroutedMs()).toList()),
                     stats(list.stream().map(r -> r.windows().bothActiveMs()).toList()),

@@ -1,14 +1,22 @@
 package dev.operator.lightning.chaos;
 
+import static org.awaitility.Awaitility.await;
+
+import dev.operator.lightning.harness.ApiServerOutage;
+import dev.operator.lightning.harness.ElectionHistory;
+import dev.operator.lightning.harness.InvariantMonitor;
 import dev.operator.lightning.it.DemoCluster;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** The demo cluster a campaign hits: where its etcd members are and how to find them. */
 final class ChaosTarget {
   private final DemoCluster demo;
+  private InvariantMonitor monitor;
 
   ChaosTarget(DemoCluster demo) {
     this.demo = demo;
@@ -16,6 +24,44 @@ final class ChaosTarget {
 
   DemoCluster demo() {
     return demo;
+  }
+
+  /** The monitor judging the faults: one that takes the API server away must tell it when. */
+  void judgedBy(InvariantMonitor monitor) {
+    this.monitor = monitor;
+  }
+
+  /**
+   * Stops kube-apiserver; closing the result starts it again, waits until it is ready and declares
+   * the outage to the monitor, which then does not count a stale route against the operator.
+   */
+  AutoCloseable apiServerAway() {
+    InvariantMonitor judge = Objects.requireNonNull(monitor, "no monitor to declare an outage to");
+    ApiServerOutage outage = demo.cluster.controlPlane().stopApiServer();
+    return () -> {
+      outage.close();
+      judge.apiServerAway(outage.stopped(), outage.back());
+    };
+  }
+
+  /**
+   * Waits until etcd's election is led by a member other than {@code leader}, as the monitor sees
+   * it; false when {@code limit} passed first.
+   */
+  boolean awaitElectionLeaves(String leader, Duration limit) {
+    try {
+      await()
+          .atMost(limit)
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                String now = monitor.election().leader();
+                return now != null && !ElectionHistory.UNKNOWN.equals(now) && !now.equals(leader);
+              });
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return false;
+    }
   }
 
   /** The managed etcd's member pods. */

@@ -110,6 +110,26 @@ enum FaultKind {
     }
   },
   /**
+   * kube-apiserver stopped (its process ended, etcd kept) and the leader's lnd killed meanwhile:
+   * nothing can report the end of its process, so no lease is revoked and its key lasts until its
+   * session expires (up to the 24 s TTL); the election moves while routing cannot follow. The API
+   * server is started again once another member leads, or TTL + 6 s after the kill, and routing
+   * must heal then: the monitor does not count the stale route of the outage, and reports the time
+   * from the API server's return to the slice routing the new leader.
+   */
+  STOP_API_SERVER_IN_FAILOVER(false, true) {
+    @Override
+    AutoCloseable inject(ChaosTarget t, String leader, Random random) throws Exception {
+      // Read while the API server is still there to answer.
+      Duration expiry = Duration.ofSeconds(t.demo().leaderSessionTtlSeconds() + 6L);
+      try (AutoCloseable away = t.apiServerAway()) {
+        t.demo().cluster.nodes().killContainer(leader);
+        t.awaitElectionLeaves(leader, expiry);
+      }
+      return () -> {};
+    }
+  },
+  /**
    * kill -9 of the leader's lnd, then the operator stopped and started again up to 3 s later (a
    * random point of the failover: before or after it revoked the lease, routed the successor or saw
    * it active).

@@ -33,26 +33,26 @@ final class ClaimProvisioner implements AutoCloseable {
     this.client = client;
     this.namespace = namespace;
     this.storage = storage;
+    // Every claim comes again as ADDED after a restart of the API server: bound ones are skipped.
     this.watch =
-        client
-            .persistentVolumeClaims()
-            .inNamespace(namespace)
-            .watch(
-                new Watcher<>() {
-                  @Override
-                  public void eventReceived(Action action, PersistentVolumeClaim claim) {
-                    if (action == Action.ADDED || action == Action.MODIFIED) {
-                      provision(claim);
-                    }
-                  }
+        ResumingWatch.of(
+            "claim",
+            client.persistentVolumeClaims().inNamespace(namespace),
+            new Watcher<>() {
+              @Override
+              public void eventReceived(Action action, PersistentVolumeClaim claim) {
+                if (action == Action.ADDED || action == Action.MODIFIED) {
+                  provision(claim);
+                }
+              }
 
-                  @Override
-                  public void onClose(WatcherException cause) {
-                    if (cause != null) {
-                      log.warn("claim watch closed: {}", cause.toString());
-                    }
-                  }
-                });
+              @Override
+              public void onClose(WatcherException cause) {
+                if (cause != null) {
+                  log.warn("claim watch closed: {}", cause.toString());
+                }
+              }
+            });
   }
 
   private void provision(PersistentVolumeClaim claim) {

@@ -28,6 +28,16 @@ public final class ControlPlane implements AutoCloseable {
   private Process controllerManager;
   private Process scheduler;
 
+  /**
+   * kube-apiserver processes stopped on purpose: kube-api-test takes any exit of its API server for
+   * a crash and stops its etcd too, deleting the data a restarted API server needs.
+   */
+  private final java.util.Set<Long> stoppedOnPurpose =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** The API server started again after an outage, which kube-api-test knows nothing of. */
+  private Process restartedApiServer;
+
   private ControlPlane(Tools tools, java.util.Map<String, String> flags) {
     this(tools, flags, java.util.Map.of());
   }
@@ -80,7 +90,14 @@ public final class ControlPlane implements AutoCloseable {
                 .withApiServerVersion(tools.kubernetesVersion())
                 .withOfflineMode(true)
                 .withStartupTimeout(120_000)
-                .build());
+                .build()) {
+          @Override
+          public void processStopped(Process process) {
+            if (!stoppedOnPurpose.contains(process.pid())) {
+              super.processStopped(process);
+            }
+          }
+        };
     long start = System.nanoTime();
     server.start();
     kubeconfigYaml = server.getKubeConfigYaml();
@@ -121,6 +138,28 @@ public final class ControlPlane implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     throw new IllegalStateException("no running " + binary);
+  }
+
+  /**
+   * Stops this control plane's kube-apiserver, its etcd left running; closing the outage starts it
+   * again as it was (see {@link ApiServerOutage}).
+   */
+  public ApiServerOutage stopApiServer() {
+    return ApiServerOutage.begin(this);
+  }
+
+  /** Marks the API server process about to be stopped as no crash: its etcd must stay. */
+  void expectApiServerExit(long pid) {
+    stoppedOnPurpose.add(pid);
+  }
+
+  /** Takes over stopping an API server started again; one stopped before it needs no more. */
+  synchronized void adoptApiServer(Process restarted) {
+    restartedApiServer = restarted;
+  }
+
+  Path workDir() {
+    return workDir;
   }
 
   /** Starts a new control plane; the caller closes it. */
@@ -267,6 +306,10 @@ public final class ControlPlane implements AutoCloseable {
   public void close() {
     Processes.stop(scheduler, false);
     Processes.stop(controllerManager, false);
+    synchronized (this) {
+      // Before kube-api-test stops etcd, as it stops its own API server; it knows only the first.
+      Processes.stop(restartedApiServer, true);
+    }
     server.stop();
     Folders.deleteRecursively(workDir);
   }

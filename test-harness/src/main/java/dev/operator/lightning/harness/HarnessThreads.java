@@ -27,12 +27,17 @@ final class HarnessThreads {
     };
   }
 
-  /** Watches pods and hands every event to {@code handler} on {@code executor}. */
+  /**
+   * Watches pods and hands every event to {@code handler} on {@code executor}; after a restart of
+   * the API server every pod comes again as ADDED (see {@link ResumingWatch}).
+   */
   static Watch watchPods(
       FilterWatchListDeletable<Pod, PodList, PodResource> pods,
       Executor executor,
       BiConsumer<Watcher.Action, Pod> handler) {
-    return pods.watch(
+    return ResumingWatch.of(
+        "pod",
+        pods,
         new Watcher<>() {
           @Override
           public void eventReceived(Action action, Pod pod) {

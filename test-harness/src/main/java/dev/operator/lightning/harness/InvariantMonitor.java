@@ -30,12 +30,23 @@ public final class InvariantMonitor implements AutoCloseable {
   private final RevocationHistory revocations;
   private final java.util.function.Supplier<List<ContainerRuns.Run>> runs;
   private final Duration sessionTtl;
+  private final List<Outage> outages = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** [from, to): the API server was away; nothing could change the leader Service's slice. */
+  public record Outage(Instant from, Instant to) {
+    boolean covers(Instant t) {
+      return !t.isBefore(from) && t.isBefore(to);
+    }
+  }
 
   /**
-   * Milliseconds, over one interval: a member other than the election's leader routed as ready; the
-   * leader active but not routed; two members reporting an active state at once; two members active
-   * with their P2P ports open at once. Violations: a slice routing more than one member, or a
-   * member that had not led within {@link #ROUTING_LAG} of the version.
+   * Milliseconds, over one interval: a member other than the election's leader routed as ready,
+   * while the API server was there to change it; the leader active but not routed; two members
+   * reporting an active state at once; two members active with their P2P ports open at once; the
+   * API server away ({@link #apiServerAway}); the longest time from its return to the slice routing
+   * the election's leader alone (to the interval's end if it never did; -1 when it did not return
+   * within the interval). Violations: a slice routing more than one member, or a member that had
+   * not led within {@link #ROUTING_LAG} of the version.
    */
   public record Windows(
       long staleRouteMs,
@@ -43,7 +54,9 @@ public final class InvariantMonitor implements AutoCloseable {
       long bothActiveMs,
       long bothServingMs,
       List<String> violations,
-      List<String> servingOverlaps) {}
+      List<String> servingOverlaps,
+      long apiServerAwayMs,
+      long healedAfterApiMs) {}
 
   public InvariantMonitor(
       ElectionHistory election, RoutingHistory routing, MemberStatePoller states) {
@@ -83,9 +96,29 @@ public final class InvariantMonitor implements AutoCloseable {
     return states;
   }
 
+  /**
+   * Declares that the API server was away over [from, to): a stale route then is nobody's doing and
+   * is not counted; what counts is how long routing took to heal once it was back. The monitor's
+   * own watches start again at once, so that it sees the slice change when it does.
+   */
+  public void apiServerAway(Instant from, Instant to) {
+    outages.add(new Outage(from, to));
+    routing.watchAgain();
+    if (revocations != null) {
+      revocations.watchAgain();
+    }
+  }
+
   /** The windows and violations of [from, to]. */
   public Windows windows(Instant from, Instant to) {
-    Windows w = judge(election.terms(), routing.versions(), states.readings(), from, to);
+    Windows w =
+        judge(
+            election.terms(),
+            routing.versions(),
+            states.readings(),
+            List.copyOf(outages),
+            from,
+            to);
     if (revocations == null) {
       return w;
     }
@@ -99,7 +132,9 @@ public final class InvariantMonitor implements AutoCloseable {
         w.bothActiveMs(),
         w.bothServingMs(),
         violations,
-        w.servingOverlaps());
+        w.servingOverlaps(),
+        w.apiServerAwayMs(),
+        w.healedAfterApiMs());
   }
 
   /**
@@ -157,11 +192,22 @@ public final class InvariantMonitor implements AutoCloseable {
     return out;
   }
 
+  /** The windows and violations of [from, to] in these histories, the API server always there. */
+  static Windows judge(
+      List<ElectionHistory.Term> terms,
+      List<RoutingHistory.Version> versions,
+      List<MemberStatePoller.Reading> polled,
+      Instant from,
+      Instant to) {
+    return judge(terms, versions, polled, List.of(), from, to);
+  }
+
   /** The windows and violations of [from, to] in these histories (pure, for the table tests). */
   static Windows judge(
       List<ElectionHistory.Term> terms,
       List<RoutingHistory.Version> versions,
       List<MemberStatePoller.Reading> polled,
+      List<Outage> outages,
       Instant from,
       Instant to) {
     List<MemberStatePoller.Reading> readings = new ArrayList<>(polled);
@@ -188,6 +234,7 @@ public final class InvariantMonitor implements AutoCloseable {
       }
     }
     long stale = 0;
+    long away = 0;
     long unrouted = 0;
     long bothActive = 0;
     long bothServing = 0;
@@ -215,8 +262,13 @@ public final class InvariantMonitor implements AutoCloseable {
           versions.isEmpty() || versions.get(vi).seen().isAfter(t)
               ? List.of()
               : versions.get(vi).ready();
+      Instant now = t;
+      boolean apiAway = outages.stream().anyMatch(o -> o.covers(now));
+      if (apiAway) {
+        away += STEP.toMillis();
+      }
       if (!ElectionHistory.UNKNOWN.equals(leader)) {
-        if (routed.stream().anyMatch(m -> !Objects.equals(m, leader))) {
+        if (!apiAway && routed.stream().anyMatch(m -> !Objects.equals(m, leader))) {
           stale += STEP.toMillis();
         }
         MemberStatePoller.Reading l = leader == null ? null : latest.get(leader);
@@ -251,7 +303,66 @@ public final class InvariantMonitor implements AutoCloseable {
     }
     // Two members active with their P2P ports open: both can take a channel update from a peer.
     overlaps.forEach(o -> violations.add("two members served peers at once: " + o));
-    return new Windows(stale, unrouted, bothActive, bothServing, violations, overlaps);
+    return new Windows(
+        stale,
+        unrouted,
+        bothActive,
+        bothServing,
+        violations,
+        overlaps,
+        away,
+        healedAfterApi(terms, versions, outages, from, to));
+  }
+
+  /**
+   * The longest time, over the API server's returns within [from, to), from its return to the first
+   * instant the slice routes the election's leader alone (the interval's end if it never does); -1
+   * without a return. While the monitor cannot see the election, routing is not healed.
+   */
+  static long healedAfterApi(
+      List<ElectionHistory.Term> terms,
+      List<RoutingHistory.Version> versions,
+      List<Outage> outages,
+      Instant from,
+      Instant to) {
+    long longest = -1;
+    for (Outage o : outages) {
+      if (o.to().isBefore(from) || !o.to().isBefore(to)) {
+        continue;
+      }
+      // Leader and routing change only at a term's or a version's instant: check just those.
+      Instant t = o.to();
+      int ti = -1;
+      int vi = -1;
+      while (true) {
+        while (ti + 1 < terms.size() && !terms.get(ti + 1).since().isAfter(t)) {
+          ti++;
+        }
+        while (vi + 1 < versions.size() && !versions.get(vi + 1).seen().isAfter(t)) {
+          vi++;
+        }
+        String leader = ti < 0 ? null : terms.get(ti).leader();
+        List<String> routed = vi < 0 ? List.of() : versions.get(vi).ready();
+        if (leader != null
+            && !ElectionHistory.UNKNOWN.equals(leader)
+            && routed.equals(List.of(leader))) {
+          break;
+        }
+        Instant next = to;
+        if (ti + 1 < terms.size() && terms.get(ti + 1).since().isBefore(next)) {
+          next = terms.get(ti + 1).since();
+        }
+        if (vi + 1 < versions.size() && versions.get(vi + 1).seen().isBefore(next)) {
+          next = versions.get(vi + 1).seen();
+        }
+        t = next;
+        if (!t.isBefore(to)) {
+          break;
+        }
+      }
+      longest = Math.max(longest, Duration.between(o.to(), t.isBefore(to) ? t : to).toMillis());
+    }
+    return longest;
   }
 
   private static String overlap(Instant from, Instant start, Instant end, List<String> members) {

@@ -2,7 +2,6 @@ package dev.operator.lightning.harness;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import java.time.Instant;
@@ -23,30 +22,28 @@ public final class RevocationHistory implements AutoCloseable {
   public record Revocation(Instant seen, String member) {}
 
   private final List<Revocation> revocations = new ArrayList<>();
-  private final Watch watch;
+  private final ResumingWatch<Event> watch;
+  private final java.util.Set<String> seenEvents = new java.util.HashSet<>();
 
   public RevocationHistory(KubernetesClient client, String namespace) {
     this.watch =
-        client
-            .v1()
-            .events()
-            .inNamespace(namespace)
-            .withField("reason", REASON)
-            .watch(
-                new Watcher<>() {
-                  @Override
-                  public void eventReceived(Action action, Event e) {
-                    if (action == Action.ADDED) {
-                      String member = member(e.getMessage());
-                      if (member != null) {
-                        record(new Revocation(Instant.now(), member));
-                      }
-                    }
+        ResumingWatch.of(
+            "revocation event",
+            client.v1().events().inNamespace(namespace).withField("reason", REASON),
+            new Watcher<>() {
+              @Override
+              public void eventReceived(Action action, Event e) {
+                if (action == Action.ADDED) {
+                  String member = member(e.getMessage());
+                  if (member != null) {
+                    record(e.getMetadata().getUid(), new Revocation(Instant.now(), member));
                   }
+                }
+              }
 
-                  @Override
-                  public void onClose(WatcherException cause) {}
-                });
+              @Override
+              public void onClose(WatcherException cause) {}
+            });
   }
 
   /** The member an event message names: "revoked the election lease of M because ...". */
@@ -59,8 +56,16 @@ public final class RevocationHistory implements AutoCloseable {
     return end < 0 ? null : message.substring(start + OF.length(), end);
   }
 
-  private synchronized void record(Revocation r) {
-    revocations.add(r);
+  private synchronized void record(String uid, Revocation r) {
+    // Watching again after a restart of the API server delivers every event again as ADDED.
+    if (uid == null || seenEvents.add(uid)) {
+      revocations.add(r);
+    }
+  }
+
+  /** Watches again now, after the API server came back (see {@link RoutingHistory#watchAgain}). */
+  public void watchAgain() {
+    watch.restart();
   }
 
   public synchronized List<Revocation> revocations() {

@@ -3,7 +3,6 @@ package dev.operator.lightning.harness;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import java.time.Instant;
@@ -19,7 +18,7 @@ public final class RoutingHistory implements AutoCloseable {
   public record Version(Instant seen, String resourceVersion, List<String> ready) {}
 
   private final List<Version> versions = new ArrayList<>();
-  private final Watch watch;
+  private final ResumingWatch<EndpointSlice> watch;
 
   public RoutingHistory(KubernetesClient client, String namespace, String slice) {
     var current = client.discovery().v1().endpointSlices().inNamespace(namespace).withName(slice);
@@ -28,7 +27,9 @@ public final class RoutingHistory implements AutoCloseable {
       seen(now);
     }
     this.watch =
-        current.watch(
+        ResumingWatch.of(
+            "slice " + slice,
+            current,
             new Watcher<>() {
               @Override
               public void eventReceived(Action action, EndpointSlice s) {
@@ -59,7 +60,21 @@ public final class RoutingHistory implements AutoCloseable {
   }
 
   private synchronized void record(Version v) {
+    // Watching again delivers the version last seen once more: no new version.
+    if (v.resourceVersion() != null
+        && !versions.isEmpty()
+        && v.resourceVersion().equals(versions.get(versions.size() - 1).resourceVersion())) {
+      return;
+    }
     versions.add(v);
+  }
+
+  /**
+   * Watches again now, after the API server came back: the client's own next attempt may be tens of
+   * seconds later, and a version seen late counts as a late one.
+   */
+  public void watchAgain() {
+    watch.restart();
   }
 
   /** Every version so far, oldest first. */

@@ -73,6 +73,45 @@ class InvariantMonitorTest {
     assertThat(w.violations()).isEmpty();
   }
 
+  /** The slice routes m0 until {@code healedMs}, then m1; m1 leads from 1,000 ms. */
+  private static InvariantMonitor.Windows withOutages(
+      long healedMs, List<InvariantMonitor.Outage> outages) {
+    List<Version> versions = new ArrayList<>(List.of(new Version(at(0), "1", List.of("m0"))));
+    if (healedMs >= 0) {
+      versions.add(new Version(at(healedMs), "2", List.of("m1")));
+    }
+    return InvariantMonitor.judge(
+        HANDOVER, versions, states(1_000, 1_000, true), outages, at(0), at(3_000));
+  }
+
+  private static InvariantMonitor.Outage away(long fromMs, long toMs) {
+    return new InvariantMonitor.Outage(at(fromMs), at(toMs));
+  }
+
+  @Test
+  void aStaleRouteWhileTheApiServerIsAwayIsNotCountedButTheTimeToHealAfterItReturnsIs() {
+    var w = withOutages(1_300, List.of(away(500, 1_200)));
+    assertThat(w.staleRouteMs()).as("only once the API server was back").isEqualTo(100);
+    assertThat(w.apiServerAwayMs()).isEqualTo(700);
+    assertThat(w.healedAfterApiMs()).isEqualTo(100);
+    assertThat(w.violations()).isEmpty();
+  }
+
+  @Test
+  void theSameStaleRouteOutsideAnOutageIsCounted() {
+    var w = withOutages(1_300, List.of(away(2_000, 2_500)));
+    assertThat(w.staleRouteMs()).isEqualTo(300);
+    assertThat(w.healedAfterApiMs()).as("routed right when the API server returned").isZero();
+    assertThat(withOutages(1_300, List.of()).healedAfterApiMs()).as("no outage").isEqualTo(-1);
+  }
+
+  @Test
+  void routingThatNeverHealsAfterTheApiServerReturnsCountsToTheIntervalsEnd() {
+    var w = withOutages(-1, List.of(away(500, 1_200)));
+    assertThat(w.staleRouteMs()).isEqualTo(1_800);
+    assertThat(w.healedAfterApiMs()).isEqualTo(1_800);
+  }
+
   @Test
   void aNewLeaderActiveBeforeItIsRoutedIsCounted() {
     var w =
