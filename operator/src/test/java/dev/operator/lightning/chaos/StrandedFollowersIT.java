@@ -23,7 +23,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Followers whose session ends while their connection to etcd hangs, with the real lnd. etcd's Go
@@ -36,126 +39,141 @@ import org.junit.jupiter.api.Test;
  * operator must restart such a follower, and the monitor must see one member serving peers at a
  * time.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StrandedFollowersIT {
   private static final int TTL = 24;
   private static final Duration KEY_GONE = Duration.ofSeconds(TTL + 20L);
   private static final Duration RESTARTED = Duration.ofSeconds(20);
 
-  @Test
-  void aFollowerWhoseSessionEndedWhileCutOffIsRestartedBeforeItCanStartBesideTheLeader()
-      throws Exception {
-    try (DemoCluster demo = start("stranded")) {
-      String leader = demo.awaitLeader(null, Duration.ofSeconds(120));
-      ChaosTarget target = new ChaosTarget(demo);
-      try (Client etcd = ChaosCampaignIT.etcdClient(demo);
-          InvariantMonitor monitor = ChaosCampaignIT.monitor(demo, etcd)) {
-        ChaosCampaignIT.awaitStable(demo, monitor);
-        Instant from = Instant.now();
-        // The follower next in line: once the leader's key goes, no lower key is left for it.
-        String stranded = awaitThreeKeys(demo, etcd).get(1);
-        String uid = pod(demo, stranded).getMetadata().getUid();
-        try (PodPartition cut =
-            PodPartition.cut(demo.cluster.nodes().netns(stranded), target.etcdEndpoints())) {
-          Instant struck = Instant.now();
-          awaitKeyGone(demo, etcd, stranded);
-          Instant gone = Instant.now();
-          awaitReplaced(demo, stranded, uid);
-          System.out.printf(
-              "%s cut off from etcd: key gone %d ms, process ended %d ms after the cut%n",
-              stranded,
-              Duration.between(struck, gone).toMillis(),
-              Duration.between(struck, Instant.now()).toMillis());
-          // Its old process is gone: take the leader away, as the lost node did in the campaign.
-          demo.cluster.nodes().killContainer(leader);
-          await()
-              .atMost(Duration.ofSeconds(60))
-              .pollInterval(Duration.ofMillis(100))
-              .alias("a member other than " + leader + " active and routed")
-              .until(
-                  () ->
-                      ChaosCampaignIT.servingLeader(monitor, struck)
-                          .filter(l -> !l.equals(leader))
-                          .isPresent());
-        }
-        ChaosCampaignIT.awaitStable(demo, monitor);
-        assertOneServingAtATime(monitor, from);
-      }
+  private DemoCluster demo;
+  private ChaosTarget target;
+  private Client etcd;
+  private InvariantMonitor monitor;
+
+  /** One cluster for both cases, each starting from a whole cluster: a start costs 25 s. */
+  @BeforeAll
+  void startCluster() throws Exception {
+    demo = start("stranded");
+    demo.awaitLeader(null, Duration.ofSeconds(120));
+    target = new ChaosTarget(demo);
+    etcd = ChaosCampaignIT.etcdClient(demo);
+    monitor = ChaosCampaignIT.monitor(demo, etcd);
+  }
+
+  @AfterAll
+  void stopCluster() {
+    if (monitor != null) {
+      monitor.close();
+    }
+    if (etcd != null) {
+      etcd.close();
+    }
+    if (demo != null) {
+      demo.close();
     }
   }
 
   @Test
-  void whenEveryFollowerIsStrandedBehindALostNodeTheyAreRestartedAndOneLeads() throws Exception {
-    try (DemoCluster demo = start("stranded-all")) {
-      String leader = demo.awaitLeader(null, Duration.ofSeconds(120));
-      ChaosTarget target = new ChaosTarget(demo);
-      try (Client etcd = ChaosCampaignIT.etcdClient(demo);
-          InvariantMonitor monitor = ChaosCampaignIT.monitor(demo, etcd)) {
-        ChaosCampaignIT.awaitStable(demo, monitor);
-        Instant from = Instant.now();
-        List<String> followers = awaitThreeKeys(demo, etcd).subList(1, 3);
-        List<String> uids = followers.stream().map(f -> uid(demo, f)).toList();
-        List<String> endpoints = target.etcdEndpoints();
-        List<PodPartition> cuts = new ArrayList<>();
-        try {
-          for (String f : followers) {
-            cuts.add(PodPartition.cut(demo.cluster.nodes().netns(f), endpoints));
-          }
-          // Lose the leader's node once both followers missed keep-alives (sent every third of
-          // the TTL), so their sessions end well before the leader's: none of them is ever the
-          // election's leader, and until the cuts heal nobody could lead without the operator
-          // restarting them.
-          Instant followersCut = Instant.now();
-          Map<String, Long> leases = leases(demo, etcd);
-          await()
-              .atMost(Duration.ofSeconds(TTL))
-              .pollInterval(Duration.ofMillis(200))
-              .alias("both followers' leases " + followers + " past a missed keep-alive")
-              .until(
-                  () -> {
-                    for (String f : followers) {
-                      // Kept alive, a lease never has less than two thirds of its TTL left;
-                      // below a third, two keep-alives were missed.
-                      if (remainingTtl(etcd, leases.get(f)) >= TTL / 3) {
-                        return false;
-                      }
-                    }
-                    return true;
-                  });
-          try (NodeLoss loss = demo.cluster.nodes().loseNodeOf(leader)) {
-            Instant struck = Instant.now();
-            await()
-                .atMost(KEY_GONE.plus(Duration.ofSeconds(60)))
-                .pollInterval(Duration.ofMillis(100))
-                .alias(
-                    "a member other than "
-                        + leader
-                        + " active and routed while every follower's etcd connection hangs")
-                .until(
-                    () ->
-                        ChaosCampaignIT.servingLeader(monitor, struck)
-                            .filter(l -> !l.equals(leader))
-                            .isPresent());
-            System.out.printf(
-                "followers %s cut off from etcd, then leader %s lost with its node %d ms later: %s"
-                    + " active and routed %d ms after the loss%n",
-                followers,
-                leader,
-                Duration.between(followersCut, struck).toMillis(),
-                ChaosCampaignIT.servingLeader(monitor, struck).orElseThrow(),
-                Duration.between(struck, Instant.now()).toMillis());
-            for (int i = 0; i < followers.size(); i++) {
-              assertThat(uid(demo, followers.get(i)))
-                  .as("%s, stranded, was replaced by a new pod", followers.get(i))
-                  .isNotEqualTo(uids.get(i));
-            }
-          }
-        } finally {
-          cuts.forEach(PodPartition::close);
-        }
-        ChaosCampaignIT.awaitStable(demo, monitor);
-        assertOneServingAtATime(monitor, from);
-      }
+  void aFollowerWhoseSessionEndedWhileCutOffIsRestartedBeforeItCanStartBesideTheLeader()
+      throws Exception {
+    String leader = ChaosCampaignIT.awaitStable(demo, monitor);
+    Instant from = Instant.now();
+    // The follower next in line: once the leader's key goes, no lower key is left for it.
+    String stranded = awaitThreeKeys(demo, etcd).get(1);
+    String uid = pod(demo, stranded).getMetadata().getUid();
+    try (PodPartition cut =
+        PodPartition.cut(demo.cluster.nodes().netns(stranded), target.etcdEndpoints())) {
+      Instant struck = Instant.now();
+      awaitKeyGone(demo, etcd, stranded);
+      Instant gone = Instant.now();
+      awaitReplaced(demo, stranded, uid);
+      System.out.printf(
+          "%s cut off from etcd: key gone %d ms, process ended %d ms after the cut%n",
+          stranded,
+          Duration.between(struck, gone).toMillis(),
+          Duration.between(struck, Instant.now()).toMillis());
+      // Its old process is gone: take the leader away, as the lost node did in the campaign.
+      demo.cluster.nodes().killContainer(leader);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(100))
+          .alias("a member other than " + leader + " active and routed")
+          .until(
+              () ->
+                  ChaosCampaignIT.servingLeader(monitor, struck)
+                      .filter(l -> !l.equals(leader))
+                      .isPresent());
     }
+    ChaosCampaignIT.awaitStable(demo, monitor);
+    assertOneServingAtATime(monitor, from);
+  }
+
+  @Test
+  void whenEveryFollowerIsStrandedBehindALostNodeTheyAreRestartedAndOneLeads() throws Exception {
+    String leader = ChaosCampaignIT.awaitStable(demo, monitor);
+    Instant from = Instant.now();
+    List<String> followers = awaitThreeKeys(demo, etcd).subList(1, 3);
+    List<String> uids = followers.stream().map(f -> uid(demo, f)).toList();
+    List<String> endpoints = target.etcdEndpoints();
+    List<PodPartition> cuts = new ArrayList<>();
+    try {
+      for (String f : followers) {
+        cuts.add(PodPartition.cut(demo.cluster.nodes().netns(f), endpoints));
+      }
+      // Lose the leader's node once both followers missed keep-alives (sent every third of
+      // the TTL), so their sessions end well before the leader's: none of them is ever the
+      // election's leader, and until the cuts heal nobody could lead without the operator
+      // restarting them.
+      Instant followersCut = Instant.now();
+      Map<String, Long> leases = leases(demo, etcd);
+      await()
+          .atMost(Duration.ofSeconds(TTL))
+          .pollInterval(Duration.ofMillis(200))
+          .alias("both followers' leases " + followers + " past a missed keep-alive")
+          .until(
+              () -> {
+                for (String f : followers) {
+                  // Kept alive, a lease never has less than two thirds of its TTL left;
+                  // below a third, two keep-alives were missed.
+                  if (remainingTtl(etcd, leases.get(f)) >= TTL / 3) {
+                    return false;
+                  }
+                }
+                return true;
+              });
+      try (NodeLoss loss = demo.cluster.nodes().loseNodeOf(leader)) {
+        Instant struck = Instant.now();
+        await()
+            .atMost(KEY_GONE.plus(Duration.ofSeconds(60)))
+            .pollInterval(Duration.ofMillis(100))
+            .alias(
+                "a member other than "
+                    + leader
+                    + " active and routed while every follower's etcd connection hangs")
+            .until(
+                () ->
+                    ChaosCampaignIT.servingLeader(monitor, struck)
+                        .filter(l -> !l.equals(leader))
+                        .isPresent());
+        System.out.printf(
+            "followers %s cut off from etcd, then leader %s lost with its node %d ms later: %s"
+                + " active and routed %d ms after the loss%n",
+            followers,
+            leader,
+            Duration.between(followersCut, struck).toMillis(),
+            ChaosCampaignIT.servingLeader(monitor, struck).orElseThrow(),
+            Duration.between(struck, Instant.now()).toMillis());
+        for (int i = 0; i < followers.size(); i++) {
+          assertThat(uid(demo, followers.get(i)))
+              .as("%s, stranded, was replaced by a new pod", followers.get(i))
+              .isNotEqualTo(uids.get(i));
+        }
+      }
+    } finally {
+      cuts.forEach(PodPartition::close);
+    }
+    ChaosCampaignIT.awaitStable(demo, monitor);
+    assertOneServingAtATime(monitor, from);
   }
 
   private static DemoCluster start(String ns) {
