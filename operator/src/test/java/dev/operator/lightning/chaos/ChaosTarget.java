@@ -41,6 +41,10 @@ final class ChaosTarget {
     return () -> {
       outage.close();
       judge.apiServerAway(outage.stopped(), outage.back());
+      // A single control-plane node restarted: its scheduler with its API server. Left alone,
+      // the scheduler's informers back off for up to a minute and a fenced member's new pod
+      // waits unscheduled, which says nothing about the operator.
+      demo.cluster.controlPlane().restartScheduler();
     };
   }
 
