@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Payments both ways between the campaign's cluster (alice in the payment network) and one bob
@@ -20,7 +23,7 @@ final class CampaignPayments implements AutoCloseable {
   /** A steady trickle: the campaign's timings are the operator's, not a saturated machine's. */
   private static final Duration GAP = Duration.ofMillis(250);
 
-  private static final Duration FIRST_PAYMENT_LIMIT = Duration.ofSeconds(120);
+  static final Duration FIRST_PAYMENT_LIMIT = Duration.ofSeconds(120);
 
   private final PaymentNetwork network;
   private final PaymentAudit audit;
@@ -36,24 +39,47 @@ final class CampaignPayments implements AutoCloseable {
     this.bobToAlice = new PaymentDriver("bob->alice", network::bob, network::alice, GAP);
   }
 
-  /** fault -> the first payment started after it to succeed, either way, in ms. */
-  long awaitFirstSuccess(FaultKind kind, Instant struck) {
+  /**
+   * fault -> the first payment started after it to succeed, either way, in ms; -1 when none did
+   * within {@link #FIRST_PAYMENT_LIMIT}.
+   */
+  long firstSuccessMs(Instant struck) {
     PaymentDriver.Payment[] first = new PaymentDriver.Payment[1];
-    await()
-        .atMost(FIRST_PAYMENT_LIMIT)
-        .pollInterval(Duration.ofMillis(50))
-        .alias(kind + ": a payment started after the fault succeeded")
-        .until(
-            () -> {
-              Optional<PaymentDriver.Payment> a = aliceToBob.firstSucceededSince(struck);
-              Optional<PaymentDriver.Payment> b = bobToAlice.firstSucceededSince(struck);
-              first[0] =
-                  a.isPresent() && (b.isEmpty() || !b.get().ended.isBefore(a.get().ended))
-                      ? a.get()
-                      : b.orElse(null);
-              return first[0] != null;
-            });
+    try {
+      await()
+          .atMost(FIRST_PAYMENT_LIMIT)
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                Optional<PaymentDriver.Payment> a = aliceToBob.firstSucceededSince(struck);
+                Optional<PaymentDriver.Payment> b = bobToAlice.firstSucceededSince(struck);
+                first[0] =
+                    a.isPresent() && (b.isEmpty() || !b.get().ended.isBefore(a.get().ended))
+                        ? a.get()
+                        : b.orElse(null);
+                return first[0] != null;
+              });
+    } catch (ConditionTimeoutException e) {
+      return -1;
+    }
     return Duration.between(struck, first[0].ended).toMillis();
+  }
+
+  /** What the payments started since {@code since} ended with, counted by direction and reason. */
+  Map<String, Integer> outcomesSince(Instant since) {
+    Map<String, Integer> out = new TreeMap<>();
+    for (PaymentDriver driver : List.of(aliceToBob, bobToAlice)) {
+      for (PaymentDriver.Payment p : driver.payments()) {
+        if (!p.started.isBefore(since)) {
+          String reason =
+              p.unreached
+                  ? "unreached"
+                  : p.outcome != null ? p.outcome + " " + p.failure : "stream broke: " + p.failure;
+          out.merge(p.direction + " " + reason, 1, Integer::sum);
+        }
+      }
+    }
+    return out;
   }
 
   /** Stops paying and judges every payment; {@code payeesKilled} as {@link PaymentAudit#judge}. */
