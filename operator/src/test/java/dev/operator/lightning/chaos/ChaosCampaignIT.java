@@ -45,7 +45,13 @@ class ChaosCampaignIT {
   private static final String NS = "chaos";
   private static final int TTL = 24;
   private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(120);
-  private static final Duration STABLE_LIMIT = Duration.ofSeconds(240);
+
+  /**
+   * A member killed again within 10 minutes of its last start waits out the kubelet's crash-loop
+   * back-off, which doubles from 10 s to 5 min: seen for 4 min after the 45th fault of a campaign,
+   * where a leader had been killed five times. The cluster is whole only once it runs again.
+   */
+  private static final Duration STABLE_LIMIT = Duration.ofSeconds(420);
 
   @Test
   void everyFaultKindLeavesOneRoutedLeaderAndNoViolation() throws Exception {
