@@ -48,8 +48,9 @@ class ChaosCampaignIT {
 
   /**
    * A member killed again within 10 minutes of its last start waits out the kubelet's crash-loop
-   * back-off, which doubles from 10 s to 5 min: seen for 4 min after the 45th fault of a campaign,
-   * where a leader had been killed five times. The cluster is whole only once it runs again.
+   * back-off, which doubles from 10 s to 5 min: seen for over 4 min after the 45th fault of a
+   * campaign, the member's container having ended eight times in twelve minutes. The cluster is
+   * whole only once it runs again.
    */
   private static final Duration STABLE_LIMIT = Duration.ofSeconds(420);
 
