@@ -122,7 +122,6 @@ public final class PaymentAudit {
       }
     }
     Balances expected = new Balances(before.alice() + aliceMoved, before.bob() - aliceMoved);
-    Balances now;
     try {
       // lnd #9467: a balance can lag a SUCCEEDED payment; a lag catches up, a loss does not.
       org.awaitility.Awaitility.await()
@@ -130,9 +129,14 @@ public final class PaymentAudit {
           .pollInterval(Duration.ofSeconds(1))
           .until(() -> balances().equals(expected));
     } catch (ConditionTimeoutException e) {
-      now = balances();
       violations.add(
-          "channel balances " + now + ", expected " + expected + " from " + before + " and moved");
+          "channel balances "
+              + balances()
+              + ", expected "
+              + expected
+              + " from "
+              + before
+              + " and moved");
     }
     JsonNode a = n.channel(n.aliceName);
     long anchors =

@@ -281,19 +281,25 @@ public final class RegtestChain {
   }
 
   private void apply(String yaml) {
-    for (HasMetadata o : client().load(new java.io.ByteArrayInputStream(yaml.getBytes())).items()) {
-      o.getMetadata().setNamespace(ns);
-      if (placement != null && o instanceof io.fabric8.kubernetes.api.model.Pod pod) {
-        placement.accept(pod.getSpec());
-      }
-      client().resource(o).create();
-    }
+    create(client(), ns, yaml, placement);
   }
 
   /** Creates every object of a manifest in the namespace. */
   static void create(KubernetesClient client, String ns, String yaml) {
+    create(client, ns, yaml, null);
+  }
+
+  /** As {@link #create(KubernetesClient, String, String)}, each pod placed by {@code placement}. */
+  private static void create(
+      KubernetesClient client,
+      String ns,
+      String yaml,
+      java.util.function.Consumer<io.fabric8.kubernetes.api.model.PodSpec> placement) {
     for (HasMetadata o : client.load(new java.io.ByteArrayInputStream(yaml.getBytes())).items()) {
       o.getMetadata().setNamespace(ns);
+      if (placement != null && o instanceof io.fabric8.kubernetes.api.model.Pod pod) {
+        placement.accept(pod.getSpec());
+      }
       client.resource(o).create();
     }
   }
