@@ -96,11 +96,35 @@ final class ChaosTarget {
     return out;
   }
 
-  /** The etcd member that leads its raft group now, as its own metrics say. */
+  /**
+   * The etcd member that leads its raft group, as its own metrics say. Readiness is probed every
+   * few seconds, so all three can stand Ready while a raft election is under way (the make test
+   * round once found none leading); this waits for one to lead rather than reading once.
+   */
   String etcdLeader() {
+    List<String> seen = new ArrayList<>();
+    String[] leader = new String[1];
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                seen.clear();
+                leader[0] = etcdLeaderNow(seen);
+                return leader[0] != null;
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new IllegalStateException(
+          "no etcd member reported itself leader within 60 s; last seen: " + seen, e);
+    }
+    return leader[0];
+  }
+
+  /** The member whose metrics say it leads, or null, with what each member said in {@code seen}. */
+  private String etcdLeaderNow(List<String> seen) {
     java.net.http.HttpClient http =
         java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    List<String> seen = new ArrayList<>();
     for (String name : etcdPods()) {
       Pod p = demo.client().pods().inNamespace(demo.ns).withName(name).get();
       if (p == null || p.getStatus() == null || p.getStatus().getPodIP() == null) {
@@ -129,7 +153,7 @@ final class ChaosTarget {
         seen.add(name + ": " + e);
       }
     }
-    throw new IllegalStateException("no etcd member reports itself leader: " + seen);
+    return null;
   }
 
   /** Keeps a fault in place for its length: the fault's duration, not a wait for any state. */
