@@ -5,8 +5,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.Objects;
 
 /**
- * The leader's node as LND reports it (GetInfo), read with the cluster's read-only macaroon. Counts
- * and heights change with the chain and the channels, so this is rewritten only when they do.
+ * The leader's node as LND reports it (GetInfo), read with the cluster's read-only macaroon. Once
+ * synced, its block height and peer count are refreshed at most every five minutes (see {@code
+ * readAt}); the rest the pass it changes.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class NodeStatus {
@@ -40,6 +41,30 @@ public class NodeStatus {
   @JsonPropertyDescription("The member pod these figures were read from.")
   public String readFrom;
 
+  @JsonPropertyDescription(
+      "When these figures were read (RFC 3339). Once the node is synced to the chain, the block"
+          + " height and peer count are refreshed at most every five minutes, so that they do not"
+          + " rewrite the status with every block; identity, sync flags and channel counts are"
+          + " written as soon as they change.")
+  public String readAt;
+
+  /** A field-by-field copy, so that stamping a reading never changes the one it came from. */
+  public NodeStatus copy() {
+    NodeStatus n = new NodeStatus();
+    n.identityPubkey = identityPubkey;
+    n.alias = alias;
+    n.syncedToChain = syncedToChain;
+    n.syncedToGraph = syncedToGraph;
+    n.blockHeight = blockHeight;
+    n.peers = peers;
+    n.activeChannels = activeChannels;
+    n.inactiveChannels = inactiveChannels;
+    n.pendingChannels = pendingChannels;
+    n.readFrom = readFrom;
+    n.readAt = readAt;
+    return n;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof NodeStatus n
@@ -52,7 +77,8 @@ public class NodeStatus {
         && Objects.equals(activeChannels, n.activeChannels)
         && Objects.equals(inactiveChannels, n.inactiveChannels)
         && Objects.equals(pendingChannels, n.pendingChannels)
-        && Objects.equals(readFrom, n.readFrom);
+        && Objects.equals(readFrom, n.readFrom)
+        && Objects.equals(readAt, n.readAt);
   }
 
   @Override

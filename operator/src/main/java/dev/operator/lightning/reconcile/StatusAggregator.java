@@ -142,7 +142,13 @@ final class StatusAggregator {
                                 + leaderId
                             : "leader " + leaderId + " is not Ready yet"));
 
-    next.add(chainSynced(o, find(previous, CHAIN_SYNCED)));
+    LeaderNode.Result read = o.node();
+    boolean nodeRead = read != null && read.readable() && read.node() != null;
+    NodeStatus shown =
+        nodeRead
+            ? NodeFigures.settle(previous == null ? null : previous.node, read.node(), now)
+            : read == null ? null : read.node();
+    next.add(chainSynced(o, nodeRead ? shown : null, find(previous, CHAIN_SYNCED)));
 
     String phase;
     String reason;
@@ -190,9 +196,9 @@ final class StatusAggregator {
       s.failover = previous.failover;
     }
 
-    if (o.node() != null) {
-      s.node = o.node().node();
-      s.channelBackup = o.node().backup();
+    if (read != null) {
+      s.node = shown;
+      s.channelBackup = read.backup();
     }
 
     List<Transition> transitions = new ArrayList<>();
@@ -217,25 +223,27 @@ final class StatusAggregator {
    * From the leader's node when it was read on this pass; otherwise what was last known, since a
    * pass without a read (a failover under way, a slow answer) says nothing new about the chain.
    */
-  private static Condition chainSynced(StatusFacts o, Condition previous) {
+  /**
+   * From the leader's node when it was read on this pass ({@code n}, as the status shows it, so the
+   * message's block height is the status's and changes no more often); otherwise what was last
+   * known, since a pass without a read (a failover under way, a slow answer) says nothing new about
+   * the chain.
+   */
+  private static Condition chainSynced(StatusFacts o, NodeStatus n, Condition previous) {
     if (o.chainBackend() == dev.operator.lightning.api.ChainBackend.nochainbackend) {
       return condition(CHAIN_SYNCED, "Unknown", "NoChainBackend", "LND runs without a chain");
     }
-    LeaderNode.Result r = o.node();
-    if ((r == null || !r.readable() || r.node() == null)
-        && previous != null
-        && !"NoChainBackend".equals(previous.getReason())) {
+    if (n == null && previous != null && !"NoChainBackend".equals(previous.getReason())) {
       return condition(
           CHAIN_SYNCED, previous.getStatus(), previous.getReason(), previous.getMessage());
     }
-    if (r == null || !r.readable() || r.node() == null) {
+    if (n == null) {
       return condition(
           CHAIN_SYNCED,
           "Unknown",
           "NodeUnread",
           "the active leader's node has not been read on this pass");
     }
-    NodeStatus n = r.node();
     boolean synced = Boolean.TRUE.equals(n.syncedToChain);
     return condition(
         CHAIN_SYNCED,

@@ -145,7 +145,36 @@ class StatusAggregatorTest {
     assertThat(d.transitions())
         .filteredOn(t -> t.condition().getType().equals("ChainSynced"))
         .allMatch(t -> t.warning() == warning);
-    assertThat(d.status().node).isEqualTo(node == null ? null : node.node());
+    assertThat(d.status().node)
+        .usingRecursiveComparison()
+        .ignoringFields("readAt")
+        .isEqualTo(node == null ? null : node.node());
+  }
+
+  @Test
+  void aNewBlockRewritesTheStatusOnlyFiveMinutesAfterTheLastFigures() {
+    var members = List.of(new MemberStatus("c-0", true, "SERVER_ACTIVE", null));
+    java.util.function.BiFunction<Long, LightningClusterStatus, StatusFacts> at =
+        (height, previous) ->
+            obs(
+                members,
+                1,
+                3,
+                List.of(),
+                led(true),
+                ChainBackend.btcd,
+                new LeaderNode.Result(node(true, height), true, null));
+    LightningClusterStatus first = StatusAggregator.decide(at.apply(7L, null), null, T0).status();
+
+    StatusAggregator.Decision soon =
+        StatusAggregator.decide(at.apply(8L, first), first, T0.plusSeconds(60));
+    assertThat(soon.status()).as("a block a minute later").isEqualTo(first);
+
+    StatusAggregator.Decision later =
+        StatusAggregator.decide(at.apply(9L, first), first, T0.plusSeconds(300));
+    assertThat(later.status().node.blockHeight).isEqualTo(9L);
+    assertThat(cond(later.status(), "ChainSynced").getMessage()).contains("at block 9");
+    assertThat(later.transitions()).as("a new height is no transition").isEmpty();
   }
 
   static Stream<Arguments> situations() {
