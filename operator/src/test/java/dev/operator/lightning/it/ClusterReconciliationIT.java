@@ -7,6 +7,7 @@ import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.SecretKeyRef;
 import dev.operator.lightning.api.SecretRef;
 import dev.operator.lightning.api.WalletSpec;
+import dev.operator.lightning.harness.EtcdServer;
 import dev.operator.lightning.model.SecretBuilders;
 import dev.operator.lightning.reconcile.ClusterReads;
 import dev.operator.lightning.reconcile.ClusterReconciliation;
@@ -63,6 +64,64 @@ class ClusterReconciliationIT {
           .noneMatch(w -> w.contains("/statefulsets"));
       assertThat(client.services().inNamespace(ns).withName("gamma").get().getSpec().getType())
           .isEqualTo("LoadBalancer");
+    }
+  }
+
+  /**
+   * The steady state that matters: members running, a leader elected in etcd, active and routed.
+   * Passes over it (the periodic one every cluster gets) must cost the API server nothing, or 1,000
+   * clusters would.
+   */
+  @Test
+  void passesOverAClusterWithARoutedLeaderReadAndWriteNothing() {
+    WriteCounter counter = new WriteCounter();
+    try (EtcdServer etcd = EtcdServer.start();
+        MemberScenario s = new MemberScenario(client, etcd, "steady", "kappa", null, null);
+        CachedReads caches = new CachedReads(client, counter.client, s.ns)) {
+      ClusterReconciliation reconciliation = Reconciliations.direct(counter.client, caches.reads());
+      await()
+          .atMost(MemberScenario.DEADLINE)
+          .pollInterval(Duration.ofMillis(100))
+          .alias("a routed, active leader named in the status, passes driving the cluster")
+          .until(
+              () -> {
+                reconciliation.reconcile(fresh(s.ns, "kappa"));
+                String routed = s.routed();
+                var status = s.status();
+                return routed != null
+                    && status.leader != null
+                    && routed.equals(status.leader.pod)
+                    && s.kubelet.member(routed) != null
+                    && s.kubelet.member(routed).active();
+              });
+      String leader = s.routed();
+
+      // The caches catch up with the passes' own writes; then three passes in a row ask nothing.
+      int[] quiet = {0};
+      List<String> lastRequests = new ArrayList<>();
+      try {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () -> {
+                  counter.clear();
+                  reconciliation.reconcile(fresh(s.ns, "kappa"));
+                  lastRequests.clear();
+                  lastRequests.addAll(counter.reads);
+                  lastRequests.addAll(counter.writes);
+                  quiet[0] = lastRequests.isEmpty() ? quiet[0] + 1 : 0;
+                  return quiet[0] >= 3;
+                });
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError(
+            "passes over a cluster whose leader is routed kept asking the API server; the last"
+                + " pass sent "
+                + lastRequests,
+            e);
+      }
+      assertThat(s.routed()).as("the leader routed through the quiet passes").isEqualTo(leader);
+      s.assertInvariantHeld();
     }
   }
 
