@@ -52,7 +52,9 @@ public final class ApiServerSupport {
         .until(
             () -> {
               CustomResourceDefinition live = c.resource(crd).get();
+              // A loaded API server can publish the status before its conditions.
               return live.getStatus() != null
+                  && live.getStatus().getConditions() != null
                   && live.getStatus().getConditions().stream()
                       .anyMatch(
                           x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()));
