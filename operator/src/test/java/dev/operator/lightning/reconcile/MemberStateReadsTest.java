@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,82 @@ class MemberStateReadsTest {
           .as("after the backoff")
           .contains("SERVER_ACTIVE");
     }
+  }
+
+  /**
+   * A lost node's members, all timing out at once, must not hold the reads of reachable members
+   * (whose clusters' passes wait for them), nor make a pass wait for a free thread.
+   */
+  @Test
+  void unreachableMembersNeverHoldTheReadsOfReachableOnes() throws Exception {
+    MutableClock clock = new MutableClock(T);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    try (MemberStateReads reads = new MemberStateReads(clock)) {
+      assertLostMembersWait(reads, clock, release);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  private static void assertLostMembersWait(
+      MemberStateReads reads, MutableClock clock, java.util.concurrent.CountDownLatch release)
+      throws Exception {
+    {
+      int lost = MemberStateReads.THREADS + MemberStateReads.SUSPECT_THREADS + 4;
+      // Each lost member timed out once (the clock jumps by the timeout inside each read), and its
+      // backoff has passed.
+      for (int i = 0; i < lost; i++) {
+        readTimingOut(reads, clock, "lost-" + i, null);
+      }
+      clock.advance(MemberStateReads.MAX_BACKOFF);
+
+      // Now every lost member is read again, each hanging until released.
+      List<java.util.concurrent.CompletableFuture<Optional<String>>> hanging =
+          new java.util.ArrayList<>();
+      for (int i = 0; i < lost; i++) {
+        hanging.add(readTimingOut(reads, clock, "lost-" + i, release));
+      }
+      long unknownAtOnce = hanging.stream().filter(f -> f.isDone()).count();
+      assertThat(unknownAtOnce)
+          .as("lost members beyond the suspect threads read as unknown at once, not queued")
+          .isEqualTo(lost - MemberStateReads.SUSPECT_THREADS);
+
+      for (int i = 0; i < MemberStateReads.THREADS + 1; i++) {
+        assertThat(
+                reads
+                    .read("healthy-" + i, () -> Optional.of("WAITING_TO_START"))
+                    .get(5, java.util.concurrent.TimeUnit.SECONDS))
+            .as("a reachable member's read while %d lost ones hang", lost)
+            .contains("WAITING_TO_START");
+      }
+    }
+  }
+
+  /** A read whose clock moves by the timeout: waits on {@code release} first when given one. */
+  private static java.util.concurrent.CompletableFuture<Optional<String>> readTimingOut(
+      MemberStateReads reads,
+      MutableClock clock,
+      String member,
+      java.util.concurrent.CountDownLatch release)
+      throws Exception {
+    var f =
+        reads.read(
+            member,
+            () -> {
+              if (release != null) {
+                try {
+                  release.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              clock.advance(TIMEOUT);
+              return Optional.empty();
+            });
+    if (release == null) {
+      f.get();
+    }
+    return f;
   }
 
   private static final class MutableClock extends Clock {
