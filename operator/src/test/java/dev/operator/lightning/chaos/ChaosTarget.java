@@ -37,14 +37,18 @@ final class ChaosTarget {
    */
   AutoCloseable apiServerAway() {
     InvariantMonitor judge = Objects.requireNonNull(monitor, "no monitor to declare an outage to");
+    // A control-plane node's API server gone: its scheduler and controller manager exit with it
+    // (they cannot renew their leader lease) and start afresh once it is back. Left running with
+    // stale informers, the scheduler backed off for up to a minute (a fenced member's new pod
+    // waited unscheduled), and the node lifecycle controller, judging nodes by leases it had not
+    // seen renewed, tainted them and had the leader and two etcd members evicted at the API
+    // server's return: neither says anything about the operator.
+    Runnable controllersBack = demo.cluster.controlPlane().stopControllers();
     ApiServerOutage outage = demo.cluster.controlPlane().stopApiServer();
     return () -> {
       outage.close();
       judge.apiServerAway(outage.stopped(), outage.back());
-      // A single control-plane node restarted: its scheduler with its API server. Left alone,
-      // the scheduler's informers back off for up to a minute and a fenced member's new pod
-      // waits unscheduled, which says nothing about the operator.
-      demo.cluster.controlPlane().restartScheduler();
+      controllersBack.run();
     };
   }
 

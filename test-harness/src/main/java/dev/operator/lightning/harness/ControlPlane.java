@@ -269,7 +269,9 @@ public final class ControlPlane implements AutoCloseable {
                   "--concurrent-statefulset-syncs=5",
                   "--v=1")
               .redirectErrorStream(true)
-              .redirectOutput(workDir.resolve("kube-controller-manager.log").toFile())
+              .redirectOutput(
+                  ProcessBuilder.Redirect.appendTo(
+                      workDir.resolve("kube-controller-manager.log").toFile()))
               .start();
       log.info(
           "kube-controller-manager started (log {})",
@@ -285,10 +287,28 @@ public final class ControlPlane implements AutoCloseable {
    * server outage its informers back off for up to a minute before they list again (57 s measured
    * after a 25 s outage), and until then no new pod is scheduled.
    */
-  public synchronized void restartScheduler() {
+  /**
+   * Stops kube-scheduler and kube-controller-manager, as on a real control plane whose API server
+   * is gone longer than their leader lease's renew deadline (10 s): they exit, and start afresh
+   * once it is back. Here they run without a lease and would carry on with stale informers.
+   *
+   * @return starts again those of the two that ran
+   */
+  public synchronized Runnable stopControllers() {
+    boolean scheduling = scheduler != null;
+    boolean managing = controllerManager != null;
     Processes.stop(scheduler, false);
     scheduler = null;
-    startScheduler();
+    Processes.stop(controllerManager, false);
+    controllerManager = null;
+    return () -> {
+      if (scheduling) {
+        startScheduler();
+      }
+      if (managing) {
+        startControllerManager();
+      }
+    };
   }
 
   public synchronized void startScheduler() {
