@@ -42,10 +42,10 @@ public class NodeStatus {
   public String readFrom;
 
   @JsonPropertyDescription(
-      "When these figures were read (RFC 3339). Once the node is synced to the chain, the block"
-          + " height and peer count are refreshed at most every five minutes, so that they do not"
-          + " rewrite the status with every block; identity, sync flags and channel counts are"
-          + " written as soon as they change.")
+      "When the reading shown here was taken (RFC 3339). Later readings are written only when"
+          + " they differ: identity, sync flags and channel counts at once; once the node is synced"
+          + " to the chain, a new block height or peer count five minutes after this time at the"
+          + " earliest, so that blocks do not rewrite the status.")
   public String readAt;
 
   /** A field-by-field copy, so that stamping a reading never changes the one it came from. */

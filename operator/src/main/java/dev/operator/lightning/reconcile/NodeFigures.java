@@ -13,7 +13,8 @@ import java.util.Objects;
  * clusters, a steady stream of writes for figures nobody acts on. So the block height and the peer
  * count are refreshed at most every {@link #REFRESH} once the node is synced to the chain; while it
  * catches up, every pass shows its progress, and what an operator acts on (identity, alias, sync
- * flags, channel counts, which pod was read) is written the pass it changes.
+ * flags, channel counts, which pod was read) is written the pass it changes. A reading that changes
+ * nothing is never written.
  */
 final class NodeFigures {
   /** Longest a changed block height or peer count waits before the status shows it. */
@@ -24,10 +25,12 @@ final class NodeFigures {
   /**
    * @param shown what the status shows now, or null
    * @param read what this pass read from the leader, or null when nothing was read
-   * @return the figures to show, with {@code readAt} set to when they were read
+   * @return the figures to show, with {@code readAt} set to when they were read: {@code shown}
+   *     itself when the reading changes nothing, or changes only what may wait
    */
   static NodeStatus settle(NodeStatus shown, NodeStatus read, Instant now) {
-    if (read == null) {
+    if (read == null || sameFigures(shown, read)) {
+      // A reading that changes nothing is not written: readAt stays the time of the one shown.
       return shown;
     }
     if (shown == null
@@ -37,6 +40,15 @@ final class NodeFigures {
       return stamped(read, now);
     }
     return shown;
+  }
+
+  private static boolean sameFigures(NodeStatus shown, NodeStatus read) {
+    if (shown == null || shown.readAt == null) {
+      return false;
+    }
+    NodeStatus unstamped = shown.copy();
+    unstamped.readAt = read.readAt;
+    return unstamped.equals(read);
   }
 
   private static boolean actionableChange(NodeStatus shown, NodeStatus read) {

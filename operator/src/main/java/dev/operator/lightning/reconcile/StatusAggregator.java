@@ -220,10 +220,6 @@ final class StatusAggregator {
   }
 
   /**
-   * From the leader's node when it was read on this pass; otherwise what was last known, since a
-   * pass without a read (a failover under way, a slow answer) says nothing new about the chain.
-   */
-  /**
    * From the leader's node when it was read on this pass ({@code n}, as the status shows it, so the
    * message's block height is the status's and changes no more often); otherwise what was last
    * known, since a pass without a read (a failover under way, a slow answer) says nothing new about

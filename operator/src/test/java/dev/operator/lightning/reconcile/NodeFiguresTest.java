@@ -38,7 +38,7 @@ class NodeFiguresTest {
         Arguments.of("a block", (Consumer<NodeStatus>) n -> n.blockHeight++, 300, true),
         Arguments.of("a peer", (Consumer<NodeStatus>) n -> n.peers--, 10, false),
         Arguments.of("a peer", (Consumer<NodeStatus>) n -> n.peers--, 600, true),
-        Arguments.of("nothing", (Consumer<NodeStatus>) n -> {}, 600, true),
+        Arguments.of("nothing", (Consumer<NodeStatus>) n -> {}, 600, false),
         Arguments.of("identity", (Consumer<NodeStatus>) n -> n.identityPubkey = "03cd", 10, true),
         Arguments.of("alias", (Consumer<NodeStatus>) n -> n.alias = "bob", 10, true),
         Arguments.of("chain sync", (Consumer<NodeStatus>) n -> n.syncedToChain = false, 10, true),
@@ -85,11 +85,15 @@ class NodeFiguresTest {
 
   @ParameterizedTest(name = "synced {0}")
   @MethodSource("syncStates")
-  void aNodeCatchingUpShowsItsProgressEveryPass(Boolean synced) {
+  void aNodeCatchingUpShowsItsProgressEveryPassAndNothingWhenStuck(Boolean synced) {
     NodeStatus old = shown();
     old.syncedToChain = synced;
     NodeStatus read = shown();
+    read.readAt = null;
     read.syncedToChain = synced;
+    assertThat(NodeFigures.settle(old, read, SHOWN_AT.plusSeconds(10)))
+        .as("a stuck height is not written again")
+        .isSameAs(old);
     read.blockHeight += 100;
     assertThat(NodeFigures.settle(old, read, SHOWN_AT.plusSeconds(10)).blockHeight)
         .isEqualTo(870_100L);
