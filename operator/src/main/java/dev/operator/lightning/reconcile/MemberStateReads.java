@@ -23,9 +23,10 @@ import java.util.function.Supplier;
  * off: they cost nothing and the member may become leader any moment.
  *
  * <p>Members with a slow failure behind them are read on a small pool of their own, and only when
- * one of its threads is free (otherwise they read as unknown this pass and are tried on the next).
- * A lost node can carry hundreds of members; their timeouts would otherwise fill the shared
- * threads, and every cluster's pass, waiting for its members' reads, would queue behind them.
+ * one of its threads is free (otherwise they read as unknown this pass and are tried on the next;
+ * turned away twice in a row, on the shared threads). A lost node can carry hundreds of members;
+ * their timeouts would otherwise fill the shared threads, and every cluster's pass, waiting for its
+ * members' reads, would queue behind them.
  */
 final class MemberStateReads implements AutoCloseable {
   /** A failed read that took at least this long was a timeout, not a refusal. */
@@ -35,7 +36,8 @@ final class MemberStateReads implements AutoCloseable {
 
   /**
    * Short, because a member that comes back may claim to be active and must be fenced: at most this
-   * long goes by before it is read again.
+   * long goes by before it is tried again (and at most {@link #MAX_TURNED_AWAY} passes more while
+   * the suspect threads are all taken).
    */
   static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
 
@@ -43,29 +45,47 @@ final class MemberStateReads implements AutoCloseable {
   static final int THREADS = 32;
 
   /**
-   * Threads for members with a slow failure behind them. At a connect timeout of 500 ms these try
-   * 16 such members a second however many there are, so a member that comes back is read again
-   * within seconds at the scale of a lost node, and never at the cost of a reachable one.
+   * Threads for members with a slow failure behind them, so that however many there are (a lost
+   * node's), they hold at most these; each holds one for up to a connect or read timeout.
    */
   static final int SUSPECT_THREADS = 8;
 
-  /** A member's consecutive slow failures and the earliest time of its next read. */
-  record Backoff(int failures, Instant until) {
+  /**
+   * Times in a row a suspect member may find every suspect thread taken before it is read on the
+   * shared threads: one that answers again is never kept unread for long by other clusters'
+   * unreachable members, and those cost the shared threads one read in three at most.
+   */
+  static final int MAX_TURNED_AWAY = 2;
+
+  /**
+   * A member's consecutive slow failures, the earliest time of its next read, and how often in a
+   * row it found the suspect threads taken since.
+   */
+  record Backoff(int failures, Instant until, int turnedAway) {
     /** The backoff after a read that ended at {@code now}; null once a read succeeds. */
     static Backoff after(Backoff previous, boolean ok, Duration took, Instant now) {
       if (ok) {
         return null;
       }
       if (took.compareTo(SLOW) < 0) {
-        return previous; // a refusal: nothing waited on it
+        // A refusal: nothing waited on it.
+        return previous == null ? null : new Backoff(previous.failures, previous.until, 0);
       }
       int failures = previous == null ? 1 : previous.failures + 1;
       long ms = FIRST_BACKOFF.toMillis() << Math.min(failures - 1, 16);
-      return new Backoff(failures, now.plusMillis(Math.min(ms, MAX_BACKOFF.toMillis())));
+      return new Backoff(failures, now.plusMillis(Math.min(ms, MAX_BACKOFF.toMillis())), 0);
     }
 
     boolean waiting(Instant now) {
       return now.isBefore(until);
+    }
+
+    Backoff turnedAwayOnce() {
+      return new Backoff(failures, until, turnedAway + 1);
+    }
+
+    boolean readOnSharedThreads() {
+      return turnedAway >= MAX_TURNED_AWAY;
     }
   }
 
@@ -104,11 +124,13 @@ final class MemberStateReads implements AutoCloseable {
     if (b != null && b.waiting(now)) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
+    boolean suspect = b != null && !b.readOnSharedThreads();
     try {
-      return CompletableFuture.supplyAsync(() -> timed(member, read), b == null ? pool : suspects);
+      return CompletableFuture.supplyAsync(() -> timed(member, read), suspect ? suspects : pool);
     } catch (RejectedExecutionException busy) {
       // Every suspect thread waits on another unreachable member: this one reads as unknown, as
-      // during its backoff, and keeps its backoff so it is tried again on a later pass.
+      // during its backoff, and is tried again on a later pass.
+      backoffs.computeIfPresent(member, (k, v) -> v.turnedAwayOnce());
       return CompletableFuture.completedFuture(Optional.empty());
     }
   }

@@ -114,6 +114,23 @@ class MemberStateReadsTest {
           .as("lost members beyond the suspect threads read as unknown at once, not queued")
           .isEqualTo(lost - MemberStateReads.SUSPECT_THREADS);
 
+      // A member turned away MAX_TURNED_AWAY times in a row is read on the shared threads: one
+      // that answers again is not kept unread by the others.
+      String turnedAway = "lost-" + (lost - 1);
+      for (int i = 1; i < MemberStateReads.MAX_TURNED_AWAY; i++) {
+        assertThat(reads.read(turnedAway, () -> Optional.of("SERVER_ACTIVE")).getNow(null))
+            .as("turned away again: unknown at once")
+            .isEqualTo(Optional.empty());
+      }
+      assertThat(
+              reads
+                  .read(turnedAway, () -> Optional.of("SERVER_ACTIVE"))
+                  .get(5, java.util.concurrent.TimeUnit.SECONDS))
+          .as(
+              "a member turned away %d times, read on the shared threads",
+              MemberStateReads.MAX_TURNED_AWAY)
+          .contains("SERVER_ACTIVE");
+
       for (int i = 0; i < MemberStateReads.THREADS + 1; i++) {
         assertThat(
                 reads
