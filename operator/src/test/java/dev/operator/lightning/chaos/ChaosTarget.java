@@ -46,9 +46,12 @@ final class ChaosTarget {
     Runnable controllersBack = demo.cluster.controlPlane().stopControllers();
     ApiServerOutage outage = demo.cluster.controlPlane().stopApiServer();
     return () -> {
-      outage.close();
-      judge.apiServerAway(outage.stopped(), outage.back());
-      controllersBack.run();
+      try {
+        outage.close();
+        judge.apiServerAway(outage.stopped(), outage.back());
+      } finally {
+        controllersBack.run();
+      }
     };
   }
 

@@ -281,12 +281,6 @@ public final class ControlPlane implements AutoCloseable {
     }
   }
 
-  /** Starts the real kube-scheduler against this API server: it places every pod on a node. */
-  /**
-   * Stops kube-scheduler and starts it again, as a restarted control-plane node does. After an API
-   * server outage its informers back off for up to a minute before they list again (57 s measured
-   * after a 25 s outage), and until then no new pod is scheduled.
-   */
   /**
    * Stops kube-scheduler and kube-controller-manager, as on a real control plane whose API server
    * is gone longer than their leader lease's renew deadline (10 s): they exit, and start afresh
@@ -311,6 +305,7 @@ public final class ControlPlane implements AutoCloseable {
     };
   }
 
+  /** Starts the real kube-scheduler against this API server: it places every pod on a node. */
   public synchronized void startScheduler() {
     if (scheduler != null) {
       return;
