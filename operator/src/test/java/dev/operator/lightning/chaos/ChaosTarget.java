@@ -16,6 +16,11 @@ import org.awaitility.core.ConditionTimeoutException;
 /** The demo cluster a campaign hits: where its etcd members are and how to find them. */
 final class ChaosTarget {
   private final DemoCluster demo;
+
+  /** Reads etcd members' metrics; one for every read, not one per poll. */
+  private final java.net.http.HttpClient metricsHttp =
+      java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
   private InvariantMonitor monitor;
 
   ChaosTarget(DemoCluster demo) {
@@ -112,8 +117,10 @@ final class ChaosTarget {
     List<String> seen = new ArrayList<>();
     String[] leader = new String[1];
     try {
+      // Polled on this thread, so the message reads what the last poll saw, not one under way.
       await()
           .atMost(Duration.ofSeconds(60))
+          .pollInSameThread()
           .pollInterval(Duration.ofMillis(200))
           .until(
               () -> {
@@ -130,8 +137,6 @@ final class ChaosTarget {
 
   /** The member whose metrics say it leads, or null, with what each member said in {@code seen}. */
   private String etcdLeaderNow(List<String> seen) {
-    java.net.http.HttpClient http =
-        java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     for (String name : etcdPods()) {
       Pod p = demo.client().pods().inNamespace(demo.ns).withName(name).get();
       if (p == null || p.getStatus() == null || p.getStatus().getPodIP() == null) {
@@ -140,7 +145,8 @@ final class ChaosTarget {
       }
       try {
         String metrics =
-            http.send(
+            metricsHttp
+                .send(
                     java.net.http.HttpRequest.newBuilder(
                             java.net.URI.create(
                                 "http://"
