@@ -114,6 +114,18 @@ class ChaosCampaignIT {
               row.windows().bothServingMs(),
               row.windows().servingOverlaps(),
               row.windows().violations());
+          if (payments != null) {
+            // As failover.md advises: lnd's new leader reads the whole history before it pays.
+            Instant pruning = Instant.now();
+            try {
+              String deleted = payments.pruneHistory();
+              System.out.printf(
+                  "chaos %d: payment history pruned in %d ms: %s%n",
+                  n, Duration.between(pruning, Instant.now()).toMillis(), deleted);
+            } catch (IllegalStateException e) {
+              System.out.printf("chaos %d: payment history not pruned: %s%n", n, e.getMessage());
+            }
+          }
           if (!row.windows().violations().isEmpty()) {
             // What the next person needs to tell what happened: the monitor's own histories.
             Instant since = Instant.now().minus(STABLE_LIMIT.plus(RECOVERY_LIMIT));

@@ -78,8 +78,14 @@ public final class PaymentAudit {
       if (invoice == null) {
         invoice = invoiceState(fromAlice ? n.bob() : n.alice(), p.hashHex);
       }
-      outcomes.merge(
-          p.direction + " " + status + (p.streamBroke ? " (tracked)" : ""), 1, Integer::sum);
+      String how = p.streamBroke ? " (tracked)" : "";
+      if (p.prunedUnknown && "NOT_INITIATED".equals(status)) {
+        // Its record went with a pruning of the payer's history that it ended before: the payee's
+        // invoice tells how it ended, and the channel's balances check the sum.
+        status = "SETTLED".equals(invoice) ? "SUCCEEDED" : "FAILED";
+        how = " (pruned before tracked)";
+      }
+      outcomes.merge(p.direction + " " + status + how, 1, Integer::sum);
       if ("SUCCEEDED".equals(status)) {
         if (!"SETTLED".equals(invoice)) {
           violations.add(
@@ -184,6 +190,31 @@ public final class PaymentAudit {
     return PaymentNetwork.retry(() -> payee.get("/v1/invoice/" + hashHex)).path("state").asText();
   }
 
+  /** One answer of the payer: its final status (or NOT_INITIATED), or null and what it said. */
+  private record Reading(String finalStatus, String seen) {}
+
+  private static Reading read(NodeRest payer, PaymentDriver.Payment p) {
+    String hash = Base64.getUrlEncoder().encodeToString(HexFormat.of().parseHex(p.hashHex));
+    try {
+      JsonNode r =
+          payer.stream("/v2/router/track/" + hash, null, u -> true, Duration.ofSeconds(10));
+      return new Reading(PaymentDriver.isFinal(r) ? r.path("status").asText() : null, r.toString());
+    } catch (NodeRest.RemoteError e) {
+      return new Reading(
+          e.getMessage().contains("initiated") ? "NOT_INITIATED" : null, e.getMessage());
+    } catch (Exception e) {
+      return new Reading(null, e.toString());
+    }
+  }
+
+  /**
+   * What the payer's current leader says of a payment now: SUCCEEDED, FAILED or NOT_INITIATED, or
+   * empty while it is in flight or the payer does not answer.
+   */
+  public java.util.Optional<String> finalStatus(PaymentDriver.Payment p) {
+    return java.util.Optional.ofNullable(read(fromAlice(p) ? n.alice() : n.bob(), p).finalStatus());
+  }
+
   /**
    * The final status of a payment whose stream broke, from TrackPaymentV2 on the payer's current
    * leader; NOT_INITIATED when that node has no record of it (it never left the payer). Fails when
@@ -193,24 +224,13 @@ public final class PaymentAudit {
     boolean fromAlice = fromAlice(p);
     NodeRest payer = fromAlice ? n.alice() : n.bob();
     NodeRest payee = fromAlice ? n.bob() : n.alice();
-    String hash = Base64.getUrlEncoder().encodeToString(HexFormat.of().parseHex(p.hashHex));
     String last = "no answer";
     do {
-      try {
-        JsonNode r =
-            payer.stream("/v2/router/track/" + hash, null, u -> true, Duration.ofSeconds(10));
-        last = r.toString();
-        if (PaymentDriver.isFinal(r)) {
-          return r.path("status").asText();
-        }
-      } catch (NodeRest.RemoteError e) {
-        if (e.getMessage().contains("initiated")) {
-          return "NOT_INITIATED";
-        }
-        last = e.getMessage();
-      } catch (Exception e) {
-        last = e.toString();
+      Reading r = read(payer, p);
+      if (r.finalStatus() != null) {
+        return r.finalStatus();
       }
+      last = r.seen();
       org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(500)).until(() -> true);
     } while (Instant.now().isBefore(until));
     // lnd (0.21.3) keeps a payment IN_FLIGHT for good when its payer died after recording the

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -35,6 +36,12 @@ public final class PaymentDriver implements AutoCloseable {
 
     public volatile Instant ended;
 
+    /**
+     * The payer's history was pruned while this payment's stream had broken and its end was not
+     * known yet: its record may be gone, and then only the payee's invoice tells how it ended.
+     */
+    public volatile boolean prunedUnknown;
+
     Payment(String direction, String hashHex, Instant started) {
       this.direction = direction;
       this.hashHex = hashHex;
@@ -48,6 +55,10 @@ public final class PaymentDriver implements AutoCloseable {
   private final ConcurrentLinkedQueue<Payment> payments = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicInteger inFlight = new AtomicInteger();
+
+  /** Held by the payment under way, or by {@link #hold} while nothing may be paid. */
+  private final java.util.concurrent.Semaphore turn = new java.util.concurrent.Semaphore(1);
+
   private final Thread thread;
   private final Duration gap;
 
@@ -72,55 +83,87 @@ public final class PaymentDriver implements AutoCloseable {
 
   private void run() {
     while (running.get()) {
-      String request;
-      String hash;
       try {
-        ObjectNode inv = NodeRest.body();
-        inv.put("value", Long.toString(AMOUNT_SAT));
-        inv.put("memo", direction);
-        JsonNode created = payee.get().post("/v1/invoices", inv);
-        request = created.path("payment_request").asText();
-        hash =
-            java.util.HexFormat.of()
-                .formatHex(java.util.Base64.getDecoder().decode(created.path("r_hash").asText()));
-      } catch (IOException | RuntimeException e) {
-        pause(); // the payee is failing over: nothing was paid yet
-        continue;
+        turn.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
       }
-      Payment p = new Payment(direction, hash, Instant.now());
-      payments.add(p);
-      ObjectNode send = NodeRest.body();
-      send.put("payment_request", request);
-      send.put("timeout_seconds", 30);
-      send.put("fee_limit_sat", "100");
-      send.put("no_inflight_updates", true);
-      inFlight.incrementAndGet();
+      boolean succeeded;
       try {
-        JsonNode result =
-            payer.get().stream("/v2/router/send", send, PaymentDriver::isFinal, SEND_TIMEOUT);
-        p.outcome = result.path("status").asText();
-        p.failure = result.path("failure_reason").asText(null);
-      } catch (NodeRest.RemoteError e) {
-        // The payer answered with an error instead of a final status: tracked later.
-        p.failure = e.getMessage();
-        p.streamBroke = true;
-      } catch (java.net.ConnectException e) {
-        // The leader Service had no endpoint (a failover under way): nothing was sent.
-        p.failure = e.getMessage();
-        p.unreached = true;
-      } catch (IOException | RuntimeException e) {
-        p.failure = e.getMessage();
-        p.streamBroke = true;
+        succeeded = payOnce();
       } finally {
-        p.ended = Instant.now();
-        inFlight.decrementAndGet();
+        turn.release();
       }
-      if (p.outcome == null || !"SUCCEEDED".equals(p.outcome)) {
+      if (!succeeded) {
         pause();
       } else if (!gap.isZero()) {
         pace(gap);
       }
     }
+  }
+
+  /** One invoice and its payment; whether it succeeded. */
+  private boolean payOnce() {
+    String request;
+    String hash;
+    try {
+      ObjectNode inv = NodeRest.body();
+      inv.put("value", Long.toString(AMOUNT_SAT));
+      inv.put("memo", direction);
+      JsonNode created = payee.get().post("/v1/invoices", inv);
+      request = created.path("payment_request").asText();
+      hash =
+          java.util.HexFormat.of()
+              .formatHex(java.util.Base64.getDecoder().decode(created.path("r_hash").asText()));
+    } catch (IOException | RuntimeException e) {
+      return false; // the payee is failing over: nothing was paid yet
+    }
+    Payment p = new Payment(direction, hash, Instant.now());
+    payments.add(p);
+    ObjectNode send = NodeRest.body();
+    send.put("payment_request", request);
+    send.put("timeout_seconds", 30);
+    send.put("fee_limit_sat", "100");
+    send.put("no_inflight_updates", true);
+    inFlight.incrementAndGet();
+    try {
+      JsonNode result =
+          payer.get().stream("/v2/router/send", send, PaymentDriver::isFinal, SEND_TIMEOUT);
+      p.outcome = result.path("status").asText();
+      p.failure = result.path("failure_reason").asText(null);
+    } catch (NodeRest.RemoteError e) {
+      // The payer answered with an error instead of a final status: tracked later.
+      p.failure = e.getMessage();
+      p.streamBroke = true;
+    } catch (java.net.ConnectException e) {
+      // The leader Service had no endpoint (a failover under way): nothing was sent.
+      p.failure = e.getMessage();
+      p.unreached = true;
+    } catch (IOException | RuntimeException e) {
+      p.failure = e.getMessage();
+      p.streamBroke = true;
+    } finally {
+      p.ended = Instant.now();
+      inFlight.decrementAndGet();
+    }
+    return "SUCCEEDED".equals(p.outcome);
+  }
+
+  /**
+   * Waits for the payment under way to end and starts no other until {@link #release}: while held,
+   * every payment of this driver has its final word from the payer's stream, or a broken stream.
+   *
+   * @throws IllegalStateException when the payment under way has not ended within its timeout
+   */
+  public void hold() throws InterruptedException {
+    if (!turn.tryAcquire(SEND_TIMEOUT.plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException(direction + ": the payment under way did not end");
+    }
+  }
+
+  public void release() {
+    turn.release();
   }
 
   static boolean isFinal(JsonNode payment) {
