@@ -195,10 +195,19 @@ public final class PodNetwork implements AutoCloseable {
       if (name.startsWith(prefix)) {
         // Pods left running by a process that died without closing the network.
         for (String pid : output("ip", "netns", "pids", name)) {
-          ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+          ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(PodNetwork::killAndWait);
         }
         ip(false, "netns", "del", name);
         Folders.deleteRecursively(Path.of("/etc/netns", name));
+      }
+    }
+    // Host ends whose namespace went without them would make the next pod's "ip link add" fail.
+    String veth = "lnc" + slot + "v";
+    for (String line : output("ip", "-o", "link", "show")) {
+      String[] fields = line.split(":\\s+", 3);
+      String name = fields.length > 1 ? fields[1].split("@")[0] : "";
+      if (name.startsWith(veth)) {
+        ip(false, "link", "del", name);
       }
     }
     ip(false, "link", "del", "lncbr" + slot);
@@ -206,6 +215,18 @@ public final class PodNetwork implements AutoCloseable {
       Files.deleteIfExists(STATE.resolve("slot-" + slot));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A namespace lives, with its veth, as long as a process holds it. */
+  private static void killAndWait(ProcessHandle h) {
+    h.destroyForcibly();
+    try {
+      h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // Left to the kernel: the link cleanup below removes what the namespace leaves.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
