@@ -279,6 +279,84 @@ public final class LndRestClient {
     return new ChannelBackup(Base64.getDecoder().decode(blob), List.copyOf(points));
   }
 
+  /** A channel as ListChannels shows it: whether its link is up, and its peer. */
+  public record Channel(String channelPoint, String remotePubkey, boolean active) {}
+
+  /** LND's {@code GET /v1/channels} (ListChannels; offchain:read): the open channels. */
+  public List<Channel> listChannels(String host, int port, byte[] macaroon) throws IOException {
+    List<Channel> out = new ArrayList<>();
+    for (JsonNode c : get(host, port, "/v1/channels", macaroon, http).path("channels")) {
+      out.add(
+          new Channel(
+              c.path("channel_point").asText(),
+              c.path("remote_pubkey").asText(),
+              c.path("active").asBoolean(false)));
+    }
+    return out;
+  }
+
+  /**
+   * A connected peer: its address is where it listens when this node dialled it, and its outgoing
+   * socket when it dialled in.
+   */
+  public record Peer(String pubkey, String address, boolean inbound) {}
+
+  /** LND's {@code GET /v1/peers} (ListPeers; peers:read): the connected peers. */
+  public List<Peer> listPeers(String host, int port, byte[] macaroon) throws IOException {
+    List<Peer> out = new ArrayList<>();
+    for (JsonNode p : get(host, port, "/v1/peers", macaroon, http).path("peers")) {
+      out.add(
+          new Peer(
+              p.path("pub_key").asText(),
+              p.path("address").asText(),
+              p.path("inbound").asBoolean(false)));
+    }
+    return out;
+  }
+
+  /**
+   * The addresses a node announced in the channel graph, from LND's {@code GET
+   * /v1/graph/node/{pubkey}} (GetNodeInfo; info:read); empty for a node the graph does not know.
+   */
+  public List<String> announcedAddresses(String host, int port, byte[] macaroon, String pubkey)
+      throws IOException {
+    JsonNode node;
+    try {
+      node = get(host, port, "/v1/graph/node/" + pubkey, macaroon, http).path("node");
+    } catch (IOException e) {
+      if (e.getMessage() != null && e.getMessage().contains("unable to find node")) {
+        return List.of();
+      }
+      throw e;
+    }
+    List<String> out = new ArrayList<>();
+    node.path("addresses").forEach(a -> out.add(a.path("addr").asText()));
+    return out;
+  }
+
+  /**
+   * LND's {@code DELETE /v1/peers/{pubkey}} (DisconnectPeer; peers:write). lnd closes the
+   * connection shortly after answering and no longer counts the peer among those it keeps
+   * connected.
+   */
+  public void disconnectPeer(String host, int port, byte[] macaroon, String pubkey)
+      throws IOException {
+    call(host, port, "/v1/peers/" + pubkey, macaroon, http, "DELETE", null);
+  }
+
+  /**
+   * LND's {@code POST /v1/peers} (ConnectPeer; peers:write) with {@code perm}: lnd dials in the
+   * background and keeps the peer connected from then on, as it does for a channel peer it started
+   * with.
+   */
+  public void connectPeer(String host, int port, byte[] macaroon, String pubkey, String address)
+      throws IOException {
+    ObjectNode body = JSON.createObjectNode();
+    body.putObject("addr").put("pubkey", pubkey).put("host", address);
+    body.put("perm", true);
+    call(host, port, "/v1/peers", macaroon, http, "POST", body);
+  }
+
   /** LND's JSON channel point (txid bytes in wire order, base64) as txid:index. */
   static String channelPoint(JsonNode p) {
     String txid;
@@ -297,22 +375,40 @@ public final class LndRestClient {
 
   private static JsonNode get(String host, int port, String path, byte[] macaroon, OkHttpClient c)
       throws IOException {
+    return call(host, port, path, macaroon, c, "GET", null);
+  }
+
+  private static JsonNode call(
+      String host,
+      int port,
+      String path,
+      byte[] macaroon,
+      OkHttpClient c,
+      String method,
+      ObjectNode body)
+      throws IOException {
     Request req =
         new Request.Builder()
             .url("https://" + host + ":" + port + path)
             .header("Grpc-Metadata-macaroon", java.util.HexFormat.of().formatHex(macaroon))
+            .method(
+                method,
+                body == null
+                    ? ("POST".equals(method) ? RequestBody.create(new byte[0]) : null)
+                    : RequestBody.create(
+                        JSON.writeValueAsBytes(body), MediaType.get("application/json")))
             .build();
     try (Response resp = c.newCall(req).execute()) {
-      JsonNode body = JSON.readTree(resp.body().string());
+      JsonNode answer = JSON.readTree(resp.body().string());
       if (!resp.isSuccessful()) {
-        JsonNode message = body.get("message");
+        JsonNode message = answer.get("message");
         throw new IOException(
             path
                 + " answered HTTP "
                 + resp.code()
                 + (message != null ? ": " + message.asText() : ""));
       }
-      return body;
+      return answer;
     }
   }
 }

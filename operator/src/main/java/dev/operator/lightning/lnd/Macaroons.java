@@ -68,6 +68,18 @@ public final class Macaroons {
   public static final List<Op> READ_ONLY =
       ADMIN.stream().filter(op -> "read".equals(op.action())).toList();
 
+  /**
+   * What the operator needs to reconnect a channel peer whose link lnd left down: ListChannels
+   * (offchain:read), ListPeers (peers:read), GetNodeInfo (info:read), DisconnectPeer and
+   * ConnectPeer (peers:write). Minted for each use, never stored: nothing that can move funds.
+   */
+  public static final List<Op> PEER_RECONNECTION =
+      List.of(
+          new Op("offchain", "read"),
+          new Op("peers", "read"),
+          new Op("info", "read"),
+          new Op("peers", "write"));
+
   private Macaroons() {}
 
   /**

@@ -86,6 +86,7 @@ public final class ClusterReconciliation {
   private final ElectionStep election;
   private final WalletSetup wallet;
   private final LeaderNode leaderNode;
+  private final PeerReconnection peerReconnection;
   private final PostgresProbe postgresProbe;
   private final Map<String, LndRestClient> stateClients = new ConcurrentHashMap<>();
   private final Map<String, LightningClusterStatus> lastWritten = new ConcurrentHashMap<>();
@@ -134,6 +135,7 @@ public final class ClusterReconciliation {
     this.election = new ElectionStep(client, reads, observer, applier, events, metrics, clock);
     this.wallet = new WalletSetup(client, reads, applier, events);
     this.leaderNode = new LeaderNode(client, reads, events, clock);
+    this.peerReconnection = new PeerReconnection(reads, events, clock);
     this.postgresProbe = new PostgresProbe(clock);
     this.stateReads = new MemberStateReads(clock);
     this.activation = new ActivationStreams(observer::wake);
@@ -199,6 +201,7 @@ public final class ClusterReconciliation {
     retryAfter.keySet().removeIf(k -> !keep.contains(k));
     refusedFor.keySet().removeIf(k -> !keep.contains(k));
     activation.retainOnly(keep);
+    peerReconnection.retainOnly(keep);
   }
 
   /** One pass for a cluster alone (tests): no other cluster can share its election. */
@@ -331,6 +334,14 @@ public final class ClusterReconciliation {
                 previousStatus(cluster),
                 problems)
             : LeaderNode.unread(previousStatus(cluster));
+    if (node.readable()) {
+      Duration look =
+          peerReconnection.watch(
+              cluster, spec.names(), leaderPod, node.node(), restClient(secrets.ca()));
+      if (look != null && look.compareTo(next) < 0) {
+        next = look;
+      }
+    }
     next = retryIfUnsafe(ElectionStep.key(cluster), problems, next);
     StatusFacts facts =
         new StatusFacts(

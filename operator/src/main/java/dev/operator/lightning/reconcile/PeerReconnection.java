@@ -1,0 +1,204 @@
+package dev.operator.lightning.reconcile;
+
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.NodeStatus;
+import dev.operator.lightning.lnd.LndRestClient;
+import dev.operator.lightning.lnd.Macaroons;
+import dev.operator.lightning.model.MemberPaths;
+import dev.operator.lightning.model.Names;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches the active leader's channels for a link lnd left down while the peer stayed connected,
+ * and reconnects that peer once {@link StalledLinks} says so. Costs nothing while GetInfo counts no
+ * inactive channel: the leader's channels and peers are listed only when it does.
+ */
+final class PeerReconnection {
+  /** lnd closes the connection in the background after DisconnectPeer answers. */
+  static final Duration GONE_LIMIT = Duration.ofSeconds(5);
+
+  private static final Duration GONE_POLL = Duration.ofMillis(100);
+  private static final Logger log = LoggerFactory.getLogger(PeerReconnection.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final ClusterReads reads;
+  private final ClusterEvents events;
+  private final Clock clock;
+  private final Map<String, StalledLinks.Memory> memory = new ConcurrentHashMap<>();
+
+  PeerReconnection(ClusterReads reads, ClusterEvents events, Clock clock) {
+    this.reads = reads;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  /**
+   * @param node what GetInfo said on this pass
+   * @return when to look again while a stall is watched, or null
+   */
+  Duration watch(
+      LightningCluster cluster, Names n, String leaderPod, NodeStatus node, LndRestClient lnd) {
+    String key = ElectionStep.key(cluster);
+    StalledLinks.Memory prior = memory.getOrDefault(key, StalledLinks.Memory.none());
+    Instant now = clock.instant();
+    if (node == null || zero(node.inactiveChannels) || zero(node.peers)) {
+      remember(key, StalledLinks.decide(leaderPod, List.of(), Set.of(), prior, now).memory());
+      return null;
+    }
+    byte[] macaroon = macaroon(n);
+    if (macaroon == null) {
+      return null;
+    }
+    String host = leaderPod + "." + n.serviceHost(n.membersService());
+    int port = MemberPaths.REST_PORT;
+    List<LndRestClient.Channel> listed;
+    Map<String, LndRestClient.Peer> peers;
+    try {
+      listed = lnd.listChannels(host, port, macaroon);
+      peers =
+          lnd.listPeers(host, port, macaroon).stream()
+              .collect(Collectors.toMap(LndRestClient.Peer::pubkey, p -> p, (a, b) -> a));
+    } catch (IOException e) {
+      log.debug("{}: listing {}'s channels and peers failed: {}", key, leaderPod, e.getMessage());
+      return prior.watching() ? StalledLinks.LOOK : null;
+    }
+    List<StalledLinks.Channel> channels =
+        listed.stream()
+            .map(c -> new StalledLinks.Channel(c.channelPoint(), c.remotePubkey(), c.active()))
+            .toList();
+    StalledLinks.Decision d = StalledLinks.decide(leaderPod, channels, peers.keySet(), prior, now);
+    remember(key, d.memory());
+    for (String peer : d.reconnect()) {
+      List<String> points =
+          channels.stream()
+              .filter(c -> c.peer().equals(peer) && d.stalled().contains(c.point()))
+              .map(StalledLinks.Channel::point)
+              .toList();
+      String done = reconnect(lnd, host, port, macaroon, peers.get(peer));
+      events.warning(
+          cluster,
+          "ChannelPeerReconnected",
+          "channel(s) "
+              + String.join(", ", points)
+              + " of "
+              + leaderPod
+              + " inactive for "
+              + StalledLinks.GRACE.toSeconds()
+              + " s or more while peer "
+              + peer
+              + " stayed connected (lnd leaves a link that failed on a database error down until"
+              + " the connection restarts): "
+              + done);
+    }
+    return d.look();
+  }
+
+  /** Disconnects the peer, waits until lnd no longer lists it, then dials it again. */
+  private static String reconnect(
+      LndRestClient lnd, String host, int port, byte[] macaroon, LndRestClient.Peer peer) {
+    List<String> addresses = new ArrayList<>();
+    if (!peer.inbound() && !peer.address().isBlank()) {
+      addresses.add(peer.address());
+    }
+    try {
+      lnd.announcedAddresses(host, port, macaroon, peer.pubkey()).stream()
+          .filter(a -> !addresses.contains(a))
+          .forEach(addresses::add);
+    } catch (IOException e) {
+      log.debug("the graph's addresses of {}: {}", peer.pubkey(), e.getMessage());
+    }
+    try {
+      lnd.disconnectPeer(host, port, macaroon, peer.pubkey());
+    } catch (IOException e) {
+      return "disconnecting it failed (" + e.getMessage() + "); tried again later";
+    }
+    if (!gone(lnd, host, port, macaroon, peer.pubkey())) {
+      return "disconnected it; lnd still listed it after "
+          + GONE_LIMIT.toSeconds()
+          + " s, so it was not dialled again";
+    }
+    if (addresses.isEmpty()) {
+      return "disconnected it; it dialled in and announces no address, so it dials in again";
+    }
+    try {
+      lnd.connectPeer(host, port, macaroon, peer.pubkey(), addresses.get(0));
+      return "disconnected it and connected again to " + addresses.get(0);
+    } catch (IOException e) {
+      if (e.getMessage() != null && e.getMessage().contains("already connected")) {
+        return "disconnected it; it had dialled in again already";
+      }
+      return "disconnected it; connecting again to "
+          + addresses.get(0)
+          + " failed ("
+          + e.getMessage()
+          + "), so lnd reconnects it only when it dials in or the leader restarts";
+    }
+  }
+
+  private static boolean gone(
+      LndRestClient lnd, String host, int port, byte[] macaroon, String pubkey) {
+    Instant until = Instant.now().plus(GONE_LIMIT);
+    while (Instant.now().isBefore(until)) {
+      try {
+        if (lnd.listPeers(host, port, macaroon).stream()
+            .noneMatch(p -> p.pubkey().equals(pubkey))) {
+          return true;
+        }
+        Thread.sleep(GONE_POLL.toMillis());
+      } catch (IOException e) {
+        log.debug("listing peers after a disconnect: {}", e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** A macaroon for this pass alone, minted from the wallet's kept root key. */
+  private byte[] macaroon(Names n) {
+    Secret s = reads.ownedSecret(n.namespace(), n.macaroonKeySecret());
+    String key = s == null || s.getData() == null ? null : s.getData().get(WalletSetup.ROOT_KEY);
+    if (key == null) {
+      return null;
+    }
+    byte[] nonce = new byte[16];
+    RANDOM.nextBytes(nonce);
+    return Macaroons.mint(
+        Base64.getDecoder().decode(key),
+        Macaroons.DEFAULT_ROOT_KEY_ID,
+        Macaroons.PEER_RECONNECTION,
+        nonce);
+  }
+
+  private void remember(String key, StalledLinks.Memory m) {
+    if (m.leader() == null || (!m.watching() && m.reconnected().isEmpty())) {
+      memory.remove(key);
+    } else {
+      memory.put(key, m);
+    }
+  }
+
+  /** Forgets deleted clusters. */
+  void retainOnly(Set<String> keys) {
+    memory.keySet().retainAll(keys);
+  }
+
+  private static boolean zero(Integer count) {
+    return count == null || count == 0;
+  }
+}
