@@ -135,7 +135,8 @@ public final class ClusterReconciliation {
     this.election = new ElectionStep(client, reads, observer, applier, events, metrics, clock);
     this.wallet = new WalletSetup(client, reads, applier, events);
     this.leaderNode = new LeaderNode(client, reads, events, clock);
-    this.peerReconnection = new PeerReconnection(reads, events, clock);
+    this.peerReconnection =
+        new PeerReconnection(n -> PeerReconnection.keptRootKey(reads, n), events::warning, clock);
     this.postgresProbe = new PostgresProbe(clock);
     this.stateReads = new MemberStateReads(clock);
     this.activation = new ActivationStreams(observer::wake);

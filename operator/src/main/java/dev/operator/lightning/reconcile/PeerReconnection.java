@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,15 +36,31 @@ final class PeerReconnection {
   private static final Logger log = LoggerFactory.getLogger(PeerReconnection.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final ClusterReads reads;
-  private final ClusterEvents events;
+  /** Where a reconnection is reported: the cluster's Warning events. */
+  interface Warnings {
+    void warn(LightningCluster cluster, String reason, String message);
+  }
+
+  private final Function<Names, byte[]> rootKeys;
+  private final Warnings warnings;
   private final Clock clock;
   private final Map<String, StalledLinks.Memory> memory = new ConcurrentHashMap<>();
 
-  PeerReconnection(ClusterReads reads, ClusterEvents events, Clock clock) {
-    this.reads = reads;
-    this.events = events;
+  /**
+   * @param rootKeys a cluster's kept macaroon root key, or null when the operator keeps none (a
+   *     wallet it did not create): nothing is reconnected then
+   */
+  PeerReconnection(Function<Names, byte[]> rootKeys, Warnings warnings, Clock clock) {
+    this.rootKeys = rootKeys;
+    this.warnings = warnings;
     this.clock = clock;
+  }
+
+  /** The kept macaroon root key, as the informer cache has it. */
+  static byte[] keptRootKey(ClusterReads reads, Names n) {
+    Secret s = reads.ownedSecret(n.namespace(), n.macaroonKeySecret());
+    String key = s == null || s.getData() == null ? null : s.getData().get(WalletSetup.ROOT_KEY);
+    return key == null ? null : Base64.getDecoder().decode(key);
   }
 
   /**
@@ -89,7 +106,7 @@ final class PeerReconnection {
               .map(StalledLinks.Channel::point)
               .toList();
       String done = reconnect(lnd, host, port, macaroon, peers.get(peer));
-      events.warning(
+      warnings.warn(
           cluster,
           "ChannelPeerReconnected",
           "channel(s) "
@@ -171,18 +188,13 @@ final class PeerReconnection {
 
   /** A macaroon for this pass alone, minted from the wallet's kept root key. */
   private byte[] macaroon(Names n) {
-    Secret s = reads.ownedSecret(n.namespace(), n.macaroonKeySecret());
-    String key = s == null || s.getData() == null ? null : s.getData().get(WalletSetup.ROOT_KEY);
+    byte[] key = rootKeys.apply(n);
     if (key == null) {
       return null;
     }
     byte[] nonce = new byte[16];
     RANDOM.nextBytes(nonce);
-    return Macaroons.mint(
-        Base64.getDecoder().decode(key),
-        Macaroons.DEFAULT_ROOT_KEY_ID,
-        Macaroons.PEER_RECONNECTION,
-        nonce);
+    return Macaroons.mint(key, Macaroons.DEFAULT_ROOT_KEY_ID, Macaroons.PEER_RECONNECTION, nonce);
   }
 
   private void remember(String key, StalledLinks.Memory m) {

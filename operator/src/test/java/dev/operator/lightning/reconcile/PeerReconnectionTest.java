@@ -1,0 +1,288 @@
+package dev.operator.lightning.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.operator.lightning.api.LightningCluster;
+import dev.operator.lightning.api.NodeStatus;
+import dev.operator.lightning.harness.HostsFile;
+import dev.operator.lightning.lnd.LndRestClient;
+import dev.operator.lightning.model.CertificateRequest;
+import dev.operator.lightning.model.MemberPaths;
+import dev.operator.lightning.model.Names;
+import dev.operator.lightning.pki.CertificateAuthority;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reconnection's calls against an lnd played by a small HTTPS server: which calls, in which
+ * order, with what, and none at all while GetInfo counts no inactive channel. The decision itself
+ * is {@link StalledLinksTest}'s.
+ */
+class PeerReconnectionTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String BOB = "02" + "b0".repeat(32);
+  private static final String LISTENING = "10.203.0.9:9735";
+  private static final Instant T0 = Instant.parse("2026-12-06T10:00:00Z");
+
+  private final Names names = new Names("alice", "peers-test");
+  private final String leader = "alice-0";
+  private final String host = leader + "." + names.serviceHost(names.membersService());
+  private final byte[] rootKey = new byte[32];
+  private final List<String> calls = new CopyOnWriteArrayList<>();
+  private final List<String> warnings = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+  private final Instant[] now = {T0};
+  private final Clock clock =
+      new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+          return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+          return this;
+        }
+
+        @Override
+        public Instant instant() {
+          return now[0];
+        }
+      };
+
+  /** What the fake lnd shows: the one channel's link, and how bob is connected. */
+  private volatile boolean channelActive;
+
+  private volatile boolean bobConnected = true;
+  private volatile boolean bobInbound;
+  private volatile String lastMacaroonHex;
+  private HttpsServer server;
+  private LndRestClient lnd;
+
+  @BeforeEach
+  void startLnd() throws Exception {
+    CertificateAuthority ca = CertificateAuthority.generate("peers-test-ca");
+    CertificateAuthority.Issued tls =
+        ca.issue(new CertificateRequest("tls", host, List.of(host), List.of(), true, false));
+    HostsFile.put(host, "127.77.0.1");
+    server = HttpsServer.create(new InetSocketAddress("127.77.0.1", MemberPaths.REST_PORT), 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(ssl(tls)));
+    server.createContext("/v1/channels", this::channels);
+    server.createContext("/v1/peers", this::peers);
+    server.createContext("/v1/graph/node/", this::graphNode);
+    server.start();
+    lnd = new LndRestClient(ca.certificate());
+  }
+
+  @AfterEach
+  void stopLnd() {
+    server.stop(0);
+    later.shutdownNow();
+    HostsFile.remove(host);
+  }
+
+  @Test
+  void nothingIsAskedWhileGetInfoCountsNoInactiveChannel() {
+    PeerReconnection r = reconnection();
+    assertThat(r.watch(cluster(), names, leader, info(0, 1), lnd)).isNull();
+    now[0] = T0.plus(StalledLinks.GRACE).plusSeconds(30);
+    assertThat(r.watch(cluster(), names, leader, info(0, 1), lnd)).isNull();
+    assertThat(calls).isEmpty();
+  }
+
+  @Test
+  void aStalledChannelsPeerIsDisconnectedThenDialledAtItsListeningAddress() {
+    PeerReconnection r = reconnection();
+    assertThat(r.watch(cluster(), names, leader, info(1, 1), lnd)).isEqualTo(StalledLinks.LOOK);
+    assertThat(calls).containsExactly("GET /v1/channels", "GET /v1/peers");
+    now[0] = T0.plus(StalledLinks.GRACE);
+    calls.clear();
+
+    r.watch(cluster(), names, leader, info(1, 1), lnd);
+
+    assertThat(calls).contains("DELETE /v1/peers/" + BOB);
+    String connect = calls.stream().filter(c -> c.startsWith("POST")).findFirst().orElseThrow();
+    assertThat(calls.indexOf(connect)).isGreaterThan(calls.indexOf("DELETE /v1/peers/" + BOB));
+    assertThat(connect)
+        .isEqualTo(
+            "POST /v1/peers {\"addr\":{\"pubkey\":\""
+                + BOB
+                + "\",\"host\":\""
+                + LISTENING
+                + "\"},\"perm\":true}");
+    assertThat(warnings)
+        .singleElement()
+        .asString()
+        .startsWith("ChannelPeerReconnected: channel(s) aa:0 of alice-0")
+        .endsWith("disconnected it and connected again to " + LISTENING);
+    // Minted for the purpose: peers and channels, nothing that can spend or sign.
+    String macaroon =
+        new String(HexFormat.of().parseHex(lastMacaroonHex), StandardCharsets.ISO_8859_1);
+    assertThat(macaroon).contains("peers").contains("offchain").doesNotContain("onchain");
+  }
+
+  @Test
+  void aPeerThatDialledInAndAnnouncesNoAddressIsLeftToDialInAgain() {
+    bobInbound = true;
+    PeerReconnection r = reconnection();
+    r.watch(cluster(), names, leader, info(1, 1), lnd);
+    now[0] = T0.plus(StalledLinks.GRACE);
+    r.watch(cluster(), names, leader, info(1, 1), lnd);
+    assertThat(calls).contains("DELETE /v1/peers/" + BOB).noneMatch(c -> c.startsWith("POST"));
+    assertThat(warnings).singleElement().asString().endsWith("so it dials in again");
+  }
+
+  @Test
+  void aPeerIsNotDisconnectedAgainWithinTheRetryPeriod() {
+    PeerReconnection r = reconnection();
+    r.watch(cluster(), names, leader, info(1, 1), lnd);
+    now[0] = T0.plus(StalledLinks.GRACE);
+    r.watch(cluster(), names, leader, info(1, 1), lnd);
+    calls.clear();
+    // Reconnected, yet the link stays down: watched, not disconnected again.
+    channelActive = false;
+    now[0] = T0.plus(StalledLinks.GRACE).plus(StalledLinks.GRACE).plusSeconds(5);
+    assertThat(r.watch(cluster(), names, leader, info(1, 1), lnd)).isEqualTo(StalledLinks.LOOK);
+    assertThat(calls).noneMatch(c -> c.startsWith("DELETE"));
+    assertThat(warnings).hasSize(1);
+  }
+
+  private PeerReconnection reconnection() {
+    return new PeerReconnection(
+        n -> n.equals(names) ? rootKey : null,
+        (c, reason, message) -> warnings.add(reason + ": " + message),
+        clock);
+  }
+
+  private static LightningCluster cluster() {
+    LightningCluster c = new LightningCluster();
+    c.setMetadata(new ObjectMetaBuilder().withName("alice").withNamespace("peers-test").build());
+    return c;
+  }
+
+  private static NodeStatus info(int inactive, int peers) {
+    NodeStatus n = new NodeStatus();
+    n.inactiveChannels = inactive;
+    n.activeChannels = 1 - inactive;
+    n.peers = peers;
+    return n;
+  }
+
+  private void channels(HttpExchange ex) throws IOException {
+    record(ex, null);
+    respond(
+        ex,
+        200,
+        "{\"channels\":[{\"channel_point\":\"aa:0\",\"remote_pubkey\":\""
+            + BOB
+            + "\",\"active\":"
+            + channelActive
+            + "}]}");
+  }
+
+  private void peers(HttpExchange ex) throws IOException {
+    String method = ex.getRequestMethod();
+    String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    record(ex, "POST".equals(method) ? JSON.readTree(body) : null);
+    switch (method) {
+      case "GET" ->
+          respond(
+              ex,
+              200,
+              bobConnected
+                  ? "{\"peers\":[{\"pub_key\":\""
+                      + BOB
+                      + "\",\"address\":\""
+                      + (bobInbound ? "10.203.0.9:48812" : LISTENING)
+                      + "\",\"inbound\":"
+                      + bobInbound
+                      + "}]}"
+                  : "{\"peers\":[]}");
+      case "DELETE" -> {
+        // As lnd: the connection closes in the background after the answer.
+        later.schedule(() -> bobConnected = false, 300, TimeUnit.MILLISECONDS);
+        respond(ex, 200, "{\"status\":\"disconnect initiated\"}");
+      }
+      case "POST" -> {
+        if (bobConnected) {
+          respond(ex, 500, "{\"code\":2,\"message\":\"already connected to peer: " + BOB + "\"}");
+        } else {
+          bobConnected = true;
+          channelActive = true;
+          respond(ex, 200, "{\"status\":\"connection initiated\"}");
+        }
+      }
+      default -> respond(ex, 405, "{}");
+    }
+  }
+
+  private void graphNode(HttpExchange ex) throws IOException {
+    record(ex, null);
+    respond(ex, 404, "{\"code\":5,\"message\":\"unable to find node\"}");
+  }
+
+  private void record(HttpExchange ex, JsonNode body) {
+    lastMacaroonHex = ex.getRequestHeaders().getFirst("Grpc-Metadata-macaroon");
+    calls.add(
+        ex.getRequestMethod()
+            + " "
+            + ex.getRequestURI().getPath()
+            + (body == null ? "" : " " + body));
+  }
+
+  private static void respond(HttpExchange ex, int code, String body) throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "application/json");
+    ex.sendResponseHeaders(code, b.length);
+    ex.getResponseBody().write(b);
+    ex.close();
+  }
+
+  private static SSLContext ssl(CertificateAuthority.Issued tls) throws Exception {
+    Certificate cert =
+        CertificateFactory.getInstance("X.509")
+            .generateCertificate(
+                new ByteArrayInputStream(tls.certificatePem().getBytes(StandardCharsets.UTF_8)));
+    String b64 = tls.keyPem().replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    PrivateKey key =
+        KeyFactory.getInstance("EC")
+            .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("lnd", key, new char[0], new Certificate[] {cert});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, new char[0]);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, null);
+    return ctx;
+  }
+}
