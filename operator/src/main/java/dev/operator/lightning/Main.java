@@ -127,8 +127,17 @@ public final class Main {
     }
   }
 
+  /**
+   * What the API server's audit log and request logs name the operator's requests by, so that an
+   * administrator can tell them from other clients' (fabric8's default names only the library).
+   */
+  public static final String USER_AGENT = "lightning-operator";
+
   public static void main(String[] args) {
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    io.fabric8.kubernetes.client.Config config =
+        io.fabric8.kubernetes.client.Config.autoConfigure(null);
+    config.setUserAgent(USER_AGENT);
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     String ns = System.getenv("LEADER_ELECTION_NAMESPACE");
     Running running =
         start(

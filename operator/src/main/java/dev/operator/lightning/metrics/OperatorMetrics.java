@@ -56,6 +56,26 @@ public final class OperatorMetrics {
         .record(delay);
   }
 
+  /** A channel peer disconnected and dialled again because lnd left its link down. */
+  public void peerReconnected(String cluster) {
+    Counter.builder("lightning.channel.peer.reconnections")
+        .description("Channel peers reconnected because lnd left a channel's link down")
+        .tag("cluster", cluster)
+        .register(registry)
+        .increment();
+  }
+
+  /**
+   * How many clusters a pass has gone over to the end since this operator process started: after a
+   * restart, the resync is complete when it reaches the number of clusters.
+   */
+  public void clustersConfirmed(java.util.Collection<?> confirmed) {
+    io.micrometer.core.instrument.Gauge.builder(
+            "lightning.clusters.confirmed", confirmed, java.util.Collection::size)
+        .description("Clusters whose pass completed since the operator started")
+        .register(registry);
+  }
+
   public Timer reconcileTimer() {
     return Timer.builder("lightning.reconcile")
         .description("Duration of one reconcile pass")

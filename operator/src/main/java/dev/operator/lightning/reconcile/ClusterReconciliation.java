@@ -87,6 +87,10 @@ public final class ClusterReconciliation {
   private final WalletSetup wallet;
   private final LeaderNode leaderNode;
   private final PeerReconnection peerReconnection;
+
+  /** Clusters a pass has gone over to the end since this process started (a metric). */
+  private final Set<String> confirmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final PostgresProbe postgresProbe;
   private final Map<String, LndRestClient> stateClients = new ConcurrentHashMap<>();
   private final Map<String, LightningClusterStatus> lastWritten = new ConcurrentHashMap<>();
@@ -136,7 +140,14 @@ public final class ClusterReconciliation {
     this.wallet = new WalletSetup(client, reads, applier, events);
     this.leaderNode = new LeaderNode(client, reads, events, clock);
     this.peerReconnection =
-        new PeerReconnection(n -> PeerReconnection.keptRootKey(reads, n), events::warning, clock);
+        new PeerReconnection(
+            n -> PeerReconnection.keptRootKey(reads, n),
+            (cluster, reason, message) -> {
+              metrics.peerReconnected(ElectionStep.key(cluster));
+              events.warning(cluster, reason, message);
+            },
+            clock);
+    metrics.clustersConfirmed(confirmed);
     this.postgresProbe = new PostgresProbe(clock);
     this.stateReads = new MemberStateReads(clock);
     this.activation = new ActivationStreams(observer::wake);
@@ -203,6 +214,7 @@ public final class ClusterReconciliation {
     refusedFor.keySet().removeIf(k -> !keep.contains(k));
     activation.retainOnly(keep);
     peerReconnection.retainOnly(keep);
+    confirmed.retainAll(keep);
   }
 
   /** One pass for a cluster alone (tests): no other cluster can share its election. */
@@ -373,6 +385,7 @@ public final class ClusterReconciliation {
         events.normal(cluster, t.condition().getReason(), t.condition().getMessage());
       }
     }
+    confirmed.add(ElectionStep.key(cluster));
     return next;
   }
 

@@ -130,6 +130,8 @@ class OperatorLifecycleIT {
                         "lightning_leader_changes_total",
                         "lightning_reconcile_seconds_count",
                         "operator_sdk_");
+                // At least this test's cluster has had a pass to the end since the start.
+                assertThat(body).containsPattern("(?m)^lightning_clusters_confirmed [1-9]");
               });
       assertThat(
               http.send(
