@@ -29,12 +29,13 @@ import org.junit.jupiter.api.Test;
  * its own key namespace, as LND's data needs) and one operator, against the real API server. The
  * operator runs in a JVM of its own ({@link OperatorProcess}), so its heap, RSS and CPU are its
  * own; the stand-ins and their kubelets run here. Prints, per N: time from applying all N to all
- * Running and routed; the operator's API requests per minute by verb over a steady window (counted
- * on the operator's own client: the API server's metrics do not say which client asked); its heap
+ * Running and routed; the operator's API requests per minute by verb and resource over a steady
+ * window, from the API server's audit log (by the operator's user agent; its own client's counts
+ * are printed beside them), with its Lease renewals, since it runs with leader election; its heap
  * after GC, RSS and CPU; failover (a) election change -> routed and (b) kill -> new leader routed,
  * for single kills while idle and for a burst that kills 10 % of the leaders at once; and the time
- * until every cluster has been reconciled again after an operator restart. Asserts nothing about
- * the figures.
+ * until a pass has completed for every cluster after an operator restart (distinct clusters, from
+ * the operator's {@code lightning_clusters_confirmed}). Asserts nothing about the figures.
  *
  * <p>Knobs: -Dbench.clusters (default 10,100), -Dbench.steadySeconds (default 300),
  * -Dbench.operatorHeap (the operator JVM's -Xmx, default 1g), -Dbench.idleKills (default 5).
@@ -68,9 +69,17 @@ class ScaleBench {
    */
   private static ControlPlane plane;
 
+  /** The API server's record of every request, by which the steady window is counted. */
+  private static Path auditLog;
+
   private static synchronized ControlPlane plane() {
     if (plane == null) {
-      plane = ControlPlane.startWithServiceRange("10.96.0.0/16");
+      try {
+        auditLog = Files.createTempDirectory("bench-audit").resolve("audit.log");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      plane = ControlPlane.startWithServiceRangeAndAudit("10.96.0.0/16", auditLog);
       Runtime.getRuntime().addShutdownHook(new Thread(plane::close, "bench-control-plane-stop"));
       try (KubernetesClient k8s = plane.newClient()) {
         dev.operator.lightning.it.ApiServerSupport.installCrd(k8s);
@@ -140,7 +149,18 @@ class ScaleBench {
           .pollInterval(Duration.ofSeconds(5))
           .until(() -> Duration.between(w0, Instant.now()).compareTo(steady) >= 0);
       JsonNode report = operator.ask("report", Duration.ofMinutes(1));
-      double minutes = Duration.between(w0, Instant.now()).toMillis() / 60000.0;
+      Instant w1 = Instant.now();
+      double minutes = Duration.between(w0, w1).toMillis() / 60000.0;
+      AuditedRequests audited = audited(w0, w1);
+      System.out.printf(
+          "scale: N=%d steady, as the API server's audit log has it (%d requests of all clients):"
+              + " operator per minute by verb %s; by verb and resource %s; all clients per minute"
+              + " %s%n",
+          n,
+          audited.lines(),
+          AuditedRequests.perMinute(audited.clientByVerb(), minutes),
+          AuditedRequests.perMinute(audited.clientByResource(), minutes),
+          AuditedRequests.perMinute(audited.allByVerb(), minutes));
       report
           .path("byPath")
           .fields()
@@ -183,7 +203,7 @@ class ScaleBench {
         failover(k8s, marks, clusters.subList(0, burst), burstTimes);
         System.out.printf("scale: N=%d burst of %d hard kills at once: %s%n", n, burst, burstTimes);
 
-        // Operator restart: until every cluster has been reconciled again.
+        // Operator restart: until a pass has completed for each cluster, not N passes in all.
         Instant restarted = Instant.now();
         operator.ask("restart", Duration.ofMinutes(2));
         await()
@@ -195,14 +215,14 @@ class ScaleBench {
                 r -> r >= n);
         Duration resync = Duration.between(restarted, Instant.now());
         System.out.printf(
-            "scale: N=%d operator restart -> every cluster reconciled in %d ms%n",
+            "scale: N=%d operator restart -> a pass completed for each of the N clusters in %d ms%n",
             n, resync.toMillis());
         return String.format(
-            "N=%d | Running %d s | requests/min %s | heap %d MiB | RSS %d MiB | CPU %.1f s/min |"
+            "N=%d | Running %d s | operator requests/min (audit) %s | heap %d MiB | RSS %d MiB | CPU %.1f s/min |"
                 + " idle %s | burst %d %s | resync %d ms",
             n,
             toRunning.toSeconds(),
-            perMinute(byVerb, minutes),
+            AuditedRequests.perMinute(audited.clientByVerb(), minutes),
             heapMiB,
             rssMiB,
             cpu,
@@ -302,6 +322,27 @@ class ScaleBench {
       }
     }
     return m;
+  }
+
+  /**
+   * The window's requests from the audit log, once the log holds a request received after it (the
+   * API server writes it in batches).
+   */
+  private static AuditedRequests audited(Instant from, Instant to) throws Exception {
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .alias("the audit log to hold a request received after the steady window")
+        .until(
+            () ->
+                AuditedRequests.read(
+                            auditLog,
+                            dev.operator.lightning.Main.USER_AGENT,
+                            to,
+                            Instant.now().plusSeconds(60))
+                        .lines()
+                    > 0);
+    return AuditedRequests.read(auditLog, dev.operator.lightning.Main.USER_AGENT, from, to);
   }
 
   private static String perMinute(Map<String, Long> byVerb, double minutes) {

@@ -205,6 +205,41 @@ public final class ControlPlane implements AutoCloseable {
         java.util.Map.of("--service-cluster-ip-range", serviceCidr));
   }
 
+  /**
+   * As {@link #startWithServiceRange}, with the API server's audit log: one JSON line per request
+   * once its response is complete (verb, resource, user agent, times; no bodies) in {@code
+   * auditLog}, so a benchmark counts a client's requests as the API server saw them.
+   */
+  public static ControlPlane startWithServiceRangeAndAudit(String serviceCidr, Path auditLog) {
+    Path policy = auditLog.resolveSibling(auditLog.getFileName() + ".policy.yaml");
+    try {
+      Files.writeString(
+          policy,
+          """
+          apiVersion: audit.k8s.io/v1
+          kind: Policy
+          omitStages: ["RequestReceived", "ResponseStarted"]
+          rules:
+          - level: Metadata
+          """);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new ControlPlane(
+        Tools.locate(),
+        java.util.Map.of(),
+        java.util.Map.of(
+            "--service-cluster-ip-range",
+            serviceCidr,
+            "--audit-policy-file",
+            policy.toString(),
+            "--audit-log-path",
+            auditLog.toString(),
+            // Written in the background, so the log costs the requests no latency.
+            "--audit-log-mode",
+            "batch"));
+  }
+
   /** One control plane for the whole test JVM, stopped when the JVM exits. */
   public static synchronized ControlPlane shared() {
     if (shared == null) {
