@@ -72,7 +72,12 @@ final class PeerReconnection {
     String key = ElectionStep.key(cluster);
     StalledLinks.Memory prior = memory.getOrDefault(key, StalledLinks.Memory.none());
     Instant now = clock.instant();
-    if (node == null || zero(node.inactiveChannels) || zero(node.peers)) {
+    if (node == null || zero(node.inactiveChannels)) {
+      // Every channel is active: nothing stalls, nothing waits to be seen active.
+      memory.remove(key);
+      return null;
+    }
+    if (zero(node.peers)) {
       remember(key, StalledLinks.decide(leaderPod, List.of(), Set.of(), prior, now).memory());
       return null;
     }
@@ -91,7 +96,7 @@ final class PeerReconnection {
               .collect(Collectors.toMap(LndRestClient.Peer::pubkey, p -> p, (a, b) -> a));
     } catch (IOException e) {
       log.debug("{}: listing {}'s channels and peers failed: {}", key, leaderPod, e.getMessage());
-      return prior.watching() ? StalledLinks.LOOK : null;
+      return prior.stalledSince().isEmpty() ? null : StalledLinks.LOOK;
     }
     List<StalledLinks.Channel> channels =
         listed.stream()
@@ -115,11 +120,24 @@ final class PeerReconnection {
               + leaderPod
               + " inactive for "
               + StalledLinks.GRACE.toSeconds()
-              + " s or more while peer "
+              + " s while peer "
               + peer
               + " stayed connected (lnd leaves a link that failed on a database error down until"
               + " the connection restarts): "
               + done);
+    }
+    for (String point : d.refused()) {
+      warnings.warn(
+          cluster,
+          "ChannelLinkNotRecovered",
+          "channel "
+              + point
+              + " of "
+              + leaderPod
+              + " is still inactive with its peer connected after the peer was reconnected: not"
+              + " the stuck link a reconnect mends (the peer or lnd refuses the channel); it is"
+              + " not reconnected for again while this leader leads. See lncli listchannels and"
+              + " the lnd log on both sides");
     }
     return d.look();
   }
@@ -198,7 +216,7 @@ final class PeerReconnection {
   }
 
   private void remember(String key, StalledLinks.Memory m) {
-    if (m.leader() == null || (!m.watching() && m.reconnected().isEmpty())) {
+    if (!m.holdsAnything()) {
       memory.remove(key);
     } else {
       memory.put(key, m);

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,15 +18,16 @@ import java.util.TreeSet;
  *
  * <p>A channel counts as stalled only while the operator sees it inactive with its peer connected,
  * pass after pass, for {@link #GRACE}: a link that is coming up (a reconnect reestablishes in about
- * a second) never gets that far. A peer is reconnected at most once every {@link #RETRY}, so a
- * channel the peer itself refuses (a borked or data-loss channel) is not reconnected in a loop.
- * Memory is per leader: a new leader starts its links afresh, and its stalls count from zero.
- * Reconnecting moves no funds and closes nothing: HTLCs in flight are kept in the commitments and
- * resolved when the link is reestablished.
+ * a second) never gets that far. A reconnect is tried once per stall: a channel still stalled past
+ * the grace after its peer was reconnected, without having been active in between, is one the peer
+ * or lnd refuses for another reason (a borked or data-loss channel), and reconnecting again would
+ * only interrupt the peer's other channels; it is reported once and left alone until it is seen
+ * active. Memory is per leader: a new leader starts its links afresh. Reconnecting moves no funds
+ * and closes nothing: HTLCs in flight are kept in the commitments and resolved when the link is
+ * reestablished.
  */
 final class StalledLinks {
   static final Duration GRACE = Duration.ofSeconds(15);
-  static final Duration RETRY = Duration.ofMinutes(2);
 
   /** Each pass that watches a stall comes back this soon at the latest. */
   static final Duration LOOK = Duration.ofSeconds(2);
@@ -35,25 +37,36 @@ final class StalledLinks {
 
   /**
    * What the operator remembers of one cluster's leader: since when each channel has been seen
-   * stalled, and when each peer was last reconnected.
+   * stalled, the channels a reconnect was made for and not seen active since, and those a reconnect
+   * did not bring up.
    */
   record Memory(
-      String leader, Map<String, Instant> stalledSince, Map<String, Instant> reconnected) {
+      String leader,
+      Map<String, Instant> stalledSince,
+      Set<String> reconnectedFor,
+      Set<String> refused) {
     static Memory none() {
-      return new Memory(null, Map.of(), Map.of());
+      return new Memory(null, Map.of(), Set.of(), Set.of());
     }
 
-    boolean watching() {
-      return !stalledSince.isEmpty();
+    /** Whether anything is remembered that a later pass needs. */
+    boolean holdsAnything() {
+      return !stalledSince.isEmpty() || !reconnectedFor.isEmpty() || !refused.isEmpty();
     }
   }
 
   /**
    * @param reconnect peers (pubkeys, sorted) to disconnect and connect again now
-   * @param stalled the channels stalled past the grace whose peers are reconnected now
-   * @param look when to look again, or null when nothing is being watched
+   * @param stalled the stalled channels of the peers reconnected now
+   * @param refused channels found still stalled after their peer's reconnect, newly given up on
+   * @param look when to look again, or null when no stall is being watched
    */
-  record Decision(Memory memory, List<String> reconnect, List<String> stalled, Duration look) {}
+  record Decision(
+      Memory memory,
+      List<String> reconnect,
+      List<String> stalled,
+      List<String> refused,
+      Duration look) {}
 
   private StalledLinks() {}
 
@@ -65,33 +78,50 @@ final class StalledLinks {
       Instant now) {
     Memory prior = leader.equals(previous.leader()) ? previous : Memory.none();
     Map<String, Instant> since = new HashMap<>();
+    Set<String> reconnectedFor = new HashSet<>(prior.reconnectedFor());
+    Set<String> refused = new HashSet<>(prior.refused());
     for (Channel c : channels) {
-      if (!c.active() && connectedPeers.contains(c.peer())) {
+      if (c.active()) {
+        reconnectedFor.remove(c.point());
+        refused.remove(c.point());
+      } else if (connectedPeers.contains(c.peer())) {
         since.put(c.point(), prior.stalledSince().getOrDefault(c.point(), now));
       }
     }
-    Map<String, Instant> reconnected = new HashMap<>(prior.reconnected());
-    reconnected.values().removeIf(at -> !at.plus(RETRY).isAfter(now));
     TreeSet<String> reconnect = new TreeSet<>();
+    List<String> newlyRefused = new ArrayList<>();
+    List<String> due = new ArrayList<>();
     for (Channel c : channels) {
       Instant from = since.get(c.point());
-      if (from != null && !from.plus(GRACE).isAfter(now) && !reconnected.containsKey(c.peer())) {
+      if (from == null || from.plus(GRACE).isAfter(now) || refused.contains(c.point())) {
+        continue;
+      }
+      if (reconnectedFor.remove(c.point())) {
+        refused.add(c.point());
+        newlyRefused.add(c.point());
+      } else {
         reconnect.add(c.peer());
       }
     }
-    List<String> stalled = new ArrayList<>();
+    // A reconnect is for every stalled channel of that peer, past the grace or not.
     for (Channel c : channels) {
-      if (since.containsKey(c.point()) && reconnect.contains(c.peer())) {
-        stalled.add(c.point());
+      if (since.containsKey(c.point())
+          && reconnect.contains(c.peer())
+          && !refused.contains(c.point())) {
+        due.add(c.point());
       }
     }
-    for (String peer : reconnect) {
-      reconnected.put(peer, now);
-    }
+    reconnectedFor.addAll(due);
+    // A reconnect starts the count again: a link that comes up within the grace after it is not
+    // taken for one the reconnect did not help.
+    due.forEach(since::remove);
+    boolean watching =
+        !due.isEmpty() || since.keySet().stream().anyMatch(p -> !refused.contains(p));
     return new Decision(
-        new Memory(leader, Map.copyOf(since), Map.copyOf(reconnected)),
+        new Memory(leader, Map.copyOf(since), Set.copyOf(reconnectedFor), Set.copyOf(refused)),
         List.copyOf(reconnect),
-        List.copyOf(stalled),
-        since.isEmpty() ? null : LOOK);
+        List.copyOf(due),
+        List.copyOf(newlyRefused),
+        watching ? LOOK : null);
   }
 }

@@ -162,18 +162,23 @@ class PeerReconnectionTest {
   }
 
   @Test
-  void aPeerIsNotDisconnectedAgainWithinTheRetryPeriod() {
+  void aChannelStillDownAfterTheReconnectIsReportedAndNotReconnectedForAgain() {
     PeerReconnection r = reconnection();
     r.watch(cluster(), names, leader, info(1, 1), lnd);
     now[0] = T0.plus(StalledLinks.GRACE);
     r.watch(cluster(), names, leader, info(1, 1), lnd);
     calls.clear();
-    // Reconnected, yet the link stays down: watched, not disconnected again.
+    // The peer is back, yet the channel stays down for a whole grace: a channel the peer refuses.
     channelActive = false;
-    now[0] = T0.plus(StalledLinks.GRACE).plus(StalledLinks.GRACE).plusSeconds(5);
-    assertThat(r.watch(cluster(), names, leader, info(1, 1), lnd)).isEqualTo(StalledLinks.LOOK);
+    now[0] = T0.plus(StalledLinks.GRACE).plusSeconds(2);
+    r.watch(cluster(), names, leader, info(1, 1), lnd);
+    now[0] = T0.plus(StalledLinks.GRACE.multipliedBy(2)).plusSeconds(3);
+    assertThat(r.watch(cluster(), names, leader, info(1, 1), lnd)).isNull();
+    now[0] = T0.plus(StalledLinks.GRACE.multipliedBy(10));
+    r.watch(cluster(), names, leader, info(1, 1), lnd);
     assertThat(calls).noneMatch(c -> c.startsWith("DELETE"));
-    assertThat(warnings).hasSize(1);
+    assertThat(warnings).hasSize(2);
+    assertThat(warnings.get(1)).startsWith("ChannelLinkNotRecovered: channel aa:0 of alice-0");
   }
 
   private PeerReconnection reconnection() {

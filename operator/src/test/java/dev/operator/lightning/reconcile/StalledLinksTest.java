@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.operator.lightning.reconcile.StalledLinks.Channel;
 import dev.operator.lightning.reconcile.StalledLinks.Decision;
 import dev.operator.lightning.reconcile.StalledLinks.Memory;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -65,8 +64,7 @@ class StalledLinksTest {
             Set.of(BOB));
     assertThat(d.reconnect()).containsExactly(BOB);
     assertThat(d.stalled()).containsExactly("aa:0");
-    assertThat(d.memory().reconnected())
-        .containsEntry(BOB, T0.plusSeconds(StalledLinks.GRACE.toSeconds()));
+    assertThat(d.memory().reconnectedFor()).containsExactly("aa:0");
   }
 
   @Test
@@ -76,7 +74,7 @@ class StalledLinksTest {
         after(Memory.none(), new long[] {0, 10, 20, 60}, List.of(TO_BOB_DOWN), Set.of(CAROL));
     assertThat(d.reconnect()).isEmpty();
     assertThat(d.look()).isNull();
-    assertThat(d.memory().watching()).isFalse();
+    assertThat(d.memory().holdsAnything()).isFalse();
   }
 
   @Test
@@ -114,22 +112,66 @@ class StalledLinksTest {
   }
 
   @Test
-  void aPeerIsReconnectedAtMostOncePerRetryPeriod() {
+  void aChannelTheReconnectDidNotBringUpIsGivenUpOnceNotReconnectedInALoop() {
     long grace = StalledLinks.GRACE.toSeconds();
-    long retry = StalledLinks.RETRY.toSeconds();
     Decision d = after(Memory.none(), new long[] {0, grace}, List.of(TO_BOB_DOWN), Set.of(BOB));
     assertThat(d.reconnect()).containsExactly(BOB);
-    // The channel refuses to come up whatever is done: no reconnect loop.
+    // The peer is back and the channel stays down for a whole grace after the reconnect.
+    d = after(d.memory(), new long[] {grace + 2, 2 * grace + 2}, List.of(TO_BOB_DOWN), Set.of(BOB));
+    assertThat(d.reconnect()).isEmpty();
+    assertThat(d.refused()).containsExactly("aa:0");
+    // Reported once, then left alone: no reconnect, no quick look, however long it lasts.
+    d =
+        after(
+            d.memory(), new long[] {2 * grace + 4, 10 * grace}, List.of(TO_BOB_DOWN), Set.of(BOB));
+    assertThat(d.reconnect()).isEmpty();
+    assertThat(d.refused()).isEmpty();
+    assertThat(d.look()).isNull();
+  }
+
+  @Test
+  void aLinkThatComesUpWithinTheGraceAfterTheReconnectIsNotGivenUpOn() {
+    long grace = StalledLinks.GRACE.toSeconds();
+    Decision d = after(Memory.none(), new long[] {0, grace}, List.of(TO_BOB_DOWN), Set.of(BOB));
+    assertThat(d.reconnect()).containsExactly(BOB);
+    // Still reestablishing on the next pass, 2 s after the reconnect: counted afresh.
+    d = at(d.memory(), grace + 2, List.of(TO_BOB_DOWN), Set.of(BOB));
+    assertThat(d.refused()).isEmpty();
+    assertThat(d.look()).isEqualTo(StalledLinks.LOOK);
+    d = at(d.memory(), grace + 3, List.of(TO_BOB_UP), Set.of(BOB));
+    assertThat(d.memory().holdsAnything()).isFalse();
+  }
+
+  @Test
+  void aChannelSeenActiveAgainIsReconnectedForOnItsNextStall() {
+    long grace = StalledLinks.GRACE.toSeconds();
+    Decision d = after(Memory.none(), new long[] {0, grace}, List.of(TO_BOB_DOWN), Set.of(BOB));
+    d = after(d.memory(), new long[] {grace + 2, 2 * grace + 2}, List.of(TO_BOB_DOWN), Set.of(BOB));
+    assertThat(d.refused()).containsExactly("aa:0");
+    d = at(d.memory(), 3 * grace, List.of(TO_BOB_UP), Set.of(BOB));
     d =
         after(
             d.memory(),
-            new long[] {grace + 2, grace + 60, grace + retry - 1},
+            new long[] {3 * grace + 1, 4 * grace + 1},
             List.of(TO_BOB_DOWN),
             Set.of(BOB));
-    assertThat(d.reconnect()).isEmpty();
-    assertThat(d.look()).isEqualTo(StalledLinks.LOOK);
-    d = at(d.memory(), grace + retry, List.of(TO_BOB_DOWN), Set.of(BOB));
     assertThat(d.reconnect()).containsExactly(BOB);
+  }
+
+  @Test
+  void aGivenUpChannelDoesNotStopTheReconnectForAnotherOfThePeersChannels() {
+    long grace = StalledLinks.GRACE.toSeconds();
+    Decision d = after(Memory.none(), new long[] {0, grace}, List.of(TO_BOB_DOWN), Set.of(BOB));
+    d = after(d.memory(), new long[] {grace + 2, 2 * grace + 2}, List.of(TO_BOB_DOWN), Set.of(BOB));
+    assertThat(d.refused()).containsExactly("aa:0");
+    d =
+        after(
+            d.memory(),
+            new long[] {2 * grace + 4, 3 * grace + 4},
+            List.of(TO_BOB_DOWN, TO_BOB_2_DOWN),
+            Set.of(BOB));
+    assertThat(d.reconnect()).containsExactly(BOB);
+    assertThat(d.stalled()).containsExactly("bb:1");
   }
 
   @Test
@@ -157,7 +199,7 @@ class StalledLinksTest {
   }
 
   @Test
-  void nothingSeenForgetsTheStallsButNotTheReconnects() {
+  void noPeerInSightForgetsTheStallsButNotWhatWasReconnectedFor() {
     Decision d =
         after(
             Memory.none(),
@@ -165,10 +207,8 @@ class StalledLinksTest {
             List.of(TO_BOB_DOWN),
             Set.of(BOB));
     d = at(d.memory(), StalledLinks.GRACE.toSeconds() + 1, List.of(), Set.of());
-    assertThat(d.memory().watching()).isFalse();
-    assertThat(d.memory().reconnected()).containsKey(BOB);
+    assertThat(d.memory().stalledSince()).isEmpty();
+    assertThat(d.memory().reconnectedFor()).containsExactly("aa:0");
     assertThat(d.look()).isNull();
-    assertThat(Duration.between(T0, d.memory().reconnected().get(BOB)))
-        .isEqualTo(StalledLinks.GRACE);
   }
 }
