@@ -122,8 +122,9 @@ class ChaosCampaignIT {
               System.out.printf(
                   "chaos %d: payment history pruned in %d ms: %s%n",
                   n, Duration.between(pruning, Instant.now()).toMillis(), deleted);
-            } catch (IllegalStateException e) {
-              System.out.printf("chaos %d: payment history not pruned: %s%n", n, e.getMessage());
+            } catch (RuntimeException e) {
+              // A payment that never ended, or a payer that never answered: the audit judges it.
+              System.out.printf("chaos %d: payment history not pruned: %s%n", n, e);
             }
           }
           if (!row.windows().violations().isEmpty()) {
