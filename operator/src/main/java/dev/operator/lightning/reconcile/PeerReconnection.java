@@ -159,7 +159,9 @@ final class PeerReconnection {
     try {
       lnd.disconnectPeer(host, port, macaroon, peer.pubkey());
     } catch (IOException e) {
-      return "disconnecting it failed (" + e.getMessage() + "); tried again later";
+      return "disconnecting it failed ("
+          + e.getMessage()
+          + "); should the channel stay down, it is reported as not recovered";
     }
     if (!gone(lnd, host, port, macaroon, peer.pubkey())) {
       return "disconnected it; lnd still listed it after "
