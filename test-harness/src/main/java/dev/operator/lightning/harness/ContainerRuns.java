@@ -25,9 +25,12 @@ public final class ContainerRuns {
     return runs.size() - 1;
   }
 
+  /** Records the process ended; the first record stands, the earliest a kubelet knew of it. */
   synchronized void ended(int index, Instant at) {
     Run r = runs.get(index);
-    runs.set(index, new Run(r.pod(), r.started(), at));
+    if (r.ended() == null) {
+      runs.set(index, new Run(r.pod(), r.started(), at));
+    }
   }
 
   public synchronized List<Run> all() {

@@ -101,6 +101,10 @@ public final class SandboxKubelet implements AutoCloseable {
     volatile String waitingMessage;
     volatile ContainerState lastState;
     volatile Instant startedAt;
+
+    /** This process's entry in {@link ContainerRuns}. */
+    volatile int run = -1;
+
     volatile Instant readySince;
     Duration nextBackoff = Duration.ZERO;
     final Instant created = Instant.now();
@@ -484,6 +488,7 @@ public final class SandboxKubelet implements AutoCloseable {
       r.waitingReason = null;
       r.waitingMessage = null;
       int run = runs.started(r.name, r.startedAt);
+      r.run = run;
       p.onExit()
           .thenRun(
               () -> {
@@ -645,6 +650,9 @@ public final class SandboxKubelet implements AutoCloseable {
     // A kubelet reports the stopped container before it lets the pod object go.
     Process p = r.process;
     if (p != null && !p.isAlive()) {
+      // Before the status says so: the exit callback that also records it may run later, and
+      // the monitor would judge a revocation made on this status against a process still running.
+      runs.ended(r.run, Instant.now());
       r.process = null;
       r.ready = false;
       r.lastState = terminatedState(p.exitValue(), r.startedAt);
