@@ -116,13 +116,24 @@ final class CampaignPayments implements AutoCloseable {
             }
           }
         }
-        return "alice " + deleteEnded(network.alice()) + ", bob " + deleteEnded(network.bob());
+        String deleted =
+            "alice " + deleteEnded(network.alice()) + ", bob " + deleteEnded(network.bob());
+        // Mission control's history (up to 1,000 results) is read at every start as well.
+        forgetMissionControl(network.alice());
+        forgetMissionControl(network.bob());
+        return deleted;
       } finally {
         bobToAlice.release();
       }
     } finally {
       aliceToBob.release();
     }
+  }
+
+  private static void forgetMissionControl(dev.operator.lightning.it.NodeRest payer)
+      throws Exception {
+    PaymentNetwork.retry(
+        () -> payer.post("/v2/router/mc/reset", dev.operator.lightning.it.NodeRest.body()));
   }
 
   /** lnd keeps in-flight payments whatever is asked. */
