@@ -10,34 +10,25 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.NodeStatus;
 import dev.operator.lightning.harness.HostsFile;
+import dev.operator.lightning.harness.LndStandIn;
 import dev.operator.lightning.lnd.LndRestClient;
 import dev.operator.lightning.model.CertificateRequest;
 import dev.operator.lightning.model.MemberPaths;
 import dev.operator.lightning.model.Names;
 import dev.operator.lightning.pki.CertificateAuthority;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyFactory;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -95,7 +86,8 @@ class PeerReconnectionTest {
         ca.issue(new CertificateRequest("tls", host, List.of(host), List.of(), true, false));
     HostsFile.put(host, "127.77.0.1");
     server = HttpsServer.create(new InetSocketAddress("127.77.0.1", MemberPaths.REST_PORT), 0);
-    server.setHttpsConfigurator(new HttpsConfigurator(ssl(tls)));
+    server.setHttpsConfigurator(
+        new HttpsConfigurator(LndStandIn.serverTls(tls.certificatePem(), tls.keyPem())));
     server.createContext("/v1/channels", this::channels);
     server.createContext("/v1/peers", this::peers);
     server.createContext("/v1/graph/node/", this::graphNode);
@@ -270,24 +262,5 @@ class PeerReconnectionTest {
     ex.sendResponseHeaders(code, b.length);
     ex.getResponseBody().write(b);
     ex.close();
-  }
-
-  private static SSLContext ssl(CertificateAuthority.Issued tls) throws Exception {
-    Certificate cert =
-        CertificateFactory.getInstance("X.509")
-            .generateCertificate(
-                new ByteArrayInputStream(tls.certificatePem().getBytes(StandardCharsets.UTF_8)));
-    String b64 = tls.keyPem().replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-    PrivateKey key =
-        KeyFactory.getInstance("EC")
-            .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setKeyEntry("lnd", key, new char[0], new Certificate[] {cert});
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, new char[0]);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), null, null);
-    return ctx;
   }
 }

@@ -459,11 +459,15 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
   }
 
   private static SSLContext sslContext(Config c) throws Exception {
+    return serverTls(c.tlsCertPem(), c.tlsKeyPem());
+  }
+
+  /** A server TLS context from a PEM certificate and its PKCS#8 EC key, as LND serves REST. */
+  public static SSLContext serverTls(String certPem, String keyPem) throws Exception {
     CertificateFactory cf = CertificateFactory.getInstance("X.509");
     Certificate cert =
-        cf.generateCertificate(
-            new ByteArrayInputStream(c.tlsCertPem().getBytes(StandardCharsets.UTF_8)));
-    String b64 = c.tlsKeyPem().replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        cf.generateCertificate(new ByteArrayInputStream(certPem.getBytes(StandardCharsets.UTF_8)));
+    String b64 = keyPem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
     PrivateKey key =
         KeyFactory.getInstance("EC")
             .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64)));
