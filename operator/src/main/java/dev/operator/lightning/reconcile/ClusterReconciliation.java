@@ -143,7 +143,9 @@ public final class ClusterReconciliation {
         new PeerReconnection(
             n -> PeerReconnection.keptRootKey(reads, n),
             (cluster, reason, message) -> {
-              metrics.peerReconnected(ElectionStep.key(cluster));
+              if (PeerReconnection.RECONNECTED.equals(reason)) {
+                metrics.peerReconnected(ElectionStep.key(cluster));
+              }
               events.warning(cluster, reason, message);
             },
             clock);

@@ -32,6 +32,11 @@ final class PeerReconnection {
   /** lnd closes the connection in the background after DisconnectPeer answers. */
   static final Duration GONE_LIMIT = Duration.ofSeconds(5);
 
+  /** The event reasons: a peer reconnected, and a channel the reconnect did not bring up. */
+  static final String RECONNECTED = "ChannelPeerReconnected";
+
+  static final String NOT_RECOVERED = "ChannelLinkNotRecovered";
+
   private static final Duration GONE_POLL = Duration.ofMillis(100);
   private static final Logger log = LoggerFactory.getLogger(PeerReconnection.class);
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -113,7 +118,7 @@ final class PeerReconnection {
       String done = reconnect(lnd, host, port, macaroon, peers.get(peer));
       warnings.warn(
           cluster,
-          "ChannelPeerReconnected",
+          RECONNECTED,
           "channel(s) "
               + String.join(", ", points)
               + " of "
@@ -129,7 +134,7 @@ final class PeerReconnection {
     for (String point : d.refused()) {
       warnings.warn(
           cluster,
-          "ChannelLinkNotRecovered",
+          NOT_RECOVERED,
           "channel "
               + point
               + " of "
