@@ -65,6 +65,15 @@ public final class OperatorMetrics {
         .increment();
   }
 
+  /** A channel peer lnd left unconnected, dialled through ConnectPeer. */
+  public void peerDialled(String cluster) {
+    Counter.builder("lightning.channel.peer.dials")
+        .description("Channel peers dialled because lnd left them unconnected")
+        .tag("cluster", cluster)
+        .register(registry)
+        .increment();
+  }
+
   /**
    * How many clusters a pass has gone over to the end since this operator process started: after a
    * restart, the resync is complete when it reaches the number of clusters.

@@ -142,9 +142,12 @@ public final class ClusterReconciliation {
     this.peerReconnection =
         new PeerReconnection(
             n -> PeerReconnection.keptRootKey(reads, n),
+            new KeptPeerAddresses(client, reads),
             (cluster, reason, message) -> {
               if (PeerReconnection.RECONNECTED.equals(reason)) {
                 metrics.peerReconnected(ElectionStep.key(cluster));
+              } else if (PeerReconnection.DIALLED.equals(reason)) {
+                metrics.peerDialled(ElectionStep.key(cluster));
               }
               events.warning(cluster, reason, message);
             },

@@ -14,9 +14,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -25,8 +27,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Watches the active leader's channels for a link lnd left down while the peer stayed connected,
- * and reconnects that peer once {@link StalledLinks} says so. Costs nothing while GetInfo counts no
- * inactive channel: the leader's channels and peers are listed only when it does.
+ * and reconnects that peer once {@link StalledLinks} says so; and for a channel peer lnd left
+ * unconnected, and dials it once {@link UnconnectedPeers} says so, at the address an earlier leader
+ * dialled it at ({@link ChannelPeerAddresses}) or the one it announces. Costs one listing of the
+ * peers per leader, to keep those addresses, and nothing else while GetInfo counts no inactive
+ * channel: the leader's channels are listed only when it does.
  */
 final class PeerReconnection {
   /** lnd closes the connection in the background after DisconnectPeer answers. */
@@ -36,6 +41,14 @@ final class PeerReconnection {
   static final String RECONNECTED = "ChannelPeerReconnected";
 
   static final String NOT_RECOVERED = "ChannelLinkNotRecovered";
+
+  /** The event reasons: a channel peer dialled, and one the dial did not bring back. */
+  static final String DIALLED = "ChannelPeerDialled";
+
+  static final String UNREACHED = "ChannelPeerUnreached";
+
+  /** The event reason when the peer could not be dialled: no address is known for it. */
+  static final String ADDRESS_UNKNOWN = "ChannelPeerAddressUnknown";
 
   private static final Duration GONE_POLL = Duration.ofMillis(100);
   private static final Logger log = LoggerFactory.getLogger(PeerReconnection.class);
@@ -49,14 +62,29 @@ final class PeerReconnection {
   private final Function<Names, byte[]> rootKeys;
   private final Warnings warnings;
   private final Clock clock;
+  private final AddressBook addressBook;
   private final Map<String, StalledLinks.Memory> memory = new ConcurrentHashMap<>();
+  private final Map<String, UnconnectedPeers.Memory> away = new ConcurrentHashMap<>();
+
+  /** Per cluster: the leader whose dialled addresses were last kept. */
+  private final Map<String, String> learnedFrom = new ConcurrentHashMap<>();
+
+  /** Where the addresses the leaders dialled their channel peers at are kept. */
+  interface AddressBook {
+    /** The kept addresses by pubkey; empty when none are kept. */
+    Map<String, String> load(Names n);
+
+    void save(LightningCluster cluster, Names n, Map<String, String> addresses);
+  }
 
   /**
    * @param rootKeys a cluster's kept macaroon root key, or null when the operator keeps none (a
    *     wallet it did not create): nothing is reconnected then
    */
-  PeerReconnection(Function<Names, byte[]> rootKeys, Warnings warnings, Clock clock) {
+  PeerReconnection(
+      Function<Names, byte[]> rootKeys, AddressBook addressBook, Warnings warnings, Clock clock) {
     this.rootKeys = rootKeys;
+    this.addressBook = addressBook;
     this.warnings = warnings;
     this.clock = clock;
   }
@@ -76,15 +104,18 @@ final class PeerReconnection {
       LightningCluster cluster, Names n, String leaderPod, NodeStatus node, LndRestClient lnd) {
     String key = ElectionStep.key(cluster);
     StalledLinks.Memory prior = memory.getOrDefault(key, StalledLinks.Memory.none());
+    UnconnectedPeers.Memory priorAway = away.getOrDefault(key, UnconnectedPeers.Memory.none());
     Instant now = clock.instant();
-    if (node == null || zero(node.inactiveChannels)) {
+    boolean inactive = node != null && !zero(node.inactiveChannels);
+    // Once per leader, while it has peers: where it dialled them, for a later leader that does not.
+    boolean learn = node != null && !zero(node.peers) && !leaderPod.equals(learnedFrom.get(key));
+    if (!inactive) {
       // Every channel is active: nothing stalls, nothing waits to be seen active.
       memory.remove(key);
-      return null;
-    }
-    if (zero(node.peers)) {
-      remember(key, StalledLinks.decide(leaderPod, List.of(), Set.of(), prior, now).memory());
-      return null;
+      away.remove(key);
+      if (!learn) {
+        return null;
+      }
     }
     byte[] macaroon = macaroon(n);
     if (macaroon == null) {
@@ -92,16 +123,26 @@ final class PeerReconnection {
     }
     String host = leaderPod + "." + n.serviceHost(n.membersService());
     int port = MemberPaths.REST_PORT;
-    List<LndRestClient.Channel> listed;
     Map<String, LndRestClient.Peer> peers;
+    List<LndRestClient.Channel> listed;
     try {
-      listed = lnd.listChannels(host, port, macaroon);
       peers =
-          lnd.listPeers(host, port, macaroon).stream()
-              .collect(Collectors.toMap(LndRestClient.Peer::pubkey, p -> p, (a, b) -> a));
+          zero(node.peers)
+              ? Map.of()
+              : lnd.listPeers(host, port, macaroon).stream()
+                  .collect(Collectors.toMap(LndRestClient.Peer::pubkey, p -> p, (a, b) -> a));
+      if (!peers.isEmpty()) {
+        learnFrom(cluster, n, leaderPod, peers.values());
+      }
+      if (!inactive) {
+        return null;
+      }
+      listed = lnd.listChannels(host, port, macaroon);
     } catch (IOException e) {
       log.debug("{}: listing {}'s channels and peers failed: {}", key, leaderPod, e.getMessage());
-      return prior.stalledSince().isEmpty() ? null : StalledLinks.LOOK;
+      return prior.stalledSince().isEmpty() && priorAway.unconnectedSince().isEmpty()
+          ? null
+          : StalledLinks.LOOK;
     }
     List<StalledLinks.Channel> channels =
         listed.stream()
@@ -144,7 +185,106 @@ final class PeerReconnection {
               + " not reconnected for again while this leader leads. See lncli listchannels and"
               + " the lnd log on both sides");
     }
-    return d.look();
+    UnconnectedPeers.Decision u =
+        UnconnectedPeers.decide(leaderPod, channels, peers.keySet(), priorAway, now);
+    rememberAway(key, u.memory());
+    for (String peer : u.dial()) {
+      List<String> points =
+          channels.stream()
+              .filter(c -> c.peer().equals(peer) && u.unconnected().contains(c.point()))
+              .map(StalledLinks.Channel::point)
+              .toList();
+      Dial done = dial(lnd, host, port, macaroon, peer, addressBook.load(n).get(peer));
+      warnings.warn(
+          cluster,
+          done.dialled() ? DIALLED : ADDRESS_UNKNOWN,
+          "channel(s) "
+              + String.join(", ", points)
+              + " of "
+              + leaderPod
+              + " inactive for "
+              + UnconnectedPeers.GRACE.toSeconds()
+              + " s with peer "
+              + peer
+              + " not connected (lnd dials its channel peers once as it starts, and gives up on"
+              + " them if it cannot read them from its database): "
+              + done.what());
+    }
+    for (String point : u.unreached()) {
+      warnings.warn(
+          cluster,
+          UNREACHED,
+          "channel "
+              + point
+              + " of "
+              + leaderPod
+              + " is still inactive with its peer not connected "
+              + UnconnectedPeers.GRACE.toSeconds()
+              + " s after the operator dialled the peer; lnd keeps dialling it. See lncli"
+              + " listpeers and the lnd log");
+    }
+    return earliest(d.look(), u.look());
+  }
+
+  /** Keeps the addresses this leader dialled its peers at, once per leader and when they change. */
+  private void learnFrom(
+      LightningCluster cluster, Names n, String leaderPod, Collection<LndRestClient.Peer> peers) {
+    Map<String, String> dialled = new TreeMap<>();
+    peers.stream().filter(p -> !p.inbound()).forEach(p -> dialled.put(p.pubkey(), p.address()));
+    Map<String, String> kept = addressBook.load(n);
+    Map<String, String> merged = ChannelPeerAddresses.merge(kept, dialled);
+    if (!merged.equals(kept)) {
+      try {
+        addressBook.save(cluster, n, merged);
+      } catch (RuntimeException e) {
+        log.debug("{}: keeping channel peer addresses failed: {}", n.cluster(), e.getMessage());
+        return;
+      }
+    }
+    learnedFrom.put(ElectionStep.key(cluster), leaderPod);
+  }
+
+  /** What a dial did: whether lnd was asked to connect, and in words. */
+  private record Dial(boolean dialled, String what) {}
+
+  /** Dials a channel peer lnd left unconnected, at the address a leader dialled it at before. */
+  private static Dial dial(
+      LndRestClient lnd, String host, int port, byte[] macaroon, String peer, String kept) {
+    List<String> addresses = new ArrayList<>();
+    if (kept != null) {
+      addresses.add(kept);
+    }
+    try {
+      lnd.announcedAddresses(host, port, macaroon, peer).stream()
+          .filter(a -> !addresses.contains(a))
+          .forEach(addresses::add);
+    } catch (IOException e) {
+      log.debug("the graph's addresses of {}: {}", peer, e.getMessage());
+    }
+    if (addresses.isEmpty()) {
+      return new Dial(
+          false,
+          "no leader of this cluster dialled it and it announces no address, so it was not"
+              + " dialled; it connects when it dials in");
+    }
+    try {
+      lnd.connectPeer(host, port, macaroon, peer, addresses.get(0));
+      return new Dial(
+          true, "dialled it at " + addresses.get(0) + "; lnd keeps it connected from now on");
+    } catch (IOException e) {
+      if (e.getMessage() != null && e.getMessage().contains("already connected")) {
+        return new Dial(false, "it had connected meanwhile");
+      }
+      return new Dial(
+          true, "dialling it at " + addresses.get(0) + " failed (" + e.getMessage() + ")");
+    }
+  }
+
+  private static Duration earliest(Duration a, Duration b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null || a.compareTo(b) <= 0 ? a : b;
   }
 
   /** Disconnects the peer, waits until lnd no longer lists it, then dials it again. */
@@ -222,6 +362,14 @@ final class PeerReconnection {
     return Macaroons.mint(key, Macaroons.DEFAULT_ROOT_KEY_ID, Macaroons.PEER_RECONNECTION, nonce);
   }
 
+  private void rememberAway(String key, UnconnectedPeers.Memory m) {
+    if (!m.holdsAnything()) {
+      away.remove(key);
+    } else {
+      away.put(key, m);
+    }
+  }
+
   private void remember(String key, StalledLinks.Memory m) {
     if (!m.holdsAnything()) {
       memory.remove(key);
@@ -233,6 +381,8 @@ final class PeerReconnection {
   /** Forgets deleted clusters. */
   void retainOnly(Set<String> keys) {
     memory.keySet().retainAll(keys);
+    away.keySet().retainAll(keys);
+    learnedFrom.keySet().retainAll(keys);
   }
 
   private static boolean zero(Integer count) {

@@ -25,10 +25,14 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,9 +51,12 @@ class PeerReconnectionTest {
   private final Names names = new Names("alice", "peers-test");
   private final String leader = "alice-0";
   private final String host = leader + "." + names.serviceHost(names.membersService());
+  private final String nextHost = "alice-1." + names.serviceHost(names.membersService());
   private final byte[] rootKey = new byte[32];
   private final List<String> calls = new CopyOnWriteArrayList<>();
   private final List<String> warnings = new CopyOnWriteArrayList<>();
+  private final Map<String, String> kept = new ConcurrentHashMap<>();
+  private final AtomicInteger saves = new AtomicInteger();
   private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
   private final Instant[] now = {T0};
   private final Clock clock =
@@ -83,8 +90,10 @@ class PeerReconnectionTest {
   void startLnd() throws Exception {
     CertificateAuthority ca = CertificateAuthority.generate("peers-test-ca");
     CertificateAuthority.Issued tls =
-        ca.issue(new CertificateRequest("tls", host, List.of(host), List.of(), true, false));
+        ca.issue(
+            new CertificateRequest("tls", host, List.of(host, nextHost), List.of(), true, false));
     HostsFile.put(host, "127.77.0.1");
+    HostsFile.put(nextHost, "127.77.0.1");
     server = HttpsServer.create(new InetSocketAddress("127.77.0.1", MemberPaths.REST_PORT), 0);
     server.setHttpsConfigurator(
         new HttpsConfigurator(LndStandIn.serverTls(tls.certificatePem(), tls.keyPem())));
@@ -100,22 +109,23 @@ class PeerReconnectionTest {
     server.stop(0);
     later.shutdownNow();
     HostsFile.remove(host);
+    HostsFile.remove(nextHost);
   }
 
   @Test
-  void nothingIsAskedWhileGetInfoCountsNoInactiveChannel() {
+  void onlyThePeersAreListedOnceWhileGetInfoCountsNoInactiveChannel() {
     PeerReconnection r = reconnection();
     assertThat(r.watch(cluster(), names, leader, info(0, 1), lnd)).isNull();
     now[0] = T0.plus(StalledLinks.GRACE).plusSeconds(30);
     assertThat(r.watch(cluster(), names, leader, info(0, 1), lnd)).isNull();
-    assertThat(calls).isEmpty();
+    assertThat(calls).containsExactly("GET /v1/peers");
   }
 
   @Test
   void aStalledChannelsPeerIsDisconnectedThenDialledAtItsListeningAddress() {
     PeerReconnection r = reconnection();
     assertThat(r.watch(cluster(), names, leader, info(1, 1), lnd)).isEqualTo(StalledLinks.LOOK);
-    assertThat(calls).containsExactly("GET /v1/channels", "GET /v1/peers");
+    assertThat(calls).containsExactly("GET /v1/peers", "GET /v1/channels");
     now[0] = T0.plus(StalledLinks.GRACE);
     calls.clear();
 
@@ -176,6 +186,19 @@ class PeerReconnectionTest {
   private PeerReconnection reconnection() {
     return new PeerReconnection(
         n -> n.equals(names) ? rootKey : null,
+        new PeerReconnection.AddressBook() {
+          @Override
+          public Map<String, String> load(Names n) {
+            return new TreeMap<>(kept);
+          }
+
+          @Override
+          public void save(LightningCluster c, Names n, Map<String, String> addresses) {
+            saves.incrementAndGet();
+            kept.clear();
+            kept.putAll(addresses);
+          }
+        },
         (c, reason, message) -> warnings.add(reason + ": " + message),
         clock);
   }
@@ -184,6 +207,75 @@ class PeerReconnectionTest {
     LightningCluster c = new LightningCluster();
     c.setMetadata(new ObjectMetaBuilder().withName("alice").withNamespace("peers-test").build());
     return c;
+  }
+
+  @Test
+  void aLeaderWithPeersIsListedOnceAndTheAddressItDialledIsKept() {
+    channelActive = true;
+    PeerReconnection r = reconnection();
+    assertThat(r.watch(cluster(), names, leader, info(0, 1), lnd)).isNull();
+    assertThat(r.watch(cluster(), names, leader, info(0, 1), lnd)).isNull();
+    assertThat(calls).containsExactly("GET /v1/peers");
+    assertThat(kept).containsExactly(Map.entry(BOB, LISTENING));
+    assertThat(saves).hasValue(1);
+    // The next leader is listed once too; the same address is not written again.
+    r.watch(cluster(), names, "alice-1", info(0, 1), lnd);
+    assertThat(calls).containsExactly("GET /v1/peers", "GET /v1/peers");
+    assertThat(saves).hasValue(1);
+  }
+
+  @Test
+  void aPeerThatDialledInLeavesTheKeptAddressAsItIs() {
+    channelActive = true;
+    bobInbound = true;
+    kept.put(BOB, LISTENING);
+    reconnection().watch(cluster(), names, leader, info(0, 1), lnd);
+    assertThat(kept).containsExactly(Map.entry(BOB, LISTENING));
+    assertThat(saves).hasValue(0);
+  }
+
+  @Test
+  void aChannelPeerLeftUnconnectedIsDialledAtTheKeptAddressAfterTheGrace() {
+    bobConnected = false;
+    kept.put(BOB, LISTENING);
+    PeerReconnection r = reconnection();
+    assertThat(r.watch(cluster(), names, leader, info(1, 0), lnd)).isEqualTo(StalledLinks.LOOK);
+    assertThat(calls).containsExactly("GET /v1/channels");
+    now[0] = T0.plus(UnconnectedPeers.GRACE).minusSeconds(1);
+    r.watch(cluster(), names, leader, info(1, 0), lnd);
+    assertThat(calls).noneMatch(c -> c.startsWith("POST"));
+
+    now[0] = T0.plus(UnconnectedPeers.GRACE);
+    r.watch(cluster(), names, leader, info(1, 0), lnd);
+
+    assertThat(calls)
+        .contains(
+            "POST /v1/peers {\"addr\":{\"pubkey\":\""
+                + BOB
+                + "\",\"host\":\""
+                + LISTENING
+                + "\"},\"perm\":true}")
+        .noneMatch(c -> c.startsWith("DELETE"));
+    assertThat(warnings)
+        .singleElement()
+        .asString()
+        .startsWith("ChannelPeerDialled: channel(s) aa:0 of alice-0")
+        .contains("dialled it at " + LISTENING);
+  }
+
+  @Test
+  void aChannelPeerWithNoKnownAddressIsNotDialledAndTheWarningSaysSo() {
+    bobConnected = false;
+    PeerReconnection r = reconnection();
+    r.watch(cluster(), names, leader, info(1, 0), lnd);
+    now[0] = T0.plus(UnconnectedPeers.GRACE);
+    r.watch(cluster(), names, leader, info(1, 0), lnd);
+    assertThat(calls).noneMatch(c -> c.startsWith("POST"));
+    assertThat(warnings)
+        .singleElement()
+        .asString()
+        .startsWith("ChannelPeerAddressUnknown: channel(s) aa:0 of alice-0")
+        .contains("announces no address, so it was not dialled");
   }
 
   private static NodeStatus info(int inactive, int peers) {
