@@ -355,7 +355,12 @@ public final class ClusterReconciliation {
     if (node.readable()) {
       Duration look =
           peerReconnection.watch(
-              cluster, spec.names(), leaderPod, node.node(), restClient(secrets.ca()));
+              cluster,
+              spec.names(),
+              leaderPod,
+              states.get(leaderPod),
+              node.node(),
+              restClient(secrets.ca()));
       if (look != null && look.compareTo(next) < 0) {
         next = look;
       }

@@ -96,12 +96,24 @@ final class PeerReconnection {
     return key == null ? null : Base64.getDecoder().decode(key);
   }
 
+  /** lnd's state once its server has started: its connection manager runs from just before. */
+  static final String SERVER_ACTIVE = "SERVER_ACTIVE";
+
   /**
    * @param node what GetInfo said on this pass
+   * @param lndState the leader's state on this pass: an unconnected peer is counted only once lnd's
+   *     server has started ({@link #SERVER_ACTIVE}), since lnd answers RPCs (RPC_ACTIVE) while its
+   *     server still starts, and it dials its peers at the end of that start, which took over 30 s
+   *     in one run
    * @return when to look again while a stall is watched, or null
    */
   Duration watch(
-      LightningCluster cluster, Names n, String leaderPod, NodeStatus node, LndRestClient lnd) {
+      LightningCluster cluster,
+      Names n,
+      String leaderPod,
+      String lndState,
+      NodeStatus node,
+      LndRestClient lnd) {
     String key = ElectionStep.key(cluster);
     StalledLinks.Memory prior = memory.getOrDefault(key, StalledLinks.Memory.none());
     UnconnectedPeers.Memory priorAway = away.getOrDefault(key, UnconnectedPeers.Memory.none());
@@ -184,6 +196,10 @@ final class PeerReconnection {
               + " the stuck link a reconnect mends (the peer or lnd refuses the channel); it is"
               + " not reconnected for again while this leader leads. See lncli listchannels and"
               + " the lnd log on both sides");
+    }
+    if (!SERVER_ACTIVE.equals(lndState)) {
+      away.remove(key);
+      return d.look();
     }
     UnconnectedPeers.Decision u =
         UnconnectedPeers.decide(leaderPod, channels, peers.keySet(), priorAway, now);

@@ -47,6 +47,7 @@ class PeerReconnectionTest {
   private static final String BOB = "02" + "b0".repeat(32);
   private static final String LISTENING = "10.203.0.9:9735";
   private static final Instant T0 = Instant.parse("2026-12-06T10:00:00Z");
+  private static final String SERVER_ACTIVE = PeerReconnection.SERVER_ACTIVE;
 
   private final Names names = new Names("alice", "peers-test");
   private final String leader = "alice-0";
@@ -115,21 +116,22 @@ class PeerReconnectionTest {
   @Test
   void onlyThePeersAreListedOnceWhileGetInfoCountsNoInactiveChannel() {
     PeerReconnection r = reconnection();
-    assertThat(r.watch(cluster(), names, leader, info(0, 1), lnd)).isNull();
+    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(0, 1), lnd)).isNull();
     now[0] = T0.plus(StalledLinks.GRACE).plusSeconds(30);
-    assertThat(r.watch(cluster(), names, leader, info(0, 1), lnd)).isNull();
+    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(0, 1), lnd)).isNull();
     assertThat(calls).containsExactly("GET /v1/peers");
   }
 
   @Test
   void aStalledChannelsPeerIsDisconnectedThenDialledAtItsListeningAddress() {
     PeerReconnection r = reconnection();
-    assertThat(r.watch(cluster(), names, leader, info(1, 1), lnd)).isEqualTo(StalledLinks.LOOK);
+    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd))
+        .isEqualTo(StalledLinks.LOOK);
     assertThat(calls).containsExactly("GET /v1/peers", "GET /v1/channels");
     now[0] = T0.plus(StalledLinks.GRACE);
     calls.clear();
 
-    r.watch(cluster(), names, leader, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
 
     assertThat(calls).contains("DELETE /v1/peers/" + BOB);
     String connect = calls.stream().filter(c -> c.startsWith("POST")).findFirst().orElseThrow();
@@ -156,9 +158,9 @@ class PeerReconnectionTest {
   void aPeerThatDialledInAndAnnouncesNoAddressIsLeftToDialInAgain() {
     bobInbound = true;
     PeerReconnection r = reconnection();
-    r.watch(cluster(), names, leader, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
     now[0] = T0.plus(StalledLinks.GRACE);
-    r.watch(cluster(), names, leader, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
     assertThat(calls).contains("DELETE /v1/peers/" + BOB).noneMatch(c -> c.startsWith("POST"));
     assertThat(warnings).singleElement().asString().endsWith("so it dials in again");
   }
@@ -166,18 +168,18 @@ class PeerReconnectionTest {
   @Test
   void aChannelStillDownAfterTheReconnectIsReportedAndNotReconnectedForAgain() {
     PeerReconnection r = reconnection();
-    r.watch(cluster(), names, leader, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
     now[0] = T0.plus(StalledLinks.GRACE);
-    r.watch(cluster(), names, leader, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
     calls.clear();
     // The peer is back, yet the channel stays down for a whole grace: a channel the peer refuses.
     channelActive = false;
     now[0] = T0.plus(StalledLinks.GRACE).plusSeconds(2);
-    r.watch(cluster(), names, leader, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
     now[0] = T0.plus(StalledLinks.GRACE.multipliedBy(2)).plusSeconds(3);
-    assertThat(r.watch(cluster(), names, leader, info(1, 1), lnd)).isNull();
+    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd)).isNull();
     now[0] = T0.plus(StalledLinks.GRACE.multipliedBy(10));
-    r.watch(cluster(), names, leader, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
     assertThat(calls).noneMatch(c -> c.startsWith("DELETE"));
     assertThat(warnings).hasSize(2);
     assertThat(warnings.get(1)).startsWith("ChannelLinkNotRecovered: channel aa:0 of alice-0");
@@ -213,13 +215,13 @@ class PeerReconnectionTest {
   void aLeaderWithPeersIsListedOnceAndTheAddressItDialledIsKept() {
     channelActive = true;
     PeerReconnection r = reconnection();
-    assertThat(r.watch(cluster(), names, leader, info(0, 1), lnd)).isNull();
-    assertThat(r.watch(cluster(), names, leader, info(0, 1), lnd)).isNull();
+    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(0, 1), lnd)).isNull();
+    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(0, 1), lnd)).isNull();
     assertThat(calls).containsExactly("GET /v1/peers");
     assertThat(kept).containsExactly(Map.entry(BOB, LISTENING));
     assertThat(saves).hasValue(1);
     // The next leader is listed once too; the same address is not written again.
-    r.watch(cluster(), names, "alice-1", info(0, 1), lnd);
+    r.watch(cluster(), names, "alice-1", SERVER_ACTIVE, info(0, 1), lnd);
     assertThat(calls).containsExactly("GET /v1/peers", "GET /v1/peers");
     assertThat(saves).hasValue(1);
   }
@@ -229,7 +231,7 @@ class PeerReconnectionTest {
     channelActive = true;
     bobInbound = true;
     kept.put(BOB, LISTENING);
-    reconnection().watch(cluster(), names, leader, info(0, 1), lnd);
+    reconnection().watch(cluster(), names, leader, SERVER_ACTIVE, info(0, 1), lnd);
     assertThat(kept).containsExactly(Map.entry(BOB, LISTENING));
     assertThat(saves).hasValue(0);
   }
@@ -239,14 +241,15 @@ class PeerReconnectionTest {
     bobConnected = false;
     kept.put(BOB, LISTENING);
     PeerReconnection r = reconnection();
-    assertThat(r.watch(cluster(), names, leader, info(1, 0), lnd)).isEqualTo(StalledLinks.LOOK);
+    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd))
+        .isEqualTo(StalledLinks.LOOK);
     assertThat(calls).containsExactly("GET /v1/channels");
     now[0] = T0.plus(UnconnectedPeers.GRACE).minusSeconds(1);
-    r.watch(cluster(), names, leader, info(1, 0), lnd);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd);
     assertThat(calls).noneMatch(c -> c.startsWith("POST"));
 
     now[0] = T0.plus(UnconnectedPeers.GRACE);
-    r.watch(cluster(), names, leader, info(1, 0), lnd);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd);
 
     assertThat(calls)
         .contains(
@@ -264,12 +267,28 @@ class PeerReconnectionTest {
   }
 
   @Test
+  void aLeaderWhoseServerIsStillStartingIsNotDialledForItsPeersCountFromItsStart() {
+    bobConnected = false;
+    kept.put(BOB, LISTENING);
+    PeerReconnection r = reconnection();
+    // RPC_ACTIVE: lnd answers, but dials its channel peers only at the end of its server's start.
+    r.watch(cluster(), names, leader, "RPC_ACTIVE", info(1, 0), lnd);
+    now[0] = T0.plus(UnconnectedPeers.GRACE).plusSeconds(20);
+    r.watch(cluster(), names, leader, "RPC_ACTIVE", info(1, 0), lnd);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd);
+    assertThat(calls).noneMatch(c -> c.startsWith("POST"));
+    now[0] = T0.plus(UnconnectedPeers.GRACE.multipliedBy(2)).plusSeconds(20);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd);
+    assertThat(calls).anyMatch(c -> c.startsWith("POST /v1/peers"));
+  }
+
+  @Test
   void aChannelPeerWithNoKnownAddressIsNotDialledAndTheWarningSaysSo() {
     bobConnected = false;
     PeerReconnection r = reconnection();
-    r.watch(cluster(), names, leader, info(1, 0), lnd);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd);
     now[0] = T0.plus(UnconnectedPeers.GRACE);
-    r.watch(cluster(), names, leader, info(1, 0), lnd);
+    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd);
     assertThat(calls).noneMatch(c -> c.startsWith("POST"));
     assertThat(warnings)
         .singleElement()
