@@ -8,8 +8,8 @@ import java.util.TreeMap;
  * backup Secret (key {@value #KEY}, one {@code pubkey@host:port} per line, sorted). lnd keeps these
  * in its database but shows them through no RPC, and a peer that announces no address can be found
  * nowhere else: when a new leader leaves a channel peer unconnected, this is where the operator
- * dials it. Kept beside the backup because a restore needs them too, and in a Secret of the
- * cluster's so that an operator restart does not forget them. Pure.
+ * dials it. Kept in a Secret beside the backup, so that an operator restart does not forget them
+ * and whoever restores the channels finds where their peers were. Pure.
  */
 final class ChannelPeerAddresses {
   static final String KEY = "channel-peers";

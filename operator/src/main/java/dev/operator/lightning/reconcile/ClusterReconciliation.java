@@ -358,6 +358,7 @@ public final class ClusterReconciliation {
               cluster,
               spec.names(),
               leaderPod,
+              leaderProcess(pods, leaderPod),
               states.get(leaderPod),
               node.node(),
               restClient(secrets.ca()));
@@ -546,6 +547,15 @@ public final class ClusterReconciliation {
         tls.get("tls.key"),
         refs.credentials().etcdUser(),
         refs.credentials().etcdPass());
+  }
+
+  /** The leader's running lnd process: its pod's uid and its container, or its name alone. */
+  private static String leaderProcess(List<Pod> pods, String name) {
+    return pods.stream()
+        .filter(p -> p.getMetadata().getName().equals(name))
+        .findFirst()
+        .map(p -> p.getMetadata().getUid() + "/" + Leadership.runningLndProcess(p))
+        .orElse(name);
   }
 
   private static String podUid(List<Pod> pods, String name) {

@@ -45,6 +45,7 @@ final class KeptPeerAddresses implements PeerReconnection.AddressBook {
                     .withName(n.channelBackupSecret())
                     .withNamespace(n.namespace())
                     .withLabels(Labels.common(n.cluster()))
+                    .addToAnnotations(Labels.PREFIX + "kept", LeaderNode.KEPT)
                     .build())
             .withType("Opaque")
             .withData(

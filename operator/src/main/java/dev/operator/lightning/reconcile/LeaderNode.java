@@ -34,6 +34,10 @@ final class LeaderNode {
   static final String BACKUP_KEY = "channel.backup";
   static final String CHANNEL_POINTS_KEY = "channel-points";
 
+  /** The Secret's {@code kept} annotation, the same from each writer so that they share it. */
+  static final String KEPT =
+      "not deleted with the cluster: restores the channels' funds with the seed";
+
   private static final Logger log = LoggerFactory.getLogger(LeaderNode.class);
 
   /**
@@ -159,9 +163,7 @@ final class LeaderNode {
                     .withName(n.channelBackupSecret())
                     .withNamespace(n.namespace())
                     .withLabels(Labels.common(n.cluster()))
-                    .addToAnnotations(
-                        Labels.PREFIX + "kept",
-                        "not deleted with the cluster: restores the channels' funds with the seed")
+                    .addToAnnotations(Labels.PREFIX + "kept", KEPT)
                     .addToAnnotations(Labels.PREFIX + "backup-time", time)
                     .addToAnnotations(Labels.PREFIX + "exported-from", leaderPod)
                     .build())

@@ -47,8 +47,10 @@ final class PeerReconnection {
 
   static final String UNREACHED = "ChannelPeerUnreached";
 
-  /** The event reason when the peer could not be dialled: no address is known for it. */
+  /** The event reasons when no dial was made: no address is known, or lnd refused each one. */
   static final String ADDRESS_UNKNOWN = "ChannelPeerAddressUnknown";
+
+  static final String DIAL_FAILED = "ChannelPeerDialFailed";
 
   private static final Duration GONE_POLL = Duration.ofMillis(100);
   private static final Logger log = LoggerFactory.getLogger(PeerReconnection.class);
@@ -100,17 +102,20 @@ final class PeerReconnection {
   static final String SERVER_ACTIVE = "SERVER_ACTIVE";
 
   /**
-   * @param node what GetInfo said on this pass
+   * @param leaderProcess identifies the leader's running lnd process (its pod's uid and container):
+   *     what is remembered of stalls and dials is this process's, and a restarted lnd starts afresh
    * @param lndState the leader's state on this pass: an unconnected peer is counted only once lnd's
    *     server has started ({@link #SERVER_ACTIVE}), since lnd answers RPCs (RPC_ACTIVE) while its
    *     server still starts, and it dials its peers at the end of that start, which took over 30 s
    *     in one run
+   * @param node what GetInfo said on this pass
    * @return when to look again while a stall is watched, or null
    */
   Duration watch(
       LightningCluster cluster,
       Names n,
       String leaderPod,
+      String leaderProcess,
       String lndState,
       NodeStatus node,
       LndRestClient lnd) {
@@ -119,8 +124,10 @@ final class PeerReconnection {
     UnconnectedPeers.Memory priorAway = away.getOrDefault(key, UnconnectedPeers.Memory.none());
     Instant now = clock.instant();
     boolean inactive = node != null && !zero(node.inactiveChannels);
-    // Once per leader, while it has peers: where it dialled them, for a later leader that does not.
-    boolean learn = node != null && !zero(node.peers) && !leaderPod.equals(learnedFrom.get(key));
+    // Where the leader dialled its peers, for a later leader that does not: listed once per leader
+    // process and again whenever its count of peers or channels changes.
+    String counts = node == null ? null : leaderProcess + " " + node.peers + " " + channels(node);
+    boolean learn = node != null && !zero(node.peers) && !counts.equals(learnedFrom.get(key));
     if (!inactive) {
       // Every channel is active: nothing stalls, nothing waits to be seen active.
       memory.remove(key);
@@ -144,7 +151,8 @@ final class PeerReconnection {
               : lnd.listPeers(host, port, macaroon).stream()
                   .collect(Collectors.toMap(LndRestClient.Peer::pubkey, p -> p, (a, b) -> a));
       if (!peers.isEmpty()) {
-        learnFrom(cluster, n, leaderPod, peers.values());
+        learnFrom(cluster, n, peers.values());
+        learnedFrom.put(key, counts);
       }
       if (!inactive) {
         return null;
@@ -160,7 +168,8 @@ final class PeerReconnection {
         listed.stream()
             .map(c -> new StalledLinks.Channel(c.channelPoint(), c.remotePubkey(), c.active()))
             .toList();
-    StalledLinks.Decision d = StalledLinks.decide(leaderPod, channels, peers.keySet(), prior, now);
+    StalledLinks.Decision d =
+        StalledLinks.decide(leaderProcess, channels, peers.keySet(), prior, now);
     remember(key, d.memory());
     for (String peer : d.reconnect()) {
       List<String> points =
@@ -198,12 +207,13 @@ final class PeerReconnection {
               + " the lnd log on both sides");
     }
     if (!SERVER_ACTIVE.equals(lndState)) {
+      // Its server still starts: look again soon, so the grace counts from about its end.
       away.remove(key);
-      return d.look();
+      return StalledLinks.LOOK;
     }
     UnconnectedPeers.Decision u =
-        UnconnectedPeers.decide(leaderPod, channels, peers.keySet(), priorAway, now);
-    rememberAway(key, u.memory());
+        UnconnectedPeers.decide(leaderProcess, channels, peers.keySet(), priorAway, now);
+    UnconnectedPeers.Memory after = u.memory();
     for (String peer : u.dial()) {
       List<String> points =
           channels.stream()
@@ -211,9 +221,16 @@ final class PeerReconnection {
               .map(StalledLinks.Channel::point)
               .toList();
       Dial done = dial(lnd, host, port, macaroon, peer, addressBook.load(n).get(peer));
+      if (done.outcome() != Dial.Outcome.DIALLED && done.outcome() != Dial.Outcome.FAILED) {
+        // Nothing to wait for: no dial was made.
+        after = after.givingUp(points);
+      }
+      if (done.outcome() == Dial.Outcome.ALREADY_CONNECTED) {
+        continue;
+      }
       warnings.warn(
           cluster,
-          done.dialled() ? DIALLED : ADDRESS_UNKNOWN,
+          done.outcome().reason,
           "channel(s) "
               + String.join(", ", points)
               + " of "
@@ -226,6 +243,7 @@ final class PeerReconnection {
               + " them if it cannot read them from its database): "
               + done.what());
     }
+    rememberAway(key, after);
     for (String point : u.unreached()) {
       warnings.warn(
           cluster,
@@ -236,34 +254,60 @@ final class PeerReconnection {
               + leaderPod
               + " is still inactive with its peer not connected "
               + UnconnectedPeers.GRACE.toSeconds()
-              + " s after the operator dialled the peer; lnd keeps dialling it. See lncli"
-              + " listpeers and the lnd log");
+              + " s after the operator dialled the peer; lnd keeps dialling it and the operator"
+              + " does not again until the channel has been active. See lncli listpeers and the"
+              + " lnd log");
     }
     return earliest(d.look(), u.look());
   }
 
-  /** Keeps the addresses this leader dialled its peers at, once per leader and when they change. */
-  private void learnFrom(
-      LightningCluster cluster, Names n, String leaderPod, Collection<LndRestClient.Peer> peers) {
+  private static int channels(NodeStatus node) {
+    return (node.activeChannels == null ? 0 : node.activeChannels)
+        + (node.inactiveChannels == null ? 0 : node.inactiveChannels);
+  }
+
+  /** Keeps the addresses this leader dialled its peers at, when they differ from those kept. */
+  private void learnFrom(LightningCluster cluster, Names n, Collection<LndRestClient.Peer> peers) {
     Map<String, String> dialled = new TreeMap<>();
     peers.stream().filter(p -> !p.inbound()).forEach(p -> dialled.put(p.pubkey(), p.address()));
     Map<String, String> kept = addressBook.load(n);
     Map<String, String> merged = ChannelPeerAddresses.merge(kept, dialled);
-    if (!merged.equals(kept)) {
-      try {
-        addressBook.save(cluster, n, merged);
-      } catch (RuntimeException e) {
-        log.debug("{}: keeping channel peer addresses failed: {}", n.cluster(), e.getMessage());
-        return;
-      }
+    if (merged.equals(kept)) {
+      return;
     }
-    learnedFrom.put(ElectionStep.key(cluster), leaderPod);
+    try {
+      addressBook.save(cluster, n, merged);
+    } catch (RuntimeException e) {
+      // Tried again when the leader's peers or channels change, not on every pass.
+      log.warn(
+          "{}: keeping the channel peers' addresses in Secret {} failed: {}",
+          ElectionStep.key(cluster),
+          n.channelBackupSecret(),
+          e.getMessage());
+    }
   }
 
-  /** What a dial did: whether lnd was asked to connect, and in words. */
-  private record Dial(boolean dialled, String what) {}
+  /** What a dial did, and in words. */
+  private record Dial(Outcome outcome, String what) {
+    enum Outcome {
+      DIALLED(PeerReconnection.DIALLED),
+      FAILED(DIAL_FAILED),
+      NO_ADDRESS(ADDRESS_UNKNOWN),
+      ALREADY_CONNECTED(null);
 
-  /** Dials a channel peer lnd left unconnected, at the address a leader dialled it at before. */
+      final String reason;
+
+      Outcome(String reason) {
+        this.reason = reason;
+      }
+    }
+  }
+
+  /**
+   * Dials a channel peer lnd left unconnected, at every address known for it: where a leader of
+   * this cluster dialled it before, then what it announces (a kept IP may be stale, and lnd keeps
+   * one persistent request per address).
+   */
   private static Dial dial(
       LndRestClient lnd, String host, int port, byte[] macaroon, String peer, String kept) {
     List<String> addresses = new ArrayList<>();
@@ -279,21 +323,34 @@ final class PeerReconnection {
     }
     if (addresses.isEmpty()) {
       return new Dial(
-          false,
+          Dial.Outcome.NO_ADDRESS,
           "no leader of this cluster dialled it and it announces no address, so it was not"
               + " dialled; it connects when it dials in");
     }
-    try {
-      lnd.connectPeer(host, port, macaroon, peer, addresses.get(0));
-      return new Dial(
-          true, "dialled it at " + addresses.get(0) + "; lnd keeps it connected from now on");
-    } catch (IOException e) {
-      if (e.getMessage() != null && e.getMessage().contains("already connected")) {
-        return new Dial(false, "it had connected meanwhile");
+    List<String> dialled = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    for (String address : addresses) {
+      try {
+        lnd.connectPeer(host, port, macaroon, peer, address);
+        dialled.add(address);
+      } catch (IOException e) {
+        if (e.getMessage() != null && e.getMessage().contains("already connected")) {
+          return new Dial(Dial.Outcome.ALREADY_CONNECTED, "it had connected meanwhile");
+        }
+        failed.add(address + " (" + e.getMessage() + ")");
       }
-      return new Dial(
-          true, "dialling it at " + addresses.get(0) + " failed (" + e.getMessage() + ")");
     }
+    String failures =
+        failed.isEmpty() ? "" : "; dialling it failed at " + String.join(", ", failed);
+    if (dialled.isEmpty()) {
+      return new Dial(Dial.Outcome.FAILED, failures.substring(2));
+    }
+    return new Dial(
+        Dial.Outcome.DIALLED,
+        "dialled it at "
+            + String.join(", ", dialled)
+            + "; lnd keeps it connected from now on"
+            + failures);
   }
 
   private static Duration earliest(Duration a, Duration b) {

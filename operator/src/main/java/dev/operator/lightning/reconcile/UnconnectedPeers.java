@@ -45,6 +45,18 @@ final class UnconnectedPeers {
     boolean holdsAnything() {
       return !unconnectedSince.isEmpty() || !dialledFor.isEmpty() || !unreached.isEmpty();
     }
+
+    /**
+     * These channels given up on at once: no dial was made for them (no address is known, or the
+     * peer had connected meanwhile), so there is no dial to wait for and report on.
+     */
+    Memory givingUp(java.util.Collection<String> points) {
+      Set<String> dialled = new HashSet<>(dialledFor);
+      dialled.removeAll(points);
+      Set<String> given = new HashSet<>(unreached);
+      given.addAll(points);
+      return new Memory(leader, unconnectedSince, Set.copyOf(dialled), Set.copyOf(given));
+    }
   }
 
   /**
@@ -73,17 +85,21 @@ final class UnconnectedPeers {
     Map<String, Instant> since = new HashMap<>();
     Set<String> dialledFor = new HashSet<>(prior.dialledFor());
     Set<String> unreached = new HashSet<>(prior.unreached());
+    Set<String> listed = new HashSet<>();
     for (StalledLinks.Channel c : channels) {
-      if (c.active() || connectedPeers.contains(c.peer())) {
-        // Up, or its peer is back (a link that stays down then is StalledLinks' to mend).
+      listed.add(c.point());
+      if (c.active()) {
         dialledFor.remove(c.point());
         unreached.remove(c.point());
-      } else {
+      } else if (!connectedPeers.contains(c.peer())) {
         since.put(c.point(), prior.unconnectedSince().getOrDefault(c.point(), now));
       }
+      // A peer that is back while its channel stays down is StalledLinks' to mend; its channel
+      // is dialled for again only once it has been seen active, or a peer that connects and
+      // drops again would be dialled every grace, beside lnd's own retries.
     }
-    dialledFor.retainAll(since.keySet());
-    unreached.retainAll(since.keySet());
+    dialledFor.retainAll(listed);
+    unreached.retainAll(listed);
     TreeSet<String> dial = new TreeSet<>();
     List<String> newlyUnreached = new ArrayList<>();
     for (StalledLinks.Channel c : channels) {

@@ -48,6 +48,8 @@ class PeerReconnectionTest {
   private static final String LISTENING = "10.203.0.9:9735";
   private static final Instant T0 = Instant.parse("2026-12-06T10:00:00Z");
   private static final String SERVER_ACTIVE = PeerReconnection.SERVER_ACTIVE;
+  private static final String PROCESS = "uid-0/lnd#0";
+  private static final String ANNOUNCED = "bob.example:9735";
 
   private final Names names = new Names("alice", "peers-test");
   private final String leader = "alice-0";
@@ -83,6 +85,11 @@ class PeerReconnectionTest {
 
   private volatile boolean bobConnected = true;
   private volatile boolean bobInbound;
+  private volatile boolean bobAnnounces;
+
+  /** Whether a ConnectPeer brings bob and the channel back at once (else lnd keeps dialling). */
+  private volatile boolean dialsConnect = true;
+
   private volatile String lastMacaroonHex;
   private HttpsServer server;
   private LndRestClient lnd;
@@ -116,22 +123,22 @@ class PeerReconnectionTest {
   @Test
   void onlyThePeersAreListedOnceWhileGetInfoCountsNoInactiveChannel() {
     PeerReconnection r = reconnection();
-    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(0, 1), lnd)).isNull();
+    assertThat(r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(0, 1), lnd)).isNull();
     now[0] = T0.plus(StalledLinks.GRACE).plusSeconds(30);
-    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(0, 1), lnd)).isNull();
+    assertThat(r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(0, 1), lnd)).isNull();
     assertThat(calls).containsExactly("GET /v1/peers");
   }
 
   @Test
   void aStalledChannelsPeerIsDisconnectedThenDialledAtItsListeningAddress() {
     PeerReconnection r = reconnection();
-    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd))
+    assertThat(r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 1), lnd))
         .isEqualTo(StalledLinks.LOOK);
     assertThat(calls).containsExactly("GET /v1/peers", "GET /v1/channels");
     now[0] = T0.plus(StalledLinks.GRACE);
     calls.clear();
 
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 1), lnd);
 
     assertThat(calls).contains("DELETE /v1/peers/" + BOB);
     String connect = calls.stream().filter(c -> c.startsWith("POST")).findFirst().orElseThrow();
@@ -158,9 +165,9 @@ class PeerReconnectionTest {
   void aPeerThatDialledInAndAnnouncesNoAddressIsLeftToDialInAgain() {
     bobInbound = true;
     PeerReconnection r = reconnection();
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 1), lnd);
     now[0] = T0.plus(StalledLinks.GRACE);
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 1), lnd);
     assertThat(calls).contains("DELETE /v1/peers/" + BOB).noneMatch(c -> c.startsWith("POST"));
     assertThat(warnings).singleElement().asString().endsWith("so it dials in again");
   }
@@ -168,18 +175,18 @@ class PeerReconnectionTest {
   @Test
   void aChannelStillDownAfterTheReconnectIsReportedAndNotReconnectedForAgain() {
     PeerReconnection r = reconnection();
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 1), lnd);
     now[0] = T0.plus(StalledLinks.GRACE);
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 1), lnd);
     calls.clear();
     // The peer is back, yet the channel stays down for a whole grace: a channel the peer refuses.
     channelActive = false;
     now[0] = T0.plus(StalledLinks.GRACE).plusSeconds(2);
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 1), lnd);
     now[0] = T0.plus(StalledLinks.GRACE.multipliedBy(2)).plusSeconds(3);
-    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd)).isNull();
+    assertThat(r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 1), lnd)).isNull();
     now[0] = T0.plus(StalledLinks.GRACE.multipliedBy(10));
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 1), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 1), lnd);
     assertThat(calls).noneMatch(c -> c.startsWith("DELETE"));
     assertThat(warnings).hasSize(2);
     assertThat(warnings.get(1)).startsWith("ChannelLinkNotRecovered: channel aa:0 of alice-0");
@@ -215,15 +222,18 @@ class PeerReconnectionTest {
   void aLeaderWithPeersIsListedOnceAndTheAddressItDialledIsKept() {
     channelActive = true;
     PeerReconnection r = reconnection();
-    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(0, 1), lnd)).isNull();
-    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(0, 1), lnd)).isNull();
+    assertThat(r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(0, 1), lnd)).isNull();
+    assertThat(r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(0, 1), lnd)).isNull();
     assertThat(calls).containsExactly("GET /v1/peers");
     assertThat(kept).containsExactly(Map.entry(BOB, LISTENING));
     assertThat(saves).hasValue(1);
     // The next leader is listed once too; the same address is not written again.
-    r.watch(cluster(), names, "alice-1", SERVER_ACTIVE, info(0, 1), lnd);
+    r.watch(cluster(), names, "alice-1", "uid-1/lnd#0", SERVER_ACTIVE, info(0, 1), lnd);
     assertThat(calls).containsExactly("GET /v1/peers", "GET /v1/peers");
     assertThat(saves).hasValue(1);
+    // A peer more (or a channel more) on the same leader: listed again.
+    r.watch(cluster(), names, "alice-1", "uid-1/lnd#0", SERVER_ACTIVE, info(0, 2), lnd);
+    assertThat(calls).hasSize(3);
   }
 
   @Test
@@ -231,7 +241,7 @@ class PeerReconnectionTest {
     channelActive = true;
     bobInbound = true;
     kept.put(BOB, LISTENING);
-    reconnection().watch(cluster(), names, leader, SERVER_ACTIVE, info(0, 1), lnd);
+    reconnection().watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(0, 1), lnd);
     assertThat(kept).containsExactly(Map.entry(BOB, LISTENING));
     assertThat(saves).hasValue(0);
   }
@@ -241,15 +251,15 @@ class PeerReconnectionTest {
     bobConnected = false;
     kept.put(BOB, LISTENING);
     PeerReconnection r = reconnection();
-    assertThat(r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd))
+    assertThat(r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd))
         .isEqualTo(StalledLinks.LOOK);
     assertThat(calls).containsExactly("GET /v1/channels");
     now[0] = T0.plus(UnconnectedPeers.GRACE).minusSeconds(1);
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd);
     assertThat(calls).noneMatch(c -> c.startsWith("POST"));
 
     now[0] = T0.plus(UnconnectedPeers.GRACE);
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd);
 
     assertThat(calls)
         .contains(
@@ -272,23 +282,84 @@ class PeerReconnectionTest {
     kept.put(BOB, LISTENING);
     PeerReconnection r = reconnection();
     // RPC_ACTIVE: lnd answers, but dials its channel peers only at the end of its server's start.
-    r.watch(cluster(), names, leader, "RPC_ACTIVE", info(1, 0), lnd);
+    r.watch(cluster(), names, leader, PROCESS, "RPC_ACTIVE", info(1, 0), lnd);
     now[0] = T0.plus(UnconnectedPeers.GRACE).plusSeconds(20);
-    r.watch(cluster(), names, leader, "RPC_ACTIVE", info(1, 0), lnd);
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd);
+    r.watch(cluster(), names, leader, PROCESS, "RPC_ACTIVE", info(1, 0), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd);
     assertThat(calls).noneMatch(c -> c.startsWith("POST"));
     now[0] = T0.plus(UnconnectedPeers.GRACE.multipliedBy(2)).plusSeconds(20);
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd);
     assertThat(calls).anyMatch(c -> c.startsWith("POST /v1/peers"));
+  }
+
+  @Test
+  void everyKnownAddressIsDialledTheKeptOneFirst() {
+    bobConnected = false;
+    bobAnnounces = true;
+    dialsConnect = false;
+    kept.put(BOB, LISTENING);
+    PeerReconnection r = reconnection();
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd);
+    now[0] = T0.plus(UnconnectedPeers.GRACE);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd);
+    List<String> posts = calls.stream().filter(c -> c.startsWith("POST")).toList();
+    assertThat(posts).hasSize(2);
+    assertThat(posts.get(0)).contains(LISTENING);
+    assertThat(posts.get(1)).contains(ANNOUNCED);
+    assertThat(warnings)
+        .singleElement()
+        .asString()
+        .contains("dialled it at " + LISTENING + ", " + ANNOUNCED);
+  }
+
+  @Test
+  void aPeerTheDialDidNotBringBackIsReportedOnceAndNotDialledAgainUntilItsChannelIsUp() {
+    bobConnected = false;
+    dialsConnect = false;
+    kept.put(BOB, LISTENING);
+    PeerReconnection r = reconnection();
+    for (long s : new long[] {0, 15, 17, 32, 60, 120}) {
+      now[0] = T0.plusSeconds(s);
+      r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd);
+    }
+    assertThat(calls.stream().filter(c -> c.startsWith("POST"))).hasSize(1);
+    assertThat(warnings).hasSize(2);
+    assertThat(warnings.get(0)).startsWith("ChannelPeerDialled: ");
+    assertThat(warnings.get(1)).startsWith("ChannelPeerUnreached: channel aa:0 of alice-0");
+    // A restarted lnd in the same pod is a new process: it is dialled for afresh.
+    now[0] = T0.plusSeconds(200);
+    r.watch(cluster(), names, leader, "uid-0/lnd#1", SERVER_ACTIVE, info(1, 0), lnd);
+    now[0] = T0.plusSeconds(215);
+    r.watch(cluster(), names, leader, "uid-0/lnd#1", SERVER_ACTIVE, info(1, 0), lnd);
+    assertThat(calls.stream().filter(c -> c.startsWith("POST"))).hasSize(2);
+  }
+
+  @Test
+  void aPeerThatConnectedMeanwhileIsNeitherReportedNorDialledForAgain() {
+    bobConnected = false;
+    kept.put(BOB, LISTENING);
+    PeerReconnection r = reconnection();
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd);
+    // GetInfo still counted no peer, but bob is back by the time lnd is asked to dial it.
+    bobConnected = true;
+    now[0] = T0.plus(UnconnectedPeers.GRACE);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd);
+    bobConnected = false;
+    for (int g = 3; g <= 6; g++) {
+      now[0] = T0.plus(UnconnectedPeers.GRACE.multipliedBy(g));
+      r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd);
+    }
+    assertThat(warnings).isEmpty();
+    assertThat(calls.stream().filter(c -> c.startsWith("POST"))).hasSize(1);
   }
 
   @Test
   void aChannelPeerWithNoKnownAddressIsNotDialledAndTheWarningSaysSo() {
     bobConnected = false;
     PeerReconnection r = reconnection();
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd);
     now[0] = T0.plus(UnconnectedPeers.GRACE);
-    r.watch(cluster(), names, leader, SERVER_ACTIVE, info(1, 0), lnd);
+    r.watch(cluster(), names, leader, PROCESS, SERVER_ACTIVE, info(1, 0), lnd);
     assertThat(calls).noneMatch(c -> c.startsWith("POST"));
     assertThat(warnings)
         .singleElement()
@@ -344,8 +415,10 @@ class PeerReconnectionTest {
         if (bobConnected) {
           respond(ex, 500, "{\"code\":2,\"message\":\"already connected to peer: " + BOB + "\"}");
         } else {
-          bobConnected = true;
-          channelActive = true;
+          if (dialsConnect) {
+            bobConnected = true;
+            channelActive = true;
+          }
           respond(ex, 200, "{\"status\":\"connection initiated\"}");
         }
       }
@@ -355,7 +428,11 @@ class PeerReconnectionTest {
 
   private void graphNode(HttpExchange ex) throws IOException {
     record(ex, null);
-    respond(ex, 404, "{\"code\":5,\"message\":\"unable to find node\"}");
+    if (bobAnnounces) {
+      respond(ex, 200, "{\"node\":{\"addresses\":[{\"addr\":\"" + ANNOUNCED + "\"}]}}");
+    } else {
+      respond(ex, 404, "{\"code\":5,\"message\":\"unable to find node\"}");
+    }
   }
 
   private void record(HttpExchange ex, JsonNode body) {

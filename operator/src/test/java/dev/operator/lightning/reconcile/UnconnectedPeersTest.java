@@ -106,6 +106,32 @@ class UnconnectedPeersTest {
   }
 
   @Test
+  void aPeerThatConnectsAfterTheDialButWhoseChannelStaysDownIsNotDialledAgain() {
+    Memory m = after(Memory.none(), new long[] {0, GRACE}, List.of(TO_BOB_DOWN), Set.of()).memory();
+    // Back, yet the channel stays down (StalledLinks' case), then away again.
+    m = at(m, GRACE + 2, List.of(TO_BOB_DOWN), Set.of(BOB)).memory();
+    Decision d =
+        after(m, new long[] {GRACE + 4, 2 * GRACE + 4, 5 * GRACE}, List.of(TO_BOB_DOWN), Set.of());
+    assertThat(d.dial()).isEmpty();
+    assertThat(
+            after(m, new long[] {GRACE + 4, 2 * GRACE + 4}, List.of(TO_BOB_DOWN), Set.of())
+                .unreached())
+        .containsExactly("aa:0");
+  }
+
+  @Test
+  void givingUpOnAChannelNeedsNoDialToWaitFor() {
+    Memory m =
+        after(Memory.none(), new long[] {0, GRACE}, List.of(TO_BOB_DOWN), Set.of())
+            .memory()
+            .givingUp(List.of("aa:0"));
+    Decision d = after(m, new long[] {GRACE + 2, 3 * GRACE}, List.of(TO_BOB_DOWN), Set.of());
+    assertThat(d.dial()).isEmpty();
+    assertThat(d.unreached()).isEmpty();
+    assertThat(d.memory().unreached()).containsExactly("aa:0");
+  }
+
+  @Test
   void anUnreachedChannelIsDialledForAgainUnderANewLeader() {
     Memory m =
         after(
