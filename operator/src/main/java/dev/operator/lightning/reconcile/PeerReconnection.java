@@ -47,9 +47,7 @@ final class PeerReconnection {
 
   static final String UNREACHED = "ChannelPeerUnreached";
 
-  /** The event reasons when no dial was made: no address is known, or lnd refused each one. */
-  static final String ADDRESS_UNKNOWN = "ChannelPeerAddressUnknown";
-
+  /** The event reason when lnd refused the dial at every address. */
   static final String DIAL_FAILED = "ChannelPeerDialFailed";
 
   private static final Duration GONE_POLL = Duration.ofMillis(100);
@@ -228,6 +226,12 @@ final class PeerReconnection {
       if (done.outcome() == Dial.Outcome.ALREADY_CONNECTED) {
         continue;
       }
+      if (done.outcome() == Dial.Outcome.NO_ADDRESS) {
+        // Peers that dial in (wallets, mostly) are often away for long: nothing to report.
+        log.debug(
+            "{}: channel peer {} of {} is away and no address is known", key, peer, leaderPod);
+        continue;
+      }
       warnings.warn(
           cluster,
           done.outcome().reason,
@@ -292,7 +296,7 @@ final class PeerReconnection {
     enum Outcome {
       DIALLED(PeerReconnection.DIALLED),
       FAILED(DIAL_FAILED),
-      NO_ADDRESS(ADDRESS_UNKNOWN),
+      NO_ADDRESS(null),
       ALREADY_CONNECTED(null);
 
       final String reason;
