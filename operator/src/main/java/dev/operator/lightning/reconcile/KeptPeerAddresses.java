@@ -1,9 +1,7 @@
 package dev.operator.lightning.reconcile;
 
 import dev.operator.lightning.api.LightningCluster;
-import dev.operator.lightning.model.Labels;
 import dev.operator.lightning.model.Names;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,16 +35,9 @@ final class KeptPeerAddresses implements PeerReconnection.AddressBook {
   @Override
   public void save(LightningCluster cluster, Names n, Map<String, String> addresses) {
     Secret previous = reads.ownedSecret(n.namespace(), n.channelBackupSecret());
-    // Like the backup, kept after the cluster is deleted: no owner reference.
     Secret desired =
         new SecretBuilder()
-            .withMetadata(
-                new ObjectMetaBuilder()
-                    .withName(n.channelBackupSecret())
-                    .withNamespace(n.namespace())
-                    .withLabels(Labels.common(n.cluster()))
-                    .addToAnnotations(Labels.PREFIX + "kept", LeaderNode.KEPT)
-                    .build())
+            .withMetadata(LeaderNode.backupSecretMetadata(n).build())
             .withType("Opaque")
             .withData(
                 Map.of(

@@ -155,15 +155,10 @@ final class LeaderNode {
         Base64.getEncoder()
             .encodeToString(
                 ChannelBackups.format(exported.channelPoints()).getBytes(StandardCharsets.UTF_8)));
-    // Like the seed, the backup outlives the cluster: no owner reference.
     Secret desired =
         new SecretBuilder()
             .withMetadata(
-                new ObjectMetaBuilder()
-                    .withName(n.channelBackupSecret())
-                    .withNamespace(n.namespace())
-                    .withLabels(Labels.common(n.cluster()))
-                    .addToAnnotations(Labels.PREFIX + "kept", KEPT)
+                backupSecretMetadata(n)
                     .addToAnnotations(Labels.PREFIX + "backup-time", time)
                     .addToAnnotations(Labels.PREFIX + "exported-from", leaderPod)
                     .build())
@@ -193,6 +188,18 @@ final class LeaderNode {
             + " in Secret "
             + n.channelBackupSecret());
     return status;
+  }
+
+  /**
+   * What every writer of the channel backup Secret applies as its metadata; like the seed, the
+   * Secret outlives the cluster, so it has no owner reference.
+   */
+  static ObjectMetaBuilder backupSecretMetadata(Names n) {
+    return new ObjectMetaBuilder()
+        .withName(n.channelBackupSecret())
+        .withNamespace(n.namespace())
+        .withLabels(Labels.common(n.cluster()))
+        .addToAnnotations(Labels.PREFIX + "kept", KEPT);
   }
 
   private byte[] readOnlyMacaroon(Names n) {

@@ -170,11 +170,7 @@ final class PeerReconnection {
         StalledLinks.decide(leaderProcess, channels, peers.keySet(), prior, now);
     remember(key, d.memory());
     for (String peer : d.reconnect()) {
-      List<String> points =
-          channels.stream()
-              .filter(c -> c.peer().equals(peer) && d.stalled().contains(c.point()))
-              .map(StalledLinks.Channel::point)
-              .toList();
+      List<String> points = pointsOf(channels, peer, d.stalled());
       String done = reconnect(lnd, host, port, macaroon, peers.get(peer));
       warnings.warn(
           cluster,
@@ -212,13 +208,10 @@ final class PeerReconnection {
     UnconnectedPeers.Decision u =
         UnconnectedPeers.decide(leaderProcess, channels, peers.keySet(), priorAway, now);
     UnconnectedPeers.Memory after = u.memory();
+    Map<String, String> kept = u.dial().isEmpty() ? Map.of() : addressBook.load(n);
     for (String peer : u.dial()) {
-      List<String> points =
-          channels.stream()
-              .filter(c -> c.peer().equals(peer) && u.unconnected().contains(c.point()))
-              .map(StalledLinks.Channel::point)
-              .toList();
-      Dial done = dial(lnd, host, port, macaroon, peer, addressBook.load(n).get(peer));
+      List<String> points = pointsOf(channels, peer, u.unconnected());
+      Dial done = dial(lnd, host, port, macaroon, peer, kept.get(peer));
       if (done.outcome() != Dial.Outcome.DIALLED && done.outcome() != Dial.Outcome.FAILED) {
         // Nothing to wait for: no dial was made.
         after = after.givingUp(points);
@@ -263,6 +256,15 @@ final class PeerReconnection {
               + " lnd log");
     }
     return earliest(d.look(), u.look());
+  }
+
+  /** The points of {@code peer}'s channels among {@code among}. */
+  private static List<String> pointsOf(
+      List<StalledLinks.Channel> channels, String peer, List<String> among) {
+    return channels.stream()
+        .filter(c -> c.peer().equals(peer) && among.contains(c.point()))
+        .map(StalledLinks.Channel::point)
+        .toList();
   }
 
   private static int channels(NodeStatus node) {
