@@ -162,6 +162,14 @@ class ChaosCampaignIT {
   private static LightningCluster shape(LightningCluster lc) {
     lc.getSpec().election.leaderSessionTtlSeconds = TTL;
     lc.getSpec().etcd.managed.replicas = 3;
+    // lnd logs at info by default, which does not show why a link that reestablished then made no
+    // progress (seen twice in long paying runs); chaos.lndDebugLevel (for example
+    // "info,HSWC=debug,PEER=debug") lets a run that studies it keep the link's own account.
+    String debugLevel = System.getProperty("chaos.lndDebugLevel", "");
+    if (!debugLevel.isBlank()) {
+      String config = lc.getSpec().lnd.config == null ? "" : lc.getSpec().lnd.config;
+      lc.getSpec().lnd.config = config + "debuglevel=" + debugLevel.strip() + "\n";
+    }
     return lc;
   }
 
