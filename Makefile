@@ -23,11 +23,11 @@ demo: tools ## Real kube-apiserver, etcd, btcd, operator and lnd: two clusters w
 test: tools ## Build the tools if missing, then run every unit and integration test
 	$(MVN) install
 
-chaos: tools ## Seeded unclean faults (kill, deletion, pause, cut from etcd, lost node, etcd member, etcd leader, etcd quorum, operator restart, also in a failover, API server freeze or API server stop in a failover) under the invariant monitor; prints a table per fault kind, fails on any violation (CHAOS_SEED, CHAOS_FAULTS, CHAOS_PAYMENTS, CHAOS_LND_DEBUGLEVEL; root)
+chaos: tools ## Seeded unclean faults (kill, deletion, pause, cut from etcd, lost node, etcd member, etcd leader, etcd quorum, operator restart, also in a failover, API server freeze or API server stop in a failover) under the invariant monitor; prints a table per fault kind, fails on any violation (CHAOS_SEED, CHAOS_FAULTS, CHAOS_PAYMENTS, CHAOS_LND_CONFIG; root)
 	$(MVN) -q -DskipTests install
 	$(MVN) -pl operator test -Dtest=ChaosCampaignIT -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dchaos.seed=$${CHAOS_SEED:-1} -Dchaos.faults=$${CHAOS_FAULTS:-300} -Dchaos.payments=$${CHAOS_PAYMENTS:-true} \
-	  -Dchaos.lndDebugLevel=$${CHAOS_LND_DEBUGLEVEL:-}
+	  -Dchaos.lndConfig="$${CHAOS_LND_CONFIG:-}"
 
 bench-failover: tools ## Print failover timings over 30 hard kills, against probe-only and TTL baselines (~5 min)
 	$(MVN) -q -DskipTests install

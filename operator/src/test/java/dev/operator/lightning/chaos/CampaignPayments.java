@@ -30,6 +30,9 @@ final class CampaignPayments implements AutoCloseable {
 
   static final Duration FIRST_PAYMENT_LIMIT = Duration.ofSeconds(120);
 
+  /** Between a failover's usual first payment (under 60 s) and the bound. */
+  static final Duration OVERDUE = Duration.ofSeconds(75);
+
   private final PaymentNetwork network;
   private final PaymentAudit audit;
   private final PaymentAudit.Balances before;
@@ -46,28 +49,45 @@ final class CampaignPayments implements AutoCloseable {
 
   /**
    * fault -> the first payment started after it to succeed, either way, in ms; -1 when none did
-   * within {@link #FIRST_PAYMENT_LIMIT}.
+   * within {@link #FIRST_PAYMENT_LIMIT}. {@code overdue} runs once if none has by {@link #OVERDUE}
+   * after the fault, while there is still time to see what holds them.
    */
-  long firstSuccessMs(Instant struck) {
-    PaymentDriver.Payment[] first = new PaymentDriver.Payment[1];
+  long firstSuccessMs(Instant struck, Runnable overdue) {
+    Instant end = Instant.now().plus(FIRST_PAYMENT_LIMIT);
+    Instant late = struck.plus(OVERDUE);
+    Optional<PaymentDriver.Payment> first = firstSuccess(struck, late.isBefore(end) ? late : end);
+    if (first.isEmpty() && Instant.now().isBefore(end)) {
+      overdue.run();
+      first = firstSuccess(struck, end);
+    }
+    return first.map(p -> Duration.between(struck, p.ended).toMillis()).orElse(-1L);
+  }
+
+  private Optional<PaymentDriver.Payment> firstSuccess(Instant struck, Instant until) {
+    Duration left = Duration.between(Instant.now(), until);
+    if (left.compareTo(Duration.ofMillis(200)) < 0) {
+      return firstSuccessSoFar(struck);
+    }
     try {
+      PaymentDriver.Payment[] first = new PaymentDriver.Payment[1];
       await()
-          .atMost(FIRST_PAYMENT_LIMIT)
+          .atMost(left)
           .pollInterval(Duration.ofMillis(50))
           .until(
               () -> {
-                Optional<PaymentDriver.Payment> a = aliceToBob.firstSucceededSince(struck);
-                Optional<PaymentDriver.Payment> b = bobToAlice.firstSucceededSince(struck);
-                first[0] =
-                    a.isPresent() && (b.isEmpty() || !b.get().ended.isBefore(a.get().ended))
-                        ? a.get()
-                        : b.orElse(null);
+                first[0] = firstSuccessSoFar(struck).orElse(null);
                 return first[0] != null;
               });
+      return Optional.of(first[0]);
     } catch (ConditionTimeoutException e) {
-      return -1;
+      return Optional.empty();
     }
-    return Duration.between(struck, first[0].ended).toMillis();
+  }
+
+  private Optional<PaymentDriver.Payment> firstSuccessSoFar(Instant struck) {
+    Optional<PaymentDriver.Payment> a = aliceToBob.firstSucceededSince(struck);
+    Optional<PaymentDriver.Payment> b = bobToAlice.firstSucceededSince(struck);
+    return a.isPresent() && (b.isEmpty() || !b.get().ended.isBefore(a.get().ended)) ? a : b;
   }
 
   /** What the payments started since {@code since} ended with, counted by direction and reason. */

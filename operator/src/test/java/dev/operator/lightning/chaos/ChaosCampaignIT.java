@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -84,6 +85,7 @@ class ChaosCampaignIT {
                 DemoCluster.NAME,
                 3,
                 lc -> PaymentNetwork.forgiving(shape(lc)),
+                ChaosCampaignIT::withStudyConfig,
                 m -> System.out.println("chaos: " + m))
             : null;
     try (DemoCluster demo = network != null ? network.net : DemoCluster.start(NS)) {
@@ -92,13 +94,35 @@ class ChaosCampaignIT {
       }
       demo.awaitLeader(null, Duration.ofSeconds(120));
       ChaosTarget target = new ChaosTarget(demo);
+      GoroutineDumps dumps =
+          network == null
+              ? null
+              : GoroutineDumps.profilePort(studyConfig())
+                  .map(
+                      port ->
+                          new GoroutineDumps(
+                              demo.client(),
+                              NS,
+                              List.of(DemoCluster.NAME, PaymentNetwork.BOB),
+                              port,
+                              Path.of("target", "chaos-goroutines")))
+                  .orElse(null);
       try (Client etcd = etcdClient(demo);
           InvariantMonitor monitor = monitor(demo, etcd);
           CampaignPayments payments = network == null ? null : new CampaignPayments(network)) {
         int n = 0;
         for (FaultKind kind : plan) {
           n++;
-          ChaosTable.Row row = strike(target, monitor, payments, kind, random);
+          int fault = n;
+          Runnable overdue =
+              () -> {
+                if (dumps != null) {
+                  System.out.printf(
+                      "chaos %d: first payment overdue; goroutine dumps: %s%n",
+                      fault, dumps.take("fault-" + fault));
+                }
+              };
+          ChaosTable.Row row = strike(target, monitor, payments, kind, random, overdue);
           table.add(row);
           System.out.printf(
               "chaos %d/%d %s: recovered %d ms, paid %d ms; stale route %d ms, active unrouted"
@@ -162,15 +186,31 @@ class ChaosCampaignIT {
   private static LightningCluster shape(LightningCluster lc) {
     lc.getSpec().election.leaderSessionTtlSeconds = TTL;
     lc.getSpec().etcd.managed.replicas = 3;
-    // lnd logs at info by default, which does not show why a link that reestablished then made no
-    // progress (seen twice in long paying runs); chaos.lndDebugLevel (for example
-    // "info,HSWC=debug,PEER=debug") lets a run that studies it keep the link's own account.
-    String debugLevel = System.getProperty("chaos.lndDebugLevel", "");
-    if (!debugLevel.isBlank()) {
-      String config = lc.getSpec().lnd.config == null ? "" : lc.getSpec().lnd.config;
-      lc.getSpec().lnd.config = config + "debuglevel=" + debugLevel.strip() + "\n";
-    }
+    return withStudyConfig(lc);
+  }
+
+  /**
+   * lnd's info-level log does not show why a channel link that reestablished then made no progress
+   * (seen three times in one long paying run): {@code chaos.lndConfig}, lines separated by ';' (for
+   * example {@code debuglevel=info,HSWC=debug,PEER=debug;profile=0.0.0.0:9736}: lnd serves a bare
+   * port on localhost only), goes into every lnd of the campaign, so a run that studies it keeps
+   * the link's own account and, with a profile port, a goroutine dump of each lnd whenever a
+   * fault's first payment is overdue.
+   */
+  private static LightningCluster withStudyConfig(LightningCluster lc) {
+    String config = lc.getSpec().lnd.config == null ? "" : lc.getSpec().lnd.config;
+    lc.getSpec().lnd.config = config + studyConfig();
     return lc;
+  }
+
+  private static String studyConfig() {
+    StringBuilder lines = new StringBuilder();
+    for (String line : System.getProperty("chaos.lndConfig", "").split(";")) {
+      if (!line.isBlank()) {
+        lines.append(line.strip()).append('\n');
+      }
+    }
+    return lines.toString();
   }
 
   /** One round of every kind in random order first, then kinds at random. */
@@ -189,7 +229,8 @@ class ChaosCampaignIT {
       InvariantMonitor monitor,
       CampaignPayments payments,
       FaultKind kind,
-      Random random)
+      Random random,
+      Runnable overdue)
       throws Exception {
     DemoCluster demo = target.demo();
     target.judgedBy(monitor);
@@ -250,7 +291,7 @@ class ChaosCampaignIT {
     if (payments != null) {
       // A campaign that stopped at the first slow payment would report nothing of the rest: the
       // outage is a violation in the table, and the campaign goes on.
-      paidMs = payments.firstSuccessMs(struck);
+      paidMs = payments.firstSuccessMs(struck, overdue);
       // The wait starts once the cluster has recovered; the bound counts from the fault.
       if (paidMs < 0 || paidMs > CampaignPayments.FIRST_PAYMENT_LIMIT.toMillis()) {
         paidMs = Math.max(paidMs, CampaignPayments.FIRST_PAYMENT_LIMIT.toMillis());

@@ -48,6 +48,7 @@ public final class PaymentNetwork implements AutoCloseable {
       java.util.function.Consumer<String> progress,
       boolean aliceOnPostgres,
       java.util.function.UnaryOperator<LightningCluster> aliceShape,
+      java.util.function.UnaryOperator<LightningCluster> bobShape,
       boolean outside)
       throws Exception {
     this.aliceName = aliceName;
@@ -71,7 +72,7 @@ public final class PaymentNetwork implements AutoCloseable {
         Clusters.withPostgres(alice, postgres.createDatabase(aliceName), PostgresServer.CA_SECRET);
       }
       net.apply(alice);
-      LightningCluster bob = cluster(BOB, bobMembers);
+      LightningCluster bob = bobShape.apply(cluster(BOB, bobMembers));
       net.apply(outside ? DemoCluster.outside(forgiving(bob)) : bob);
       net.awaitLeader(aliceName, null, DEADLINE);
       net.awaitLeader(BOB, null, DEADLINE);
@@ -128,22 +129,26 @@ public final class PaymentNetwork implements AutoCloseable {
 
   /** Starts the network; the channel is active on both sides when this returns. */
   public static PaymentNetwork start(String ns, int aliceMembers, int bobMembers) throws Exception {
-    return new PaymentNetwork(ns, ALICE, aliceMembers, bobMembers, m -> {}, false, lc -> lc, false);
+    return new PaymentNetwork(
+        ns, ALICE, aliceMembers, bobMembers, m -> {}, false, lc -> lc, lc -> lc, false);
   }
 
   /**
    * A network whose paying cluster is {@code aliceName}, shaped by {@code aliceShape} after the
-   * defaults (its etcd, its session), with one bob member; btcd and bob run on the local cluster's
-   * outside node, so a campaign strikes alice's nodes alone while both sides pay.
+   * defaults (its etcd, its session), with one bob member shaped by {@code bobShape}; btcd and bob
+   * run on the local cluster's outside node, so a campaign strikes alice's nodes alone while both
+   * sides pay.
    */
   public static PaymentNetwork startWith(
       String ns,
       String aliceName,
       int aliceMembers,
       java.util.function.UnaryOperator<LightningCluster> aliceShape,
+      java.util.function.UnaryOperator<LightningCluster> bobShape,
       java.util.function.Consumer<String> progress)
       throws Exception {
-    return new PaymentNetwork(ns, aliceName, aliceMembers, 1, progress, false, aliceShape, true);
+    return new PaymentNetwork(
+        ns, aliceName, aliceMembers, 1, progress, false, aliceShape, bobShape, true);
   }
 
   /**
@@ -164,7 +169,8 @@ public final class PaymentNetwork implements AutoCloseable {
   /** As {@link #start(String, int, int)}, with alice's data in PostgreSQL (bob's stays in etcd). */
   public static PaymentNetwork startWithAliceOnPostgres(String ns, int aliceMembers, int bobMembers)
       throws Exception {
-    return new PaymentNetwork(ns, ALICE, aliceMembers, bobMembers, m -> {}, true, lc -> lc, false);
+    return new PaymentNetwork(
+        ns, ALICE, aliceMembers, bobMembers, m -> {}, true, lc -> lc, lc -> lc, false);
   }
 
   /** As {@link #start(String, int, int)}, saying what it does at each step. */
@@ -172,7 +178,7 @@ public final class PaymentNetwork implements AutoCloseable {
       String ns, int aliceMembers, int bobMembers, java.util.function.Consumer<String> progress)
       throws Exception {
     return new PaymentNetwork(
-        ns, ALICE, aliceMembers, bobMembers, progress, false, lc -> lc, false);
+        ns, ALICE, aliceMembers, bobMembers, progress, false, lc -> lc, lc -> lc, false);
   }
 
   /** A LightningCluster like the demo's, on the chain's btcd, with an alias of its name. */
