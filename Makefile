@@ -27,7 +27,7 @@ chaos: tools ## Seeded unclean faults (kill, deletion, pause, cut from etcd, los
 	$(MVN) -q -DskipTests install
 	$(MVN) -pl operator test -Dtest=ChaosCampaignIT -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dchaos.seed=$${CHAOS_SEED:-1} -Dchaos.faults=$${CHAOS_FAULTS:-300} -Dchaos.payments=$${CHAOS_PAYMENTS:-true} \
-	  -Dchaos.lndConfig="$${CHAOS_LND_CONFIG:-}"
+	  -Dchaos.lndConfig="$${CHAOS_LND_CONFIG:-}" -Dharness.kubelet.maxContainerRestartPeriodSeconds=10
 
 bench-failover: tools ## Print failover timings over 30 hard kills, against probe-only and TTL baselines (~5 min)
 	$(MVN) -q -DskipTests install

@@ -50,11 +50,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SandboxKubelet implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SandboxKubelet.class);
-  // The kubelet's crash back-off: the first restart is immediate, then 10 s doubling to 5 min,
-  // forgotten once a container has run for 10 minutes.
-  private static final Duration BACKOFF_INITIAL = Duration.ofSeconds(10);
-  private static final Duration BACKOFF_MAX = Duration.ofMinutes(5);
-  private static final Duration BACKOFF_RESET = BACKOFF_MAX.multipliedBy(2);
+  private final CrashLoopBackOff backOff = CrashLoopBackOff.configured();
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   private final KubernetesClient client;
@@ -522,17 +518,11 @@ public final class SandboxKubelet implements AutoCloseable {
       return;
     }
     r.restarts++;
-    if (r.startedAt != null
-        && Duration.between(r.startedAt, Instant.now()).compareTo(BACKOFF_RESET) >= 0) {
+    if (r.startedAt != null && backOff.forgets(Duration.between(r.startedAt, Instant.now()))) {
       r.nextBackoff = Duration.ZERO;
     }
     Duration delay = r.nextBackoff;
-    r.nextBackoff =
-        delay.isZero()
-            ? BACKOFF_INITIAL
-            : (delay.multipliedBy(2).compareTo(BACKOFF_MAX) > 0
-                ? BACKOFF_MAX
-                : delay.multipliedBy(2));
+    r.nextBackoff = backOff.next(delay);
     if (delay.isZero()) {
       launch(r);
       return;
