@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +51,7 @@ public final class ApiServerOutage implements AutoCloseable {
 
   private static final int TAIL_LINES = 30;
 
-  private static final java.util.concurrent.atomic.AtomicInteger RESTARTS =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private static final AtomicInteger RESTARTS = new AtomicInteger();
 
   private final ControlPlane controlPlane;
   private final List<String> command;
@@ -145,7 +145,13 @@ public final class ApiServerOutage implements AutoCloseable {
         String tail = tail(logFile);
         if (attempt >= START_ATTEMPTS) {
           throw new IllegalStateException(
-              e.getMessage() + " " + START_ATTEMPTS + " times; the last log ends:\n" + tail, e);
+              "kube-apiserver "
+                  + e.getMessage()
+                  + ", at each of "
+                  + START_ATTEMPTS
+                  + " starts; the last log ends:\n"
+                  + tail,
+              e);
         }
         log.warn(
             "kube-apiserver {} {} after {} ms, started again as a kubelet would; its log"

@@ -50,10 +50,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class SandboxKubelet implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SandboxKubelet.class);
-  private final CrashLoopBackOff backOff = CrashLoopBackOff.configured();
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   private final KubernetesClient client;
+  private final CrashLoopBackOff backOff = CrashLoopBackOff.configured();
   private final LocalNode node;
   private final String namespace;
   private final PodNetwork network;
