@@ -36,31 +36,40 @@ public final class ElectionHistory implements AutoCloseable {
   private final List<Term> terms = new ArrayList<>();
   private final Map<String, KeyValue> candidates = new HashMap<>();
   private Watch.Watcher watch;
+
+  /**
+   * Which list-and-watch is in force. jetcd reports one broken watch more than once (onError, then
+   * onCompleted when it closes it, and again when it is closed here): a report from any but the
+   * watch in force is ignored, or each break would start two watches and leave one open, doubling
+   * them at every etcd restart until the members ran out of memory.
+   */
+  private long generation;
+
   private boolean closed;
 
   /** Follows the election under {@code prefix}; the client stays the caller's. */
   public ElectionHistory(Client etcd, String prefix) {
     this.etcd = etcd;
     this.prefix = ByteSequence.from(prefix, StandardCharsets.UTF_8);
-    follow();
+    follow(0);
   }
 
-  private void follow() {
+  private void follow(long gen) {
     etcd.getKVClient()
         .get(prefix, GetOption.builder().isPrefix(true).build())
         .orTimeout(10, TimeUnit.SECONDS)
         .whenComplete(
             (listed, error) -> {
               if (error != null) {
-                followAgain();
+                followAgain(gen);
               } else {
-                listed(listed);
+                listed(listed, gen);
               }
             });
   }
 
-  private synchronized void listed(GetResponse listed) {
-    if (closed) {
+  private synchronized void listed(GetResponse listed, long gen) {
+    if (closed || gen != generation) {
       return;
     }
     candidates.clear();
@@ -74,10 +83,14 @@ public final class ElectionHistory implements AutoCloseable {
                     .isPrefix(true)
                     .withRevision(listed.getHeader().getRevision() + 1)
                     .build(),
-                Watch.listener(this::changed, err -> followAgain(), this::followAgain));
+                Watch.listener(
+                    r -> changed(r, gen), err -> followAgain(gen), () -> followAgain(gen)));
   }
 
-  private synchronized void changed(io.etcd.jetcd.watch.WatchResponse r) {
+  private synchronized void changed(io.etcd.jetcd.watch.WatchResponse r, long gen) {
+    if (closed || gen != generation) {
+      return;
+    }
     for (WatchEvent e : r.getEvents()) {
       KeyValue kv = e.getKeyValue();
       if (e.getEventType() == WatchEvent.EventType.DELETE) {
@@ -89,19 +102,24 @@ public final class ElectionHistory implements AutoCloseable {
     }
   }
 
-  private void followAgain() {
+  private void followAgain(long gen) {
+    Watch.Watcher broken;
+    long next;
     synchronized (this) {
-      if (closed) {
+      if (closed || gen != generation) {
         return;
       }
+      next = ++generation;
       add(new Term(Instant.now(), -1, UNKNOWN));
-      if (watch != null) {
-        watch.close();
-        watch = null;
-      }
+      broken = watch;
+      watch = null;
+    }
+    // Outside the lock: closing calls back into followAgain from jetcd's own lock.
+    if (broken != null) {
+      broken.close();
     }
     CompletableFuture.runAsync(
-        this::follow, CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS));
+        () -> follow(next), CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS));
   }
 
   private void record(long revision) {
@@ -130,10 +148,15 @@ public final class ElectionHistory implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() {
-    closed = true;
-    if (watch != null) {
-      watch.close();
+  public void close() {
+    Watch.Watcher last;
+    synchronized (this) {
+      closed = true;
+      last = watch;
+      watch = null;
+    }
+    if (last != null) {
+      last.close();
     }
   }
 }
