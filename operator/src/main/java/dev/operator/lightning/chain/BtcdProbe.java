@@ -2,6 +2,7 @@ package dev.operator.lightning.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.operator.lightning.pki.TlsFailures;
 import dev.operator.lightning.pki.TrustedCertificates;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -104,6 +105,12 @@ public final class BtcdProbe {
           "btcd at " + hostPort + " presented a certificate that is not for this host name",
           null);
     } catch (SSLException e) {
+      if (!TlsFailures.certificateRejected(e)) {
+        return new Result(
+            UNREACHABLE,
+            "btcd at " + hostPort + " broke off the TLS handshake: " + e.getMessage(),
+            null);
+      }
       return new Result(
           CERTIFICATE_REJECTED,
           "btcd at "

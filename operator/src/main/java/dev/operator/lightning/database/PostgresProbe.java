@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.net.ssl.SSLException;
 
 /**
  * Connects to PostgreSQL as an LND member will, before any member is given the connection string:
@@ -139,8 +138,7 @@ public final class PostgresProbe {
               + "; create it (LND creates its tables, not the database)");
     }
     String text = String.valueOf(e.getMessage());
-    if (hasCause(e, SSLException.class)
-        || hasCause(e, java.security.cert.CertificateException.class)
+    if (dev.operator.lightning.pki.TlsFailures.certificateRejected(e)
         || text.contains("could not be verified")
         || text.contains("does not support SSL")) {
       return new Result(
@@ -164,14 +162,5 @@ public final class PostgresProbe {
             + " is unreachable: "
             + root.getClass().getSimpleName()
             + (root.getMessage() != null ? " " + root.getMessage() : ""));
-  }
-
-  private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (type.isInstance(c)) {
-        return true;
-      }
-    }
-    return false;
   }
 }
