@@ -22,9 +22,6 @@ public final class TlsFailures {
           || c instanceof CertPathBuilderException) {
         return true;
       }
-      if (c.getCause() == c) {
-        break;
-      }
     }
     return false;
   }

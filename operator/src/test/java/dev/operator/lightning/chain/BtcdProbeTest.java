@@ -50,11 +50,8 @@ class BtcdProbeTest {
             new CertificateRequest(
                 "btcd-tls", "btcd", List.of("localhost"), List.of("127.0.0.1"), true, false));
     try (SSLServerSocket server = tlsServer(leaf)) {
-      Thread t = acceptAndHandshake(server);
       BtcdProbe.Result r =
-          BtcdProbe.probe(
-              "127.0.0.1:" + server.getLocalPort(), 0, trusted.certificatePem(), USER, PASS);
-      t.join(5_000);
+          probeOnce(server, s -> ((javax.net.ssl.SSLSocket) s).startHandshake(), trusted);
       assertThat(r.reason()).as(r.message()).isEqualTo(BtcdProbe.CERTIFICATE_REJECTED);
       assertThat(r.message()).contains("does not verify against spec.chain.btcd.rpcCertSecretRef");
     }
@@ -64,20 +61,8 @@ class BtcdProbeTest {
   void aHandshakeCutShortIsUnreachableNotARejectedCertificate() throws Exception {
     CertificateAuthority trusted = CertificateAuthority.generate("btcd");
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Thread t =
-          new Thread(
-              () -> {
-                try (Socket s = server.accept()) {
-                  s.getInputStream().read(); // the ClientHello has begun: hang up
-                } catch (IOException ignored) {
-                  // the test's own assertion says what happened
-                }
-              });
-      t.start();
-      BtcdProbe.Result r =
-          BtcdProbe.probe(
-              "127.0.0.1:" + server.getLocalPort(), 0, trusted.certificatePem(), USER, PASS);
-      t.join(5_000);
+      // The ClientHello has begun: hang up.
+      BtcdProbe.Result r = probeOnce(server, s -> s.getInputStream().read(), trusted);
       assertThat(r.reason()).as(r.message()).isEqualTo(BtcdProbe.UNREACHABLE);
       assertThat(r.message()).contains("TLS handshake");
     }
@@ -135,17 +120,28 @@ class BtcdProbeTest {
     }
   }
 
-  private static Thread acceptAndHandshake(SSLServerSocket server) {
+  /** What the server side does with the one connection it accepts. */
+  private interface ServerSide {
+    void serve(Socket s) throws IOException;
+  }
+
+  /** The probe against {@code server}, which serves one connection its own way meanwhile. */
+  private static BtcdProbe.Result probeOnce(
+      ServerSocket server, ServerSide side, CertificateAuthority trusted) throws Exception {
     Thread t =
         new Thread(
             () -> {
               try (Socket s = server.accept()) {
-                ((javax.net.ssl.SSLSocket) s).startHandshake();
+                side.serve(s);
               } catch (IOException expected) {
-                // the client refuses the certificate and closes
+                // the client refuses or the server hangs up: the test's assertions say which
               }
             });
     t.start();
-    return t;
+    BtcdProbe.Result r =
+        BtcdProbe.probe(
+            "127.0.0.1:" + server.getLocalPort(), 0, trusted.certificatePem(), USER, PASS);
+    t.join(5_000);
+    return r;
   }
 }
