@@ -110,7 +110,7 @@ class LightningPaymentsIT {
       Path logs = Path.of("target", "payments-logs").toAbsolutePath();
       n.net.cluster.nodes().keepContainerLogs(logs);
       Map<String, SettledUnpaidHtlcs.Evidence> lndLosses = new TreeMap<>();
-      for (SettledUnpaidHtlcs.Evidence e : SettledUnpaidHtlcs.find(SettledUnpaidHtlcs.read(logs))) {
+      for (SettledUnpaidHtlcs.Evidence e : SettledUnpaidHtlcs.findIn(logs)) {
         lndLosses.put(e.hashHex(), e);
       }
 

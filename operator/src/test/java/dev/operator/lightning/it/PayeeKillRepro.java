@@ -95,8 +95,7 @@ class PayeeKillRepro {
       n.keepLogsAndPrintReplays(kept, "repro: ", false);
       System.out.println("repro: logs kept in " + kept + "; killed " + killed);
       // What the payments test forgives must be exactly the loss seen here, no more, no less.
-      List<SettledUnpaidHtlcs.Evidence> told =
-          SettledUnpaidHtlcs.find(SettledUnpaidHtlcs.read(kept));
+      List<SettledUnpaidHtlcs.Evidence> told = SettledUnpaidHtlcs.findIn(kept);
       told.forEach(e -> System.out.println("repro: told from the logs " + e));
       System.out.printf(
           "repro: the logs tell %d settled-but-unpaid HTLCs (%d sat); settled minus received %d"

@@ -57,7 +57,7 @@ public final class PaymentAudit {
     Path logs = Path.of("target", "audit-logs-" + n.net.ns).toAbsolutePath();
     n.net.cluster.nodes().keepContainerLogs(logs);
     Map<String, SettledUnpaidHtlcs.Evidence> lndLosses = new HashMap<>();
-    for (SettledUnpaidHtlcs.Evidence e : SettledUnpaidHtlcs.find(SettledUnpaidHtlcs.read(logs))) {
+    for (SettledUnpaidHtlcs.Evidence e : SettledUnpaidHtlcs.findIn(logs)) {
       lndLosses.put(e.hashHex(), e);
     }
     Map<String, String> aliceInvoices = invoices(n.alice());

@@ -1,14 +1,18 @@
 package dev.operator.lightning.it;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -57,42 +61,55 @@ final class SettledUnpaidHtlcs {
   private SettledUnpaidHtlcs() {}
 
   /**
-   * Every container log in {@code dir} (one file per pod run, as the sandbox kubelet keeps them).
+   * The settled-but-unpaid HTLCs in every container log in {@code dir} (one file per pod run, as
+   * the sandbox kubelet keeps them), read a line at a time: a campaign's logs run to millions of
+   * lines and only a few kinds matter.
    */
-  static Map<String, List<String>> read(Path dir) throws IOException {
-    Map<String, List<String>> logs = new TreeMap<>();
-    try (var files = Files.list(dir)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        logs.put(f.getFileName().toString(), Files.readAllLines(f));
+  static List<Evidence> findIn(Path dir) throws IOException {
+    List<Path> files;
+    try (var listing = Files.list(dir)) {
+      files = listing.sorted().toList();
+    }
+    List<Run> runs = new ArrayList<>();
+    for (Path f : files) {
+      // A cut-short last line must not stop the audit: undecodable bytes are replaced.
+      try (BufferedReader r =
+          new BufferedReader(
+              new InputStreamReader(Files.newInputStream(f), StandardCharsets.UTF_8))) {
+        runs.addAll(Run.parse(f.getFileName().toString(), r.lines().iterator()));
       }
     }
-    return logs;
+    return evidence(runs);
   }
 
   /** The settled-but-unpaid HTLCs in these container logs, by file name, in the order found. */
   static List<Evidence> find(Map<String, List<String>> containerLogs) {
     List<Run> runs = new ArrayList<>();
-    containerLogs.forEach((name, lines) -> runs.addAll(Run.split(name, lines)));
+    containerLogs.forEach((name, lines) -> runs.addAll(Run.parse(name, lines.iterator())));
+    return evidence(runs);
+  }
+
+  /**
+   * One pass over the fail-backs, indexed by hash, rather than a scan of every other run for each
+   * settle: a leader that ran through a whole campaign has thousands of settles never followed by a
+   * graceful stop.
+   */
+  private static List<Evidence> evidence(List<Run> runs) {
+    Map<String, List<FailBack>> failBacks = new HashMap<>();
+    for (Run run : runs) {
+      for (FailBack f : run.failBacks) {
+        failBacks.computeIfAbsent(f.hashHex, h -> new ArrayList<>()).add(f);
+      }
+    }
     List<Evidence> found = new ArrayList<>();
     for (Run settling : runs) {
-      for (Settle s : settling.settlesWithoutGracefulStop()) {
-        LocalDateTime lastWords = settling.lastTime();
-        Evidence e = null;
-        for (Run other : runs) {
-          if (other == settling || e != null) {
-            continue;
+      for (Settle s : settling.settlesWithoutGracefulStop) {
+        for (FailBack f : failBacks.getOrDefault(s.hashHex, List.of())) {
+          if (f.run != settling && f.at.isAfter(settling.lastTime)) {
+            found.add(
+                new Evidence(s.hashHex, settling.name, s.at, settling.lastTime, f.run.name, f.at));
+            break;
           }
-          for (String line : other.lines) {
-            Matcher m = FAIL_BACK.matcher(line);
-            LocalDateTime at = time(line);
-            if (m.find() && m.group(1).equals(s.hashHex) && at != null && at.isAfter(lastWords)) {
-              e = new Evidence(s.hashHex, settling.name, s.at, lastWords, other.name, at);
-              break;
-            }
-          }
-        }
-        if (e != null) {
-          found.add(e);
         }
       }
     }
@@ -106,48 +123,68 @@ final class SettledUnpaidHtlcs {
 
   private record Settle(String hashHex, LocalDateTime at) {}
 
-  /** The lines of one lnd process: a killed container restarts into the same file. */
-  private record Run(String name, List<String> lines) {
-    static List<Run> split(String file, List<String> lines) {
+  private record FailBack(Run run, String hashHex, LocalDateTime at) {}
+
+  /**
+   * What one lnd process logged that matters here: a killed container restarts into the same file,
+   * so a file holds one run per {@link #RUN_START}.
+   */
+  private static final class Run {
+    final String name;
+
+    /** Settles after which this run logged no graceful stop: it was killed (or still runs). */
+    final List<Settle> settlesWithoutGracefulStop = new ArrayList<>();
+
+    final List<FailBack> failBacks = new ArrayList<>();
+
+    /** The time of the run's last timestamped line (a run still going has a late one). */
+    LocalDateTime lastTime = LocalDateTime.MAX;
+
+    private Run(String name) {
+      this.name = name;
+    }
+
+    static List<Run> parse(String file, Iterator<String> lines) {
       List<Run> runs = new ArrayList<>();
-      List<String> current = new ArrayList<>();
-      for (String line : lines) {
-        if (line.contains(RUN_START) && !current.isEmpty()) {
-          runs.add(new Run(file + " run " + (runs.size() + 1), current));
-          current = new ArrayList<>();
+      Run current = null;
+      while (lines.hasNext()) {
+        String line = lines.next();
+        if (current == null || line.contains(RUN_START) && current.hasLines) {
+          current = new Run(file + " run " + (runs.size() + 1));
+          runs.add(current);
         }
-        current.add(line);
+        current.read(line);
       }
-      runs.add(new Run(file + " run " + (runs.size() + 1), current));
+      if (current == null) {
+        runs.add(new Run(file + " run 1"));
+      }
       return runs;
     }
 
-    /** Settles after which this run logged no graceful stop: it was killed (or still runs). */
-    List<Settle> settlesWithoutGracefulStop() {
-      List<Settle> settles = new ArrayList<>();
-      for (String line : lines) {
-        if (line.contains(GRACEFUL_STOP)) {
-          settles.clear();
-          continue;
-        }
-        Matcher m = SETTLE.matcher(line);
-        LocalDateTime at = time(line);
-        if (m.find() && at != null) {
-          settles.add(new Settle(m.group(1), at));
-        }
-      }
-      return settles;
-    }
+    private boolean hasLines;
 
-    /** The time of this run's last timestamped line: a run still going has a late one. */
-    LocalDateTime lastTime() {
-      for (int i = lines.size() - 1; i >= 0; i--) {
-        LocalDateTime t = time(lines.get(i));
-        if (t != null) {
-          return t;
-        }
+    private void read(String line) {
+      hasLines = true;
+      LocalDateTime at = time(line);
+      if (at != null) {
+        lastTime = at;
       }
-      return LocalDateTime.MAX;
+      if (line.contains(GRACEFUL_STOP)) {
+        settlesWithoutGracefulStop.clear();
+        return;
+      }
+      if (at == null) {
+        return;
+      }
+      Matcher settle = SETTLE.matcher(line);
+      if (settle.find()) {
+        settlesWithoutGracefulStop.add(new Settle(settle.group(1), at));
+        return;
+      }
+      Matcher failBack = FAIL_BACK.matcher(line);
+      if (failBack.find()) {
+        failBacks.add(new FailBack(this, failBack.group(1), at));
+      }
     }
   }
 }

@@ -1,11 +1,19 @@
 package dev.operator.lightning.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Which lnd log sequences are lnd's settled-but-unpaid HTLC, and which are not. */
 class SettledUnpaidHtlcsTest {
@@ -197,5 +205,47 @@ class SettledUnpaidHtlcsTest {
                 List.of(
                     start("19:40:02.000"), failBack("19:42:59.000", H, "InvalidOnionVersion"))));
     assertThat(found).extracting(SettledUnpaidHtlcs.Evidence::hashHex).containsExactly(H);
+  }
+
+  @Test
+  void aWholeCampaignsLogsAreReadFromDiskInOnePass(@TempDir Path dir) throws Exception {
+    // Two nodes that lived through a campaign: thousands of settles each never followed by a
+    // graceful stop, among a million other lines; alice's previous leader was killed after one
+    // settle that her next one failed back. Each settle scanning every other run took hours.
+    for (String file : List.of("alice-2-bb.log", "bob-0-cc.log")) {
+      List<String> longRun = new ArrayList<>();
+      longRun.add(start("19:40:01.000"));
+      for (int i = 0; i < 10_000; i++) {
+        longRun.add(
+            settle(
+                "19:43:00.000",
+                String.format("%s%060x", file.startsWith("alice") ? "a11c" : "b0b0", i)));
+        for (int j = 0; j < 50; j++) {
+          longRun.add(line("19:43:00.001", "HSWC: forwarding " + j));
+        }
+      }
+      if (file.startsWith("alice")) {
+        longRun.add(failBack("19:43:01.000", H, "InvalidOnionVersion"));
+      }
+      Files.write(dir.resolve(file), longRun);
+    }
+    // A kill can cut a line short in the middle of a character.
+    byte[] cut = {(byte) 0xe2, (byte) 0x82};
+    Files.write(
+        dir.resolve("alice-1-aa.log"),
+        (start("19:40:00.000") + "\n" + settle("19:42:54.490", H) + "\n")
+            .getBytes(StandardCharsets.UTF_8));
+    Files.write(dir.resolve("alice-1-aa.log"), cut, StandardOpenOption.APPEND);
+
+    var found =
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> SettledUnpaidHtlcs.findIn(dir));
+
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.settledIn()).isEqualTo("alice-1-aa.log run 1");
+              assertThat(e.failedBackIn()).isEqualTo("alice-2-bb.log run 1");
+            });
   }
 }
