@@ -45,6 +45,10 @@ import org.junit.jupiter.api.Test;
 class ChaosCampaignIT {
   private static final String NS = "chaos";
   private static final int TTL = 24;
+
+  /** Faults between two samples of the etcd members' memory and watches. */
+  private static final int ETCD_SAMPLE_EVERY = 10;
+
   private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(120);
 
   /**
@@ -151,6 +155,12 @@ class ChaosCampaignIT {
               System.out.printf("chaos %d: payment history not pruned: %s%n", n, e);
             }
           }
+          if (n % ETCD_SAMPLE_EVERY == 0) {
+            Runtime jvm = Runtime.getRuntime();
+            System.out.printf(
+                "chaos %d: etcd %s; test JVM %d MB heap used%n",
+                n, target.etcdFigures(), (jvm.totalMemory() - jvm.freeMemory()) >> 20);
+          }
           if (!row.windows().violations().isEmpty()) {
             // What the next person needs to tell what happened: the monitor's own histories.
             Instant since = Instant.now().minus(STABLE_LIMIT.plus(RECOVERY_LIMIT));
@@ -164,13 +174,18 @@ class ChaosCampaignIT {
                     .toList());
           }
         }
+        // The table first: an audit that fails or hangs must not take the faults' figures with it.
+        System.out.printf(
+            "chaos: seed %d, %d faults (TTL %d s)%n%s", seed, plan.size(), TTL, table.render());
         if (payments != null) {
+          Instant auditing = Instant.now();
           // A killed alice may be a payee; bob is never struck.
           audit = payments.audit(plan.stream().anyMatch(FaultKind::deposes));
+          System.out.printf(
+              "chaos: payments audited in %d s%n",
+              Duration.between(auditing, Instant.now()).toSeconds());
         }
       }
-      System.out.printf(
-          "chaos: seed %d, %d faults (TTL %d s)%n%s", seed, plan.size(), TTL, table.render());
       if (audit != null) {
         System.out.printf(
             "chaos: payments %s; payment violations %s%n", audit.outcomes(), audit.violations());

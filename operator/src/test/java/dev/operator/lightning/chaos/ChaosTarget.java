@@ -144,20 +144,7 @@ final class ChaosTarget {
         continue;
       }
       try {
-        String metrics =
-            metricsHttp
-                .send(
-                    java.net.http.HttpRequest.newBuilder(
-                            java.net.URI.create(
-                                "http://"
-                                    + p.getStatus().getPodIP()
-                                    + ":"
-                                    + dev.operator.lightning.model.EtcdPaths.METRICS_PORT
-                                    + "/metrics"))
-                        .timeout(Duration.ofSeconds(2))
-                        .build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString())
-                .body();
+        String metrics = metrics(p.getStatus().getPodIP());
         if (metrics.lines().anyMatch(l -> l.equals("etcd_server_is_leader 1"))) {
           return name;
         }
@@ -167,6 +154,61 @@ final class ChaosTarget {
       }
     }
     return null;
+  }
+
+  /**
+   * Each etcd member's resident memory, watch streams and database size, as its own metrics say: a
+   * campaign's watches leaking into etcd grow these long before anything fails.
+   */
+  String etcdFigures() {
+    List<String> out = new ArrayList<>();
+    for (String name : etcdPods()) {
+      Pod p = demo.client().pods().inNamespace(demo.ns).withName(name).get();
+      if (p == null || p.getStatus() == null || p.getStatus().getPodIP() == null) {
+        out.add(name + " no pod IP");
+        continue;
+      }
+      try {
+        String metrics = metrics(p.getStatus().getPodIP());
+        out.add(
+            String.format(
+                "%s %d MB RSS, %d watch streams, %d watchers, db %d MB",
+                name,
+                (long) (metric(metrics, "process_resident_memory_bytes") / (1 << 20)),
+                (long) metric(metrics, "etcd_debugging_mvcc_watch_stream_total"),
+                (long) metric(metrics, "etcd_debugging_mvcc_watcher_total"),
+                (long) (metric(metrics, "etcd_mvcc_db_total_size_in_bytes") / (1 << 20))));
+      } catch (Exception e) {
+        out.add(name + " " + e);
+      }
+    }
+    return String.join("; ", out);
+  }
+
+  /** A gauge's value, or -1 when the member does not report it. */
+  static double metric(String metrics, String name) {
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith(name + " "))
+        .findFirst()
+        .map(l -> Double.parseDouble(l.substring(name.length() + 1).trim()))
+        .orElse(-1.0);
+  }
+
+  private String metrics(String podIp) throws Exception {
+    return metricsHttp
+        .send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        "http://"
+                            + podIp
+                            + ":"
+                            + dev.operator.lightning.model.EtcdPaths.METRICS_PORT
+                            + "/metrics"))
+                .timeout(Duration.ofSeconds(2))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   /** Keeps a fault in place for its length: the fault's duration, not a wait for any state. */
