@@ -41,7 +41,8 @@ final class CampaignPayments implements AutoCloseable {
 
   CampaignPayments(PaymentNetwork network) throws Exception {
     this.network = network;
-    this.audit = new PaymentAudit(network);
+    this.audit =
+        new PaymentAudit(network).reportingTo(m -> System.out.println("chaos: audit: " + m));
     this.before = audit.balances();
     this.aliceToBob = new PaymentDriver("alice->bob", network::alice, network::bob, GAP);
     this.bobToAlice = new PaymentDriver("bob->alice", network::bob, network::alice, GAP);
@@ -109,7 +110,11 @@ final class CampaignPayments implements AutoCloseable {
 
   /** Stops paying and judges every payment; {@code payeesKilled} as {@link PaymentAudit#judge}. */
   PaymentAudit.Result audit(boolean payeesKilled) throws Exception {
+    Instant stopping = Instant.now();
     close();
+    System.out.printf(
+        "chaos: audit: payments stopped in %d ms%n",
+        Duration.between(stopping, Instant.now()).toMillis());
     List<PaymentDriver.Payment> all = new ArrayList<>(aliceToBob.payments());
     all.addAll(bobToAlice.payments());
     return audit.judge(all, before, payeesKilled);

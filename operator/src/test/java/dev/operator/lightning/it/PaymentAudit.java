@@ -34,8 +34,22 @@ public final class PaymentAudit {
 
   private final PaymentNetwork n;
 
+  private java.util.function.Consumer<String> progress = m -> {};
+
   public PaymentAudit(PaymentNetwork n) {
     this.n = n;
+  }
+
+  /** Says how long each step of {@link #judge} took: a long campaign's audit reads a lot. */
+  public PaymentAudit reportingTo(java.util.function.Consumer<String> progress) {
+    this.progress = progress;
+    return this;
+  }
+
+  private Instant step(Instant since, String done) {
+    Instant now = Instant.now();
+    progress.accept(done + " in " + Duration.between(since, now).toMillis() + " ms");
+    return now;
   }
 
   public Balances balances() throws Exception {
@@ -54,14 +68,23 @@ public final class PaymentAudit {
       throws Exception {
     List<String> violations = new ArrayList<>();
     Map<String, Integer> outcomes = new TreeMap<>();
+    Instant at = Instant.now();
     Path logs = Path.of("target", "audit-logs-" + n.net.ns).toAbsolutePath();
     n.net.cluster.nodes().keepContainerLogs(logs);
     Map<String, SettledUnpaidHtlcs.Evidence> lndLosses = new HashMap<>();
     for (SettledUnpaidHtlcs.Evidence e : SettledUnpaidHtlcs.findIn(logs)) {
       lndLosses.put(e.hashHex(), e);
     }
+    at = step(at, "lnd's logs read, " + lndLosses.size() + " settled-but-unpaid HTLCs");
     Map<String, String> aliceInvoices = invoices(n.alice());
     Map<String, String> bobInvoices = invoices(n.bob());
+    at =
+        step(
+            at,
+            aliceInvoices.size()
+                + " invoices of alice and "
+                + bobInvoices.size()
+                + " of bob listed");
     Instant trackUntil = Instant.now().plus(IN_FLIGHT_BOUND);
     long aliceMoved = 0;
     for (PaymentDriver.Payment p : payments) {
@@ -111,7 +134,9 @@ public final class PaymentAudit {
         }
       }
     }
+    at = step(at, payments.size() + " payments judged");
     channel(before, aliceMoved, violations);
+    step(at, "channel checked");
     return new Result(outcomes, violations);
   }
 
