@@ -133,6 +133,11 @@ public final class ElectionObserver implements AutoCloseable {
     return watches.keySet().stream().filter(w -> w.target().endpoint().equals(endpoint)).count();
   }
 
+  /** Number of election watch streams open, to every endpoint. */
+  public synchronized long openWatches() {
+    return watches.size();
+  }
+
   /** Number of open etcd clients to one endpoint. */
   public long openClients(String endpoint) {
     return clients.open(endpoint);

@@ -88,6 +88,23 @@ class ScaleBench {
     return plane;
   }
 
+  /** Watch streams and watchers on the shared etcd, the stand-ins' and the operator's together. */
+  private static String etcdWatches(EtcdServer etcd) {
+    try {
+      String metrics =
+          dev.operator.lightning.it.EtcdMetrics.read(
+              java.net.http.HttpClient.newHttpClient(), etcd.url(), Duration.ofSeconds(5));
+      return String.format(
+          "%.0f watch streams, %.0f watchers",
+          dev.operator.lightning.it.EtcdMetrics.gauge(
+              metrics, "etcd_debugging_mvcc_watch_stream_total"),
+          dev.operator.lightning.it.EtcdMetrics.gauge(
+              metrics, "etcd_debugging_mvcc_watcher_total"));
+    } catch (Exception e) {
+      return "metrics unread (" + e + ")";
+    }
+  }
+
   private String run(int n, Duration steady) throws Exception {
     KubernetesClient k8s = plane().newClient();
     Path kubeconfig =
@@ -178,7 +195,8 @@ class ScaleBench {
       double cpu = report.path("cpuSeconds").asDouble() / minutes;
       System.out.printf(
           "scale: N=%d steady %.1f min: operator requests per minute %s; operator JVM CPU %.1f s/min,"
-              + " heap after GC %d MiB, RSS %d MiB, %d threads; this JVM (stand-ins) RSS %d MiB%n",
+              + " heap after GC %d MiB, RSS %d MiB, %d threads; this JVM (stand-ins) RSS %d MiB;"
+              + " the operator's election watch streams %d; etcd's %s%n",
           n,
           minutes,
           perMinute(byVerb, minutes),
@@ -186,7 +204,9 @@ class ScaleBench {
           heapMiB,
           rssMiB,
           report.path("threads").asLong(),
-          OperatorProcess.rssKiB("self") / 1024);
+          OperatorProcess.rssKiB("self") / 1024,
+          report.path("electionWatches").asLong(),
+          etcdWatches(etcd));
 
       try (FailoverMarks marks = new FailoverMarks(etcdClient, k8s, "scale" + n + "x")) {
         // Single kills while the rest is idle, one after the other.

@@ -6,6 +6,7 @@ import dev.operator.lightning.harness.ApiServerOutage;
 import dev.operator.lightning.harness.ElectionHistory;
 import dev.operator.lightning.harness.InvariantMonitor;
 import dev.operator.lightning.it.DemoCluster;
+import dev.operator.lightning.it.EtcdMetrics;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -174,10 +175,11 @@ final class ChaosTarget {
             String.format(
                 "%s %d MB RSS, %d watch streams, %d watchers, db %d MB",
                 name,
-                (long) (metric(metrics, "process_resident_memory_bytes") / (1 << 20)),
-                (long) metric(metrics, "etcd_debugging_mvcc_watch_stream_total"),
-                (long) metric(metrics, "etcd_debugging_mvcc_watcher_total"),
-                (long) (metric(metrics, "etcd_mvcc_db_total_size_in_bytes") / (1 << 20))));
+                (long) (EtcdMetrics.gauge(metrics, "process_resident_memory_bytes") / (1 << 20)),
+                (long) EtcdMetrics.gauge(metrics, "etcd_debugging_mvcc_watch_stream_total"),
+                (long) EtcdMetrics.gauge(metrics, "etcd_debugging_mvcc_watcher_total"),
+                (long)
+                    (EtcdMetrics.gauge(metrics, "etcd_mvcc_db_total_size_in_bytes") / (1 << 20))));
       } catch (Exception e) {
         out.add(name + " " + e);
       }
@@ -185,30 +187,11 @@ final class ChaosTarget {
     return String.join("; ", out);
   }
 
-  /** A gauge's value, or -1 when the member does not report it. */
-  static double metric(String metrics, String name) {
-    return metrics
-        .lines()
-        .filter(l -> l.startsWith(name + " "))
-        .findFirst()
-        .map(l -> Double.parseDouble(l.substring(name.length() + 1).trim()))
-        .orElse(-1.0);
-  }
-
   private String metrics(String podIp) throws Exception {
-    return metricsHttp
-        .send(
-            java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create(
-                        "http://"
-                            + podIp
-                            + ":"
-                            + dev.operator.lightning.model.EtcdPaths.METRICS_PORT
-                            + "/metrics"))
-                .timeout(Duration.ofSeconds(2))
-                .build(),
-            java.net.http.HttpResponse.BodyHandlers.ofString())
-        .body();
+    return EtcdMetrics.read(
+        metricsHttp,
+        "http://" + podIp + ":" + dev.operator.lightning.model.EtcdPaths.METRICS_PORT,
+        Duration.ofSeconds(2));
   }
 
   /** Keeps a fault in place for its length: the fault's duration, not a wait for any state. */

@@ -1,11 +1,11 @@
-package dev.operator.lightning.chaos;
+package dev.operator.lightning.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
 /** Reading one gauge out of an etcd member's metrics, as etcd 3.6 prints them. */
-class ChaosTargetTest {
+class EtcdMetricsTest {
   private static final String METRICS =
       String.join(
           "\n",
@@ -19,16 +19,16 @@ class ChaosTargetTest {
 
   @Test
   void aGaugeIsReadByItsExactNameInEitherNotation() {
-    assertThat(ChaosTarget.metric(METRICS, "etcd_debugging_mvcc_watch_stream_total")).isEqualTo(4);
-    assertThat(ChaosTarget.metric(METRICS, "etcd_debugging_mvcc_watcher_total")).isEqualTo(17);
-    assertThat(ChaosTarget.metric(METRICS, "etcd_mvcc_db_total_size_in_bytes"))
+    assertThat(EtcdMetrics.gauge(METRICS, "etcd_debugging_mvcc_watch_stream_total")).isEqualTo(4);
+    assertThat(EtcdMetrics.gauge(METRICS, "etcd_debugging_mvcc_watcher_total")).isEqualTo(17);
+    assertThat(EtcdMetrics.gauge(METRICS, "etcd_mvcc_db_total_size_in_bytes"))
         .isEqualTo(58_687_488);
-    assertThat(ChaosTarget.metric(METRICS, "process_resident_memory_bytes")).isEqualTo(123_456_000);
+    assertThat(EtcdMetrics.gauge(METRICS, "process_resident_memory_bytes")).isEqualTo(123_456_000);
   }
 
   @Test
   void aMissingOrLabelledMetricIsMinusOne() {
-    assertThat(ChaosTarget.metric(METRICS, "etcd_debugging_mvcc_watch")).isEqualTo(-1);
-    assertThat(ChaosTarget.metric(METRICS, "grpc_server_handled_total")).isEqualTo(-1);
+    assertThat(EtcdMetrics.gauge(METRICS, "etcd_debugging_mvcc_watch")).isEqualTo(-1);
+    assertThat(EtcdMetrics.gauge(METRICS, "grpc_server_handled_total")).isEqualTo(-1);
   }
 }
