@@ -8,6 +8,7 @@ import dev.operator.lightning.harness.ControlPlane;
 import dev.operator.lightning.harness.EtcdServer;
 import dev.operator.lightning.harness.LndStandIn;
 import dev.operator.lightning.it.BenchSupport;
+import dev.operator.lightning.it.EtcdMetrics;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -92,14 +93,12 @@ class ScaleBench {
   private static String etcdWatches(EtcdServer etcd) {
     try {
       String metrics =
-          dev.operator.lightning.it.EtcdMetrics.read(
+          EtcdMetrics.read(
               java.net.http.HttpClient.newHttpClient(), etcd.url(), Duration.ofSeconds(5));
       return String.format(
           "%.0f watch streams, %.0f watchers",
-          dev.operator.lightning.it.EtcdMetrics.gauge(
-              metrics, "etcd_debugging_mvcc_watch_stream_total"),
-          dev.operator.lightning.it.EtcdMetrics.gauge(
-              metrics, "etcd_debugging_mvcc_watcher_total"));
+          EtcdMetrics.gauge(metrics, "etcd_debugging_mvcc_watch_stream_total"),
+          EtcdMetrics.gauge(metrics, "etcd_debugging_mvcc_watcher_total"));
     } catch (Exception e) {
       return "metrics unread (" + e + ")";
     }

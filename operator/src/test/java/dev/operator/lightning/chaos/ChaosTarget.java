@@ -139,13 +139,13 @@ final class ChaosTarget {
   /** The member whose metrics say it leads, or null, with what each member said in {@code seen}. */
   private String etcdLeaderNow(List<String> seen) {
     for (String name : etcdPods()) {
-      Pod p = demo.client().pods().inNamespace(demo.ns).withName(name).get();
-      if (p == null || p.getStatus() == null || p.getStatus().getPodIP() == null) {
+      String ip = podIp(name);
+      if (ip == null) {
         seen.add(name + ": no pod IP");
         continue;
       }
       try {
-        String metrics = metrics(p.getStatus().getPodIP());
+        String metrics = metrics(ip);
         if (metrics.lines().anyMatch(l -> l.equals("etcd_server_is_leader 1"))) {
           return name;
         }
@@ -164,13 +164,13 @@ final class ChaosTarget {
   String etcdFigures() {
     List<String> out = new ArrayList<>();
     for (String name : etcdPods()) {
-      Pod p = demo.client().pods().inNamespace(demo.ns).withName(name).get();
-      if (p == null || p.getStatus() == null || p.getStatus().getPodIP() == null) {
+      String ip = podIp(name);
+      if (ip == null) {
         out.add(name + " no pod IP");
         continue;
       }
       try {
-        String metrics = metrics(p.getStatus().getPodIP());
+        String metrics = metrics(ip);
         out.add(
             String.format(
                 "%s %d MB RSS, %d watch streams, %d watchers, db %d MB",
@@ -185,6 +185,12 @@ final class ChaosTarget {
       }
     }
     return String.join("; ", out);
+  }
+
+  /** The member pod's IP as the API server has it now, or null while it has none. */
+  private String podIp(String member) {
+    Pod p = demo.client().pods().inNamespace(demo.ns).withName(member).get();
+    return p == null || p.getStatus() == null ? null : p.getStatus().getPodIP();
   }
 
   private String metrics(String podIp) throws Exception {

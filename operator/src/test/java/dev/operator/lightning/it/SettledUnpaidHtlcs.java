@@ -149,7 +149,7 @@ final class SettledUnpaidHtlcs {
       Run current = null;
       while (lines.hasNext()) {
         String line = lines.next();
-        if (current == null || line.contains(RUN_START) && current.hasLines) {
+        if (current == null || line.contains(RUN_START)) {
           current = new Run(file + " run " + (runs.size() + 1));
           runs.add(current);
         }
@@ -161,10 +161,7 @@ final class SettledUnpaidHtlcs {
       return runs;
     }
 
-    private boolean hasLines;
-
     private void read(String line) {
-      hasLines = true;
       LocalDateTime at = time(line);
       if (at != null) {
         lastTime = at;
