@@ -27,6 +27,9 @@ public final class ElectionObserver implements AutoCloseable {
   /** One watch per etcd and watched prefix, shared by every election under that prefix. */
   private final Map<Watched, PrefixWatch> watches = new HashMap<>();
 
+  /** One gRPC watch stream per etcd (and credentials), carrying the watches of every prefix. */
+  private final Map<EtcdTarget, WatchStream> streams = new HashMap<>();
+
   private final Consumer<String> listener;
   private final Clock clock;
 
@@ -70,7 +73,9 @@ public final class ElectionObserver implements AutoCloseable {
     PrefixWatch watch = watches.get(w);
     if (watch == null) {
       Client client = clients.acquire(target);
-      watch = new PrefixWatch(root, client, root, scheduler, clock);
+      WatchStream stream =
+          streams.computeIfAbsent(target, etcd -> new WatchStream(etcd.endpoint(), client, clock));
+      watch = new PrefixWatch(root, client, stream::watch, root, scheduler, clock);
       watches.put(w, watch);
       watch.start();
     }
@@ -84,6 +89,12 @@ public final class ElectionObserver implements AutoCloseable {
         && !t.watch().unsubscribe(clusterKey)
         && watches.remove(new Watched(t.target(), t.root()), t.watch())) {
       t.watch().close();
+      if (watches.keySet().stream().noneMatch(w -> w.target().equals(t.target()))) {
+        WatchStream stream = streams.remove(t.target());
+        if (stream != null) {
+          stream.close();
+        }
+      }
       clients.release(t.target());
     }
   }
@@ -128,13 +139,20 @@ public final class ElectionObserver implements AutoCloseable {
     }
   }
 
-  /** Number of election watch streams open to one endpoint. */
+  /** Number of gRPC election watch streams open to one endpoint. */
   public synchronized long openWatches(String endpoint) {
-    return watches.keySet().stream().filter(w -> w.target().endpoint().equals(endpoint)).count();
+    return streams.entrySet().stream()
+        .filter(e -> e.getKey().endpoint().equals(endpoint) && e.getValue().isOpen())
+        .count();
   }
 
-  /** Number of election watch streams open, to every endpoint. */
+  /** Number of gRPC election watch streams open, to every endpoint. */
   public synchronized long openWatches() {
+    return streams.values().stream().filter(WatchStream::isOpen).count();
+  }
+
+  /** Number of watched prefixes, each one watch on its etcd's stream. */
+  public synchronized long watchedPrefixes() {
     return watches.size();
   }
 

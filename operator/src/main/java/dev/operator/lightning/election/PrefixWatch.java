@@ -6,7 +6,6 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import java.nio.charset.StandardCharsets;
@@ -27,10 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows every election under one etcd prefix with one watch stream: list, then watch from the
- * next revision. Clusters whose elections lie under the same prefix of the same etcd subscribe to
- * one watch, each with its own election prefix, so 1,000 clusters on one etcd cost one stream and
- * one list, not 1,000. Any watch error, completion (a compaction cancels a watch) or silence beyond
+ * Follows every election under one etcd prefix with one watch: list, then watch from the listed
+ * revision. Clusters whose elections lie under the same prefix of the same etcd subscribe to one
+ * watch, each with its own election prefix, so 1,000 clusters on one etcd cost one watch and one
+ * list, not 1,000; the watches of different prefixes on one etcd share one stream ({@link
+ * WatchStream}). Any watch error, completion (a compaction cancels a watch) or silence beyond
  * {@link #SILENCE_LIMIT} drops every subscriber's view to unsynced and starts over with a fresh
  * list after a jittered backoff, because jetcd's own watch retry does not survive every etcd leader
  * loss.
@@ -47,8 +47,15 @@ final class PrefixWatch {
   static final Duration BACKOFF_MAX = Duration.ofSeconds(5);
   private static final Logger log = LoggerFactory.getLogger(PrefixWatch.class);
 
+  /** Where the watch of a prefix comes from: the one stream of its etcd. */
+  @FunctionalInterface
+  interface WatchSource {
+    Watch.Watcher watch(ByteSequence prefix, long fromRevision, Watch.Listener listener);
+  }
+
   private final String name;
   private final Client client;
+  private final WatchSource watches;
   private final ByteSequence prefix;
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
@@ -85,14 +92,20 @@ final class PrefixWatch {
   private final Duration silenceLimit;
 
   PrefixWatch(
-      String name, Client client, String prefix, ScheduledExecutorService scheduler, Clock clock) {
-    this(name, client, prefix, scheduler, clock, PROGRESS_INTERVAL, SILENCE_LIMIT);
+      String name,
+      Client client,
+      WatchSource watches,
+      String prefix,
+      ScheduledExecutorService scheduler,
+      Clock clock) {
+    this(name, client, watches, prefix, scheduler, clock, PROGRESS_INTERVAL, SILENCE_LIMIT);
   }
 
   /** With other watchdog timings (tests). */
   PrefixWatch(
       String name,
       Client client,
+      WatchSource watches,
       String prefix,
       ScheduledExecutorService scheduler,
       Clock clock,
@@ -102,6 +115,7 @@ final class PrefixWatch {
     this.silenceLimit = silenceLimit;
     this.name = name;
     this.client = client;
+    this.watches = watches;
     this.prefix = ByteSequence.from(prefix, StandardCharsets.UTF_8);
     this.scheduler = scheduler;
     this.clock = clock;
@@ -231,23 +245,18 @@ final class PrefixWatch {
       synced = true;
       failures = 0;
       lastHeard = clock.instant();
-      WatchOption opt =
-          WatchOption.builder()
-              .isPrefix(true)
-              .withRevision(revision + 1)
-              .withRequireLeader(true)
-              .withProgressNotify(true)
-              .build();
+      // From the listed revision itself, not the next: etcd answers a progress request only when
+      // every watch of the stream has reached its start revision, so on an etcd nobody writes to a
+      // watch from the next revision would never hear progress and be restarted for silence every
+      // SILENCE_LIMIT. Replaying the listed revision's own events changes nothing.
       watcher =
-          client
-              .getWatchClient()
-              .watch(
-                  prefix,
-                  opt,
-                  Watch.listener(
-                      resp -> apply(resp, gen),
-                      err -> fail(err, gen),
-                      () -> fail(new IllegalStateException("watch closed by etcd"), gen)));
+          watches.watch(
+              prefix,
+              revision,
+              Watch.listener(
+                  resp -> apply(resp, gen),
+                  err -> fail(err, gen),
+                  () -> fail(new IllegalStateException("watch closed by etcd"), gen)));
       // Seeing the election again is news too: status still says it is not observed.
       for (Subscriber s : subscribers.values()) {
         if (leaderMaybeChanged(s, revision) || !wasSynced) {
@@ -362,8 +371,8 @@ final class PrefixWatch {
         fail(new IllegalStateException("watch silent for " + silenceLimit), gen);
         return;
       }
-      // This watch's stream only: the client's own requestProgress asks every watch of the
-      // shared client, so N watches each asking every 5 s would send N * N requests per 5 s.
+      // Through this watch's stream, which sends one request for all the watches asking at
+      // once: jetcd's client-wide request asks every stream of the client.
       Watch.Watcher current;
       synchronized (this) {
         current = watcher;

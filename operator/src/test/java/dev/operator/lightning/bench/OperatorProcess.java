@@ -55,7 +55,8 @@ public final class OperatorProcess {
           out.put("rssMiB", rssKiB("self") / 1024);
           out.put("cpuSeconds", (cpuNanos() - cpu0) / 1e9);
           out.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
-          out.put("electionWatches", operator.observer().openWatches());
+          out.put("electionWatches", operator.observer().watchedPrefixes());
+          out.put("electionStreams", operator.observer().openWatches());
           out.set("byVerb", JSON.valueToTree(requests.byVerb()));
           out.set("byPath", JSON.valueToTree(requests.byPath()));
         }

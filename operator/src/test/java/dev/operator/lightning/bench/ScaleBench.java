@@ -195,7 +195,7 @@ class ScaleBench {
       System.out.printf(
           "scale: N=%d steady %.1f min: operator requests per minute %s; operator JVM CPU %.1f s/min,"
               + " heap after GC %d MiB, RSS %d MiB, %d threads; this JVM (stand-ins) RSS %d MiB;"
-              + " the operator's election watch streams %d; etcd's %s%n",
+              + " the operator's election watches %d on %d gRPC streams; etcd's %s%n",
           n,
           minutes,
           perMinute(byVerb, minutes),
@@ -205,6 +205,7 @@ class ScaleBench {
           report.path("threads").asLong(),
           OperatorProcess.rssKiB("self") / 1024,
           report.path("electionWatches").asLong(),
+          report.path("electionStreams").asLong(),
           etcdWatches(etcd));
 
       try (FailoverMarks marks = new FailoverMarks(etcdClient, k8s, "scale" + n + "x")) {

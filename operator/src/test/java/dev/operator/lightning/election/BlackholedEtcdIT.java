@@ -42,7 +42,9 @@ class BlackholedEtcdIT {
             new EtcdTarget("127.0.0.1:" + proxy.port(), null, null, null, null, null);
         Client client = clients.acquire(target);
         campaign(direct, "c-0");
-        PrefixWatch w = new PrefixWatch("c", client, PREFIX, scheduler, Clock.systemUTC());
+        WatchStream stream = new WatchStream("c", client, Clock.systemUTC());
+        PrefixWatch w =
+            new PrefixWatch("c", client, stream::watch, PREFIX, scheduler, Clock.systemUTC());
         w.subscribe("c", PREFIX, () -> {});
         w.start();
         await().atMost(Duration.ofSeconds(20)).until(() -> w.view("c").synced());
@@ -73,6 +75,7 @@ class BlackholedEtcdIT {
             .as("connections through the proxy: the silent one was given up")
             .isGreaterThan(before);
         w.close();
+        stream.close();
         clients.release(target);
       }
     } finally {

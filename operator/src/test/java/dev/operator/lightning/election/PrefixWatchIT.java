@@ -27,38 +27,25 @@ class PrefixWatchIT {
     AtomicInteger progressCalls = new AtomicInteger();
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
     try (EtcdServer etcd = EtcdServer.start();
-        Client real = Client.builder().endpoints(etcd.url()).build()) {
+        Client client = Client.builder().endpoints(etcd.url()).build();
+        WatchStream stream = new WatchStream("test", client, Clock.systemUTC())) {
       // Every progress request of every watch throws, as a watch in a bad state would.
-      Watch realWatch = real.getWatchClient();
-      Watch throwing =
-          (Watch)
-              Proxy.newProxyInstance(
-                  Watch.class.getClassLoader(),
-                  new Class<?>[] {Watch.class},
-                  (p, m, args) -> {
-                    Object result;
-                    try {
-                      result = m.invoke(realWatch, args);
-                    } catch (InvocationTargetException e) {
-                      throw e.getCause();
-                    }
-                    return result instanceof Watch.Watcher watcher
-                        ? proxy(
-                            Watch.Watcher.class,
-                            watcher,
-                            "requestProgress",
-                            () -> {
-                              progressCalls.incrementAndGet();
-                              throw new IllegalStateException("progress request refused (test)");
-                            })
-                        : result;
+      PrefixWatch.WatchSource throwing =
+          (key, from, listener) ->
+              proxy(
+                  Watch.Watcher.class,
+                  stream.watch(key, from, listener),
+                  "requestProgress",
+                  () -> {
+                    progressCalls.incrementAndGet();
+                    throw new IllegalStateException("progress request refused (test)");
                   });
-      Client client = proxy(Client.class, real, "getWatchClient", () -> throwing);
       AtomicInteger changes = new AtomicInteger();
       PrefixWatch w =
           new PrefixWatch(
               "ns/c",
               client,
+              throwing,
               "/e/",
               scheduler,
               Clock.systemUTC(),
@@ -94,14 +81,16 @@ class PrefixWatchIT {
   void oneWatchOfARootFollowsEachElectionUnderItApart() throws Exception {
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
     try (EtcdServer etcd = EtcdServer.start();
-        Client client = Client.builder().endpoints(etcd.url()).build()) {
+        Client client = Client.builder().endpoints(etcd.url()).build();
+        WatchStream stream = new WatchStream("test", client, Clock.systemUTC())) {
       String a = "/lightning-operator/ns/a/leader/";
       String b = "/lightning-operator/ns/b/leader/";
       String other = "/lightning-operator/ns/other/leader/";
       long leaseA = campaign(client, a, "a-0");
       campaign(client, other, "other-0");
       PrefixWatch w =
-          new PrefixWatch("root", client, "/lightning-operator/", scheduler, Clock.systemUTC());
+          new PrefixWatch(
+              "root", client, stream::watch, "/lightning-operator/", scheduler, Clock.systemUTC());
       List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
       w.subscribe("a", a, () -> heard.add("a"));
       w.start();
@@ -179,73 +168,57 @@ class PrefixWatchIT {
   }
 
   /**
-   * Watches sharing one client each ask progress of their own stream only: jetcd's client-wide
-   * request asks every stream of the client, which at N clusters is N * N requests per round.
+   * Watches of several prefixes on one etcd share one stream: each asks for progress every round,
+   * the stream sends one request per {@link WatchStream#PROGRESS_SPACING} for all of them, and
+   * every watch hears the answer, so none is restarted for silence.
    */
   @Test
-  void eachWatchAsksProgressOfItsOwnStreamOnly() throws Exception {
+  void watchesOfSeveralPrefixesShareOneStreamAndItsProgressRequests() throws Exception {
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
-    java.util.Map<String, AtomicInteger> perStream = new java.util.concurrent.ConcurrentHashMap<>();
-    AtomicInteger clientWide = new AtomicInteger();
     try (EtcdServer etcd = EtcdServer.start();
-        Client real = Client.builder().endpoints(etcd.url()).build()) {
-      Watch realWatch = real.getWatchClient();
-      Watch counting =
-          (Watch)
-              Proxy.newProxyInstance(
-                  Watch.class.getClassLoader(),
-                  new Class<?>[] {Watch.class},
-                  (p, m, args) -> {
-                    if (m.getName().equals("requestProgress")) {
-                      clientWide.incrementAndGet();
-                    }
-                    Object result;
-                    try {
-                      result = m.invoke(realWatch, args);
-                    } catch (InvocationTargetException e) {
-                      throw e.getCause();
-                    }
-                    if (result instanceof Watch.Watcher watcher) {
-                      String key = ((ByteSequence) args[0]).toString(StandardCharsets.UTF_8);
-                      AtomicInteger n = perStream.computeIfAbsent(key, k -> new AtomicInteger());
-                      return proxy(
-                          Watch.Watcher.class,
-                          watcher,
-                          "requestProgress",
-                          () -> {
-                            n.incrementAndGet();
-                            watcher.requestProgress();
-                            return null;
-                          });
-                    }
-                    return result;
-                  });
-      Client client = proxy(Client.class, real, "getWatchClient", () -> counting);
+        Client client = Client.builder().endpoints(etcd.url()).build();
+        WatchStream stream = new WatchStream("test", client, Clock.systemUTC())) {
       List<PrefixWatch> watches = new java.util.ArrayList<>();
+      java.util.Map<String, AtomicInteger> told = new java.util.concurrent.ConcurrentHashMap<>();
       for (String prefix : List.of("/a/", "/b/", "/c/")) {
         PrefixWatch w =
             new PrefixWatch(
                 prefix,
                 client,
+                stream::watch,
                 prefix,
                 scheduler,
                 Clock.systemUTC(),
                 Duration.ofMillis(200),
-                Duration.ofSeconds(5));
-        w.subscribe(prefix, prefix, () -> {});
+                Duration.ofSeconds(3));
+        AtomicInteger n = told.computeIfAbsent(prefix, k -> new AtomicInteger());
+        w.subscribe(prefix, prefix, n::incrementAndGet);
         w.start();
         watches.add(w);
       }
       await()
           .atMost(Duration.ofSeconds(20))
+          .until(() -> told.values().stream().allMatch(n -> n.get() > 0));
+      long sentBefore = stream.progressRequestsSent();
+      java.time.Instant from = java.time.Instant.now();
+      // Three watches asking every 200 ms for 8 s would be 120 requests; the stream sends one a
+      // second, and no watch goes silent for its 3 s limit.
+      await()
+          .during(Duration.ofSeconds(8))
+          .atMost(Duration.ofSeconds(12))
           .untilAsserted(
               () ->
-                  assertThat(perStream.values())
-                      .as("progress requests per stream")
-                      .hasSize(3)
-                      .allSatisfy(n -> assertThat(n.get()).isGreaterThanOrEqualTo(5)));
-      assertThat(clientWide.get()).as("client-wide progress requests").isZero();
+                  assertThat(told)
+                      .as("times each election was told of a change (1: seen once, never lost)")
+                      .allSatisfy((p, n) -> assertThat(n.get()).isOne()));
+      long seconds = Duration.between(from, java.time.Instant.now()).toSeconds();
+      long sent = stream.progressRequestsSent() - sentBefore;
+      assertThat(sent)
+          .as("progress requests sent in %d s", seconds)
+          .isBetween(seconds / 2, seconds + 1);
+      assertThat(stream.streamsOpened()).as("gRPC streams").isOne();
       watches.forEach(PrefixWatch::close);
+      assertThat(stream.isOpen()).as("stream after every watch closed").isFalse();
     } finally {
       scheduler.shutdownNow();
     }

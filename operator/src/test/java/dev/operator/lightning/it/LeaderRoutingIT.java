@@ -729,6 +729,13 @@ class LeaderRoutingIT {
       assertThat(operator.observer().openClients(etcd.endpoint()))
           .as("one etcd client for both")
           .isEqualTo(1);
+      // b's election lies under its own key namespace, so the two watch different prefixes.
+      assertThat(operator.observer().watchedPrefixes())
+          .as("watched prefixes")
+          .isGreaterThanOrEqualTo(2);
+      assertThat(operator.observer().openWatches(etcd.endpoint()))
+          .as("gRPC watch streams to the shared etcd, carrying both watches")
+          .isEqualTo(1);
       a.kubelet.killHard(leaderA);
       a.awaitRoutedLeader(leaderA);
       assertThat(b.routed()).as("the other cluster keeps its leader").isEqualTo(leaderB);
