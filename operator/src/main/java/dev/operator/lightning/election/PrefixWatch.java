@@ -248,7 +248,7 @@ final class PrefixWatch {
       // From the listed revision itself, not the next: etcd answers a progress request only when
       // every watch of the stream has reached its start revision, so on an etcd nobody writes to a
       // watch from the next revision would never hear progress and be restarted for silence every
-      // SILENCE_LIMIT. Replaying the listed revision's own events changes nothing.
+      // SILENCE_LIMIT. The listed revision's own events, replayed, are skipped.
       watcher =
           watches.watch(
               prefix,
@@ -275,8 +275,13 @@ final class PrefixWatch {
         return;
       }
       lastHeard = clock.instant();
+      long known = revision;
       for (WatchEvent e : resp.getEvents()) {
         KeyValue kv = e.getKeyValue();
+        if (kv.getModRevision() <= known) {
+          // The listed revision's own events, replayed by a watch that starts there.
+          continue;
+        }
         String key = kv.getKey().toString(StandardCharsets.UTF_8);
         if (e.getEventType() == WatchEvent.EventType.PUT) {
           candidates.put(key, candidate(kv));

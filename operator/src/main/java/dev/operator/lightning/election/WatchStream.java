@@ -25,6 +25,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,13 @@ final class WatchStream implements AutoCloseable {
   /** At most one progress request per stream this often, however many watches ask. */
   static final Duration PROGRESS_SPACING = Duration.ofSeconds(1);
 
+  /** A stream whose progress requests go unanswered this long is started over. */
+  static final Duration UNANSWERED_LIMIT = Duration.ofSeconds(15);
+
+  /** Cancel reasons that belong to the stream's credentials, not to one watch. */
+  private static final List<String> STREAM_AUTH_FAILURES =
+      List.of("invalid auth token", "revision of auth store is old", "user name is empty");
+
   private static final Logger log = LoggerFactory.getLogger(WatchStream.class);
   private static final Metadata.Key<String> HAS_LEADER =
       Metadata.Key.of("hasleader", Metadata.ASCII_STRING_MARSHALLER);
@@ -66,6 +74,10 @@ final class WatchStream implements AutoCloseable {
   private ClientCallStreamObserver<WatchRequest> requests;
   private long generation;
   private Instant lastProgressRequest;
+
+  /** The first progress request etcd has not answered yet. */
+  private Instant progressRequestUnanswered;
+
   private long progressRequestsSent;
   private long streamsOpened;
   private boolean closed;
@@ -178,6 +190,7 @@ final class WatchStream implements AutoCloseable {
     long gen = ++generation;
     streamsOpened++;
     lastProgressRequest = null;
+    progressRequestUnanswered = null;
     stub.watch(
         new ClientResponseObserver<WatchRequest, io.etcd.jetcd.api.WatchResponse>() {
           @Override
@@ -218,9 +231,11 @@ final class WatchStream implements AutoCloseable {
         } else if (r.getCanceled()) {
           String reason = r.getCancelReason();
           failure = new IllegalStateException("etcd refused a watch: " + reason);
-          // A token that expired is the stream's: a new stream authenticates again.
-          failWholeStream = reason.contains("auth token");
-          if (!failWholeStream && !h.closed) {
+          failWholeStream = STREAM_AUTH_FAILURES.stream().anyMatch(reason::contains);
+          if (failWholeStream) {
+            // Failed with the rest of the stream, below.
+            unansweredCreates.addFirst(h);
+          } else if (!h.closed) {
             tell.add(h);
           }
         } else {
@@ -233,6 +248,9 @@ final class WatchStream implements AutoCloseable {
           }
         }
       } else if (r.getCanceled()) {
+        // etcd keeps a watcher it cancelled on its own (compaction) among the stream's until the
+        // client cancels it too, and never answers a progress request while one is there.
+        send(cancelRequest(r.getWatchId()));
         Handle h = handles.remove(r.getWatchId());
         if (h != null) {
           tell.add(h);
@@ -248,8 +266,13 @@ final class WatchStream implements AutoCloseable {
         }
       } else if (r.getWatchId() == NO_WATCH) {
         // etcd answers a progress request once for the whole stream.
+        progressRequestUnanswered = null;
         tell.addAll(handles.values());
       } else {
+        if (r.getEventsCount() == 0) {
+          // etcd before 3.5.8 answers a progress request watch by watch.
+          progressRequestUnanswered = null;
+        }
         Handle h = handles.get(r.getWatchId());
         if (h != null) {
           tell.add(h);
@@ -289,8 +312,18 @@ final class WatchStream implements AutoCloseable {
       endCall("watch stream failed");
     }
     log.warn("watch stream {} failed ({}); {} watches start over", name, error, failed.size());
-    for (Handle h : failed) {
-      safely(() -> h.listener.onError(error));
+    Runnable tellAll =
+        () -> {
+          for (Handle h : failed) {
+            safely(() -> h.listener.onError(error));
+          }
+        };
+    if (Thread.holdsLock(this)) {
+      // gRPC failed a write of this thread at once: owners take their own locks before this
+      // stream's, so they must not be called while this thread holds it.
+      CompletableFuture.runAsync(tellAll);
+    } else {
+      tellAll.run();
     }
   }
 
@@ -327,21 +360,38 @@ final class WatchStream implements AutoCloseable {
     }
   }
 
-  private synchronized void requestProgress() {
-    if (requests == null) {
-      return;
+  private void requestProgress() {
+    long gen;
+    synchronized (this) {
+      if (requests == null) {
+        return;
+      }
+      gen = generation;
+      Instant now = clock.instant();
+      if (progressRequestUnanswered != null
+          && Duration.between(progressRequestUnanswered, now).compareTo(UNANSWERED_LIMIT) > 0) {
+        // Each watch restarting for silence would rejoin this same stream: start it over.
+        progressRequestUnanswered = null;
+      } else {
+        if (lastProgressRequest != null
+            && Duration.between(lastProgressRequest, now).compareTo(PROGRESS_SPACING) < 0) {
+          return;
+        }
+        lastProgressRequest = now;
+        if (progressRequestUnanswered == null) {
+          progressRequestUnanswered = now;
+        }
+        progressRequestsSent++;
+        send(
+            WatchRequest.newBuilder()
+                .setProgressRequest(WatchProgressRequest.getDefaultInstance())
+                .build());
+        return;
+      }
     }
-    Instant now = clock.instant();
-    if (lastProgressRequest != null
-        && Duration.between(lastProgressRequest, now).compareTo(PROGRESS_SPACING) < 0) {
-      return;
-    }
-    lastProgressRequest = now;
-    progressRequestsSent++;
-    send(
-        WatchRequest.newBuilder()
-            .setProgressRequest(WatchProgressRequest.getDefaultInstance())
-            .build());
+    failStream(
+        new IllegalStateException("no progress answered on the stream for " + UNANSWERED_LIMIT),
+        gen);
   }
 
   /** Holds the lock. */

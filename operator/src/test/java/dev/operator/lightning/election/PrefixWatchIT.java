@@ -178,6 +178,9 @@ class PrefixWatchIT {
     try (EtcdServer etcd = EtcdServer.start();
         Client client = Client.builder().endpoints(etcd.url()).build();
         WatchStream stream = new WatchStream("test", client, Clock.systemUTC())) {
+      // The last write before the lists is a candidate of /a/: the watches start at its revision,
+      // and its replay must not tell /a/ of a change.
+      campaign(client, "/a/", "a-0");
       List<PrefixWatch> watches = new java.util.ArrayList<>();
       java.util.Map<String, AtomicInteger> told = new java.util.concurrent.ConcurrentHashMap<>();
       for (String prefix : List.of("/a/", "/b/", "/c/")) {

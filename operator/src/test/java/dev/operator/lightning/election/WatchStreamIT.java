@@ -149,7 +149,7 @@ class WatchStreamIT {
       long first = put(client, "/a/election/1", "v");
       long last = put(client, "/a/election/2", "v");
       Heard live = new Heard();
-      stream.watch(bytes("/b/election/"), last + 1, live.listener());
+      Watch.Watcher liveWatch = stream.watch(bytes("/b/election/"), last + 1, live.listener());
       client.getKVClient().compact(last).get(5, TimeUnit.SECONDS);
       Heard compacted = new Heard();
       stream.watch(bytes("/a/election/"), first, compacted.listener());
@@ -165,6 +165,12 @@ class WatchStreamIT {
       await().atMost(Duration.ofSeconds(10)).until(() -> live.keys.size() == 1);
       assertThat(live.errors).as("the other watch on the stream").isEmpty();
       assertThat(stream.watches()).isOne();
+      // etcd answers progress again: the watcher it cancelled was cancelled by the client too.
+      liveWatch.requestProgress();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(live.progress).as("progress answers after the compaction").isOne());
 
       etcd.restart();
       await()
@@ -188,7 +194,8 @@ class WatchStreamIT {
 
   /**
    * With etcd authentication the stream carries the client's token: a user's watch on its own
-   * prefix hears, and its watch on a prefix it may not read is refused alone.
+   * prefix hears, its watch on a prefix it may not read is refused alone, and a change to users and
+   * roles leaves the stream usable.
    */
   @Test
   void anAuthenticatedClientWatchesItsOwnPrefixAndIsRefusedAnotherAlone() throws Exception {
@@ -235,6 +242,27 @@ class WatchStreamIT {
             .untilAsserted(() -> assertThat(own.keys).containsExactly("/tenant/election/1"));
         assertThat(own.errors).as("the permitted watch").isEmpty();
         assertThat(stream.streamsOpened()).isOne();
+
+        // A change to users or roles after the stream authenticated (etcd's simple tokens).
+        try (Client admin =
+            Client.builder()
+                .endpoints(etcd.url())
+                .user(bytes("root"))
+                .password(bytes("root-pw"))
+                .build()) {
+          admin.getAuthClient().roleAdd(bytes("someone-else")).get(5, TimeUnit.SECONDS);
+        }
+        put(tenant, "/tenant/election/2", "v");
+        Heard late = new Heard();
+        stream.watch(bytes("/tenant/election/"), rev + 1, late.listener());
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () ->
+                    assertThat(late.keys)
+                        .as("a watch made on the open stream after the change")
+                        .containsExactly("/tenant/election/1", "/tenant/election/2"));
+        assertThat(own.errors).as("the first watch, after the change").isEmpty();
       }
     }
   }
