@@ -342,7 +342,7 @@ final class WatchStream implements AutoCloseable {
       unansweredCreates.clear();
       endCall("no watch left");
     } else if (created) {
-      // One still waiting for etcd's answer is cancelled when the answer comes.
+      // (One still waiting for its create's answer is cancelled when the answer comes.)
       send(cancelRequest(h.id));
     }
   }
