@@ -256,6 +256,21 @@ public final class ClusterReconciliation {
         view == null
             ? election.routeNothing(cluster, spec, problems)
             : election.route(cluster, spec, view, pods, previousStatus(cluster), problems);
+    // A deposed leader whose process still runs is fenced next, before anything slow in the pass
+    // (its own state read waits out its timeout while it is frozen): its pod's deletion kills a
+    // frozen process after the grace period without waking it, and the sooner that starts, the
+    // likelier the kill lands before the process wakes and acts beside its successor (a paused
+    // leader woken once its successor served settled a payment's HTLC it no longer recorded).
+    List<String> deposedFirst =
+        view == null
+            ? List.of()
+            : Leadership.deposedStillRunning(
+                    view,
+                    previousStatus(cluster) == null ? null : previousStatus(cluster).leader,
+                    pods)
+                .map(List::of)
+                .orElse(List.of());
+    election.fenceDeposed(cluster, pods, deposedFirst, problems);
 
     // A user setting that reaches an option the operator owns could move LND's state out of
     // etcd: nothing is rendered from such a spec, and running members stay as they are. (Checked
@@ -319,8 +334,8 @@ public final class ClusterReconciliation {
               cluster, spec, pods, previousStatus(cluster), leadership, problems);
     }
     followActivation(cluster, spec.names(), pods, plan.followActivation(), secrets.ca());
-    election.fence(cluster, pods, plan.fences(), problems);
-    election.fenceDeposed(cluster, pods, plan.deposed(), problems);
+    election.fence(cluster, pods, notIn(plan.fences(), deposedFirst), problems);
+    election.fenceDeposed(cluster, pods, notIn(plan.deposed(), deposedFirst), problems);
     election.restartOutOfElection(cluster, pods, plan.outOfElection(), problems);
     election.label(cluster.getMetadata().getNamespace(), plan.roleLabels());
     Map<String, String> states = new HashMap<>();
@@ -672,6 +687,10 @@ public final class ClusterReconciliation {
               }));
     }
     return reads.stream().map(CompletableFuture::join).toList();
+  }
+
+  private static List<String> notIn(List<String> pods, List<String> done) {
+    return done.isEmpty() ? pods : pods.stream().filter(p -> !done.contains(p)).toList();
   }
 
   static boolean isReady(Pod p) {

@@ -216,6 +216,49 @@ class LeaderRoutingIT {
     }
   }
 
+  /**
+   * A frozen leader (session no longer kept alive, nothing answered, its container running) is
+   * deposed at its session's end and its pod deleted in the pass that sees the election move,
+   * before that pass waits on a read of the frozen member: the sooner the deletion, the likelier
+   * its kill lands before the process wakes beside its successor.
+   */
+  @Test
+  void aFrozenLeaderIsFencedBeforeThePassWaitsOnItsState() {
+    try (MemberScenario s = scenario("frozen", "omega", 24, null)) {
+      String first = s.awaitRoutedLeader(null);
+      LndStandIn frozen = s.kubelet.standIn(first);
+      frozen.freeze();
+      try {
+        // Its session ends at its TTL; watched closely, so the deletion's time is its own.
+        Instant deleted =
+            await()
+                .atMost(DEADLINE.plusSeconds(24))
+                .pollInterval(Duration.ofMillis(20))
+                .until(
+                    () -> s.kubelet.lastDeletionGraceSeconds(first) == null ? null : Instant.now(),
+                    java.util.Objects::nonNull);
+        String second = s.awaitRoutedLeader(first);
+        Instant successorActive = s.kubelet.standIn(second).activeSince();
+        Duration gap = Duration.between(successorActive, deleted);
+        System.out.printf(
+            "frozen leader %s: pod deletion seen %d ms after %s became active%n",
+            first, gap.toMillis(), second);
+        assertThat(gap)
+            .as(
+                "successor active -> the frozen leader's pod deleted (a state read of it waits %s)",
+                dev.operator.lightning.lnd.LndRestClient.READ_TIMEOUT)
+            .isLessThan(dev.operator.lightning.lnd.LndRestClient.READ_TIMEOUT);
+        assertThat(s.kubelet.lastDeletionGraceSeconds(first))
+            .as("the shortest graceful deletion, never a forced one")
+            .isEqualTo(1L);
+        assertThat(s.events("Fenced")).anyMatch(m -> m.startsWith(first));
+        s.assertInvariantHeld();
+      } finally {
+        frozen.thaw();
+      }
+    }
+  }
+
   @Test
   void aBrokenAndCompactedWatchIsListedAgainAndNeverRoutesAStaleLeader() throws Exception {
     try (MemberScenario s = scenario("watch", "zeta", 90, null)) {

@@ -110,6 +110,7 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
     http.createContext(
         "/v1/state",
         ex -> {
+          awaitThawed();
           byte[] body = ("{\"state\":\"" + state.get() + "\"}").getBytes(StandardCharsets.UTF_8);
           ex.getResponseHeaders().add("Content-Type", "application/json");
           ex.sendResponseHeaders(200, body.length);
@@ -411,6 +412,39 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
       }
     } catch (Exception e) {
       log.warn("{} could not resign: {}", config.clusterId(), e.toString());
+    }
+  }
+
+  private volatile boolean frozen;
+
+  /**
+   * As SIGSTOP leaves LND: its session is no longer kept alive (it ends at its TTL) and no request
+   * is answered, while the container still runs; {@link #thaw} lets it go on as before.
+   */
+  public void freeze() {
+    frozen = true;
+    if (keepAlive != null) {
+      keepAlive.close();
+    }
+  }
+
+  public void thaw() {
+    synchronized (stateChanged) {
+      frozen = false;
+      stateChanged.notifyAll();
+    }
+  }
+
+  private void awaitThawed() {
+    synchronized (stateChanged) {
+      while (frozen && !stopped) {
+        try {
+          stateChanged.wait(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
     }
   }
 
