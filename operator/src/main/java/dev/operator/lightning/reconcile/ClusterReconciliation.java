@@ -2,6 +2,7 @@ package dev.operator.lightning.reconcile;
 
 import dev.operator.lightning.api.ChainBackend;
 import dev.operator.lightning.api.DatabaseStatus;
+import dev.operator.lightning.api.LeaderStatus;
 import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.api.LightningClusterStatus;
 import dev.operator.lightning.api.MemberStatus;
@@ -261,13 +262,12 @@ public final class ClusterReconciliation {
     // frozen process after the grace period without waking it, and the sooner that starts, the
     // likelier the kill lands before the process wakes and acts beside its successor (a paused
     // leader woken once its successor served settled a payment's HTLC it no longer recorded).
+    LeaderStatus previousLeader =
+        previousStatus(cluster) == null ? null : previousStatus(cluster).leader;
     List<String> deposedFirst =
         view == null
             ? List.of()
-            : Leadership.deposedStillRunning(
-                    view,
-                    previousStatus(cluster) == null ? null : previousStatus(cluster).leader,
-                    pods)
+            : Leadership.deposedStillRunning(view, previousLeader, pods)
                 .map(List::of)
                 .orElse(List.of());
     election.fenceDeposed(cluster, pods, deposedFirst, problems);
@@ -304,7 +304,7 @@ public final class ClusterReconciliation {
             members,
             view,
             leadership,
-            previousStatus(cluster) == null ? null : previousStatus(cluster).leader,
+            previousLeader,
             activation.follows(
                 ElectionStep.key(cluster), podUid(pods, Observation.leaderPod(leadership))),
             election.campaigned(cluster, view, pods),

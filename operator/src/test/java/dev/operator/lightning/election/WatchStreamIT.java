@@ -156,11 +156,7 @@ class WatchStreamIT {
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(
-              () ->
-                  assertThat(compacted.errors)
-                      .as("the watch from a compacted revision")
-                      .singleElement()
-                      .satisfies(e -> assertThat(e).hasMessageContaining("compacted")));
+              () -> assertOnlyError(compacted, "the watch from a compacted revision", "compacted"));
       put(client, "/b/election/1", "v");
       await().atMost(Duration.ofSeconds(10)).until(() -> live.keys.size() == 1);
       assertThat(live.errors).as("the other watch on the stream").isEmpty();
@@ -232,10 +228,8 @@ class WatchStreamIT {
             .atMost(Duration.ofSeconds(10))
             .untilAsserted(
                 () ->
-                    assertThat(other.errors)
-                        .as("the watch on a prefix the user may not read")
-                        .singleElement()
-                        .satisfies(e -> assertThat(e).hasMessageContaining("permission denied")));
+                    assertOnlyError(
+                        other, "the watch on a prefix the user may not read", "permission denied"));
         put(tenant, "/tenant/election/1", "v");
         await()
             .atMost(Duration.ofSeconds(10))
@@ -265,6 +259,13 @@ class WatchStreamIT {
         assertThat(own.errors).as("the first watch, after the change").isEmpty();
       }
     }
+  }
+
+  private static void assertOnlyError(Heard h, String which, String message) {
+    assertThat(h.errors)
+        .as(which)
+        .singleElement()
+        .satisfies(e -> assertThat(e).hasMessageContaining(message));
   }
 
   private static long put(Client client, String key, String value) throws Exception {
