@@ -128,7 +128,14 @@ public final class PaymentAudit {
             .contains(status)) {
           violations.add("payment " + p.hashHex + " ended " + status + " (" + p.failure + ")");
         }
-        if ("SETTLED".equals(invoice)) {
+        SettledUnpaidHtlcs.Evidence lost = lndLosses.get(p.hashHex);
+        if ("SETTLED".equals(invoice) && lost != null) {
+          // lnd's loss seen from a payer whose attempt was failed back: nothing moved.
+          if (!payeesKilled) {
+            violations.add("settled and failed back unpaid with no payee killed: " + lost);
+          }
+          outcomes.merge(p.direction + " " + status + " but settled by lnd", 1, Integer::sum);
+        } else if ("SETTLED".equals(invoice)) {
           violations.add(
               "payment " + p.hashHex + " (" + p.direction + ") " + status + ", invoice SETTLED");
         }

@@ -29,16 +29,37 @@ import java.util.regex.Pattern;
  * graceful stop after the settle (no {@code Shutting down...}: a kill, not the operator's deletion
  * or fencing, which lnd sees as a signal and logs); and the fail-back came from another lnd run,
  * after the settling run's last line.
+ *
+ * <p>A kill can also take the settle line with it: the invoice is settled in the database but the
+ * process died before its log line was written (seen in CI: the payee's last settle line was of
+ * another hash, 500 ms before the kill). Such a fail-back is told apart ({@link
+ * Evidence#settleLogged} false) when a run of the same cluster ended without a graceful stop at
+ * most {@link #KILL_TO_FAIL_BACK} before it; only a caller that read the invoice as settled in the
+ * payee's database may count it, the database then standing for the lost line.
  */
 final class SettledUnpaidHtlcs {
-  /** One settled-but-unpaid HTLC with the log lines that show it. */
+  /**
+   * One settled-but-unpaid HTLC with the log lines that show it; without {@code settleLogged},
+   * {@code settledIn} is the killed run whose settle line was lost and {@code settledAt} is null.
+   */
   record Evidence(
       String hashHex,
       String settledIn,
       LocalDateTime settledAt,
       LocalDateTime settlingRunLastLine,
       String failedBackIn,
-      LocalDateTime failedBackAt) {}
+      LocalDateTime failedBackAt,
+      boolean settleLogged) {}
+
+  /**
+   * How long before a fail-back a killed run of the same cluster may have ended for the fail-back
+   * to be its replay when no settle line survived: a successor re-processes the add once it leads,
+   * within a failover (under a minute in every campaign), not hours later.
+   */
+  static final java.time.Duration KILL_TO_FAIL_BACK = java.time.Duration.ofMinutes(2);
+
+  /** A container log's file: the pod's name (cluster, ordinal) and the run's uid. */
+  private static final Pattern POD_LOG = Pattern.compile("^(.+)-\\d+-[0-9a-f]+\\.log$");
 
   private static final DateTimeFormatter LND_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
@@ -102,18 +123,56 @@ final class SettledUnpaidHtlcs {
       }
     }
     List<Evidence> found = new ArrayList<>();
+    java.util.Set<String> told = new java.util.HashSet<>();
     for (Run settling : runs) {
       for (Settle s : settling.settlesWithoutGracefulStop) {
         for (FailBack f : failBacks.getOrDefault(s.hashHex, List.of())) {
           if (f.run != settling && f.at.isAfter(settling.lastTime)) {
             found.add(
-                new Evidence(s.hashHex, settling.name, s.at, settling.lastTime, f.run.name, f.at));
+                new Evidence(
+                    s.hashHex, settling.name, s.at, settling.lastTime, f.run.name, f.at, true));
+            told.add(s.hashHex);
             break;
           }
         }
       }
     }
+    failBacks.forEach(
+        (hash, list) -> {
+          if (told.contains(hash)) {
+            return;
+          }
+          for (FailBack f : list) {
+            Run killed = killedBefore(runs, f);
+            if (killed != null) {
+              found.add(
+                  new Evidence(hash, killed.name, null, killed.lastTime, f.run.name, f.at, false));
+              return;
+            }
+          }
+        });
     return found;
+  }
+
+  /**
+   * The latest run of the fail-back's cluster, other than its own, that ended without a graceful
+   * stop and was restarted, at most {@link #KILL_TO_FAIL_BACK} before it; null if none did.
+   */
+  private static Run killedBefore(List<Run> runs, FailBack f) {
+    Run latest = null;
+    for (Run r : runs) {
+      if (r != f.run
+          && r.restarted
+          && !r.stoppedGracefully
+          && r.cluster != null
+          && r.cluster.equals(f.run.cluster)
+          && r.lastTime.isBefore(f.at)
+          && !r.lastTime.isBefore(f.at.minus(KILL_TO_FAIL_BACK))
+          && (latest == null || r.lastTime.isAfter(latest.lastTime))) {
+        latest = r;
+      }
+    }
+    return latest;
   }
 
   private static LocalDateTime time(String line) {
@@ -132,6 +191,15 @@ final class SettledUnpaidHtlcs {
   private static final class Run {
     final String name;
 
+    /** The cluster whose member ran it, from the pod's name; null for a file named otherwise. */
+    final String cluster;
+
+    /** Whether it logged a graceful stop (then it was not killed, whatever came after). */
+    boolean stoppedGracefully;
+
+    /** Whether another run followed it in the same container: it ended. */
+    boolean restarted;
+
     /** Settles after which this run logged no graceful stop: it was killed (or still runs). */
     final List<Settle> settlesWithoutGracefulStop = new ArrayList<>();
 
@@ -140,8 +208,10 @@ final class SettledUnpaidHtlcs {
     /** The time of the run's last timestamped line (a run still going has a late one). */
     LocalDateTime lastTime = LocalDateTime.MAX;
 
-    private Run(String name) {
+    private Run(String file, String name) {
       this.name = name;
+      Matcher pod = POD_LOG.matcher(file);
+      this.cluster = pod.matches() ? pod.group(1) : null;
     }
 
     static List<Run> parse(String file, Iterator<String> lines) {
@@ -150,13 +220,16 @@ final class SettledUnpaidHtlcs {
       while (lines.hasNext()) {
         String line = lines.next();
         if (current == null || line.contains(RUN_START)) {
-          current = new Run(file + " run " + (runs.size() + 1));
+          if (current != null) {
+            current.restarted = true;
+          }
+          current = new Run(file, file + " run " + (runs.size() + 1));
           runs.add(current);
         }
         current.read(line);
       }
       if (current == null) {
-        runs.add(new Run(file + " run 1"));
+        runs.add(new Run(file, file + " run 1"));
       }
       return runs;
     }
@@ -167,6 +240,7 @@ final class SettledUnpaidHtlcs {
         lastTime = at;
       }
       if (line.contains(GRACEFUL_STOP)) {
+        stoppedGracefully = true;
         settlesWithoutGracefulStop.clear();
         return;
       }
