@@ -304,19 +304,25 @@ final class ElectionStep {
         || decision.routes().get().stream().noneMatch(Leadership.Route::ready)) {
       return before;
     }
-    if (!writeSlice(cluster, spec, view, decision.routes().get(), problems)) {
+    if (!writeSlice(cluster, spec, view, decision.routes().get(), problems, true)) {
       return before;
     }
     return new Outcome(before.observed(), before.leader(), before.failover(), before.roles(), true);
   }
 
-  /** Writes the leader EndpointSlice with these routes; false if the write was refused. */
+  /**
+   * Writes the leader EndpointSlice with these routes; false if the write was refused.
+   *
+   * @param routesLeader whether the routes are the view's leader's, so that the write's delay after
+   *     the leader's election is worth measuring (not when a dead leader is only taken out)
+   */
   private boolean writeSlice(
       LightningCluster cluster,
       EffectiveSpec spec,
       ElectionView view,
       List<Leadership.Route> routes,
-      List<Problem> problems) {
+      List<Problem> problems,
+      boolean routesLeader) {
     List<LeaderEndpointSliceBuilder.RoutedMember> members =
         routes.stream()
             .map(r -> new LeaderEndpointSliceBuilder.RoutedMember(r.pod(), r.ready()))
@@ -335,7 +341,7 @@ final class ElectionStep {
                   + o.problem().message()));
       return false;
     }
-    if (o.written() && view.leaderSince() != null) {
+    if (o.written() && routesLeader && view.leaderSince() != null) {
       metrics.routingDelay(Duration.between(view.leaderSince(), clock.instant()));
     }
     return true;
@@ -364,6 +370,12 @@ final class ElectionStep {
       pods = withLivePod(cluster, pods, decision.revocation().get().clusterId());
       decision = decide(key, view, pods, previous, seenActiveLeader(key, view, pods));
     }
+    if (decision.revocation().isPresent() && decision.routes().isPresent()) {
+      // The dead leader is taken out of the slice before its lease goes: once revoked, the
+      // election moves at once, and from then on the slice must not route it. A refused write is
+      // not a reason to keep the election waiting; the write after the revocation reports it.
+      writeSlice(cluster, spec, view, decision.routes().get(), new ArrayList<>(), false);
+    }
     if (decision.revocation().isPresent()
         && revoke(cluster, key, spec, decision.revocation().get(), problems)) {
       // Route the successor in this same pass, from etcd itself, rather than wait for the
@@ -380,7 +392,7 @@ final class ElectionStep {
     boolean routed = false;
     if (decision.routes().isPresent()) {
       routed =
-          writeSlice(cluster, spec, view, decision.routes().get(), problems)
+          writeSlice(cluster, spec, view, decision.routes().get(), problems, true)
               && decision.routes().get().stream().anyMatch(Leadership.Route::ready);
     } else {
       ensureSlice(cluster, spec, problems);

@@ -133,10 +133,44 @@ class LeaderRoutingIT {
     try (MemberScenario s = scenario("kill", "gamma", ttl, null)) {
       String first = s.awaitRoutedLeader(null);
       long leaseOfDead = s.kubelet.standIn(first).leaseId();
-      Instant killed = Instant.now();
-      s.kubelet.killHard(first);
-      String second = s.awaitRoutedLeader(first);
-      Duration took = Duration.between(killed, Instant.now());
+      // What the API server routes the moment the dead leader's key leaves the election: a read
+      // made after seeing the deletion sees every slice write the operator finished before it.
+      var routedWhenDeposed = new java.util.concurrent.atomic.AtomicReference<String>();
+      String deadKey = s.electionPrefix + Long.toHexString(leaseOfDead);
+      String second;
+      Duration took;
+      try (Client c = Client.builder().endpoints(etcd.url()).build();
+          var deletion =
+              c.getWatchClient()
+                  .watch(
+                      io.etcd.jetcd.ByteSequence.from(
+                          deadKey, java.nio.charset.StandardCharsets.UTF_8),
+                      r ->
+                          r.getEvents().stream()
+                              .filter(
+                                  e ->
+                                      e.getEventType()
+                                          == io.etcd.jetcd.watch.WatchEvent.EventType.DELETE)
+                              .findFirst()
+                              .ifPresent(
+                                  e ->
+                                      routedWhenDeposed.compareAndSet(
+                                          null, String.valueOf(s.routed()))))) {
+        Instant killed = Instant.now();
+        s.kubelet.killHard(first);
+        second = s.awaitRoutedLeader(first);
+        took = Duration.between(killed, Instant.now());
+        await()
+            .atMost(DEADLINE)
+            .untilAsserted(
+                () ->
+                    assertThat(routedWhenDeposed.get())
+                        .as("what the slice routed when %s left the election", deadKey)
+                        .isNotNull());
+      }
+      assertThat(routedWhenDeposed.get())
+          .as("the slice's ready endpoint when the dead leader's key was deleted")
+          .isNotEqualTo(first);
       System.out.printf(
           "kill -9 of leader %s -> %s active and routed in %d ms (TTL %d s)%n",
           first, second, took.toMillis(), ttl);
