@@ -1,25 +1,36 @@
 package dev.operator.lightning.reconcile;
 
 import dev.operator.lightning.api.LightningCluster;
-import dev.operator.lightning.model.CertificatePlan;
-import dev.operator.lightning.model.CertificateRequest;
 import dev.operator.lightning.model.EffectiveSpec;
-import dev.operator.lightning.model.Owned;
-import dev.operator.lightning.model.SecretBuilders;
 import dev.operator.lightning.pki.CertificateAuthority;
 import dev.operator.lightning.pki.Passwords;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Generated material: the cluster CA, every certificate of the plan, and the wallet password when
- * the user gave none. Each is created once and never overwritten, so a reconcile can never rotate a
- * key out from under a running member.
+ * the user gave none. Reads what exists, lets {@link GeneratedSecrets} decide, creates what it
+ * names.
  */
 final class OwnedSecrets {
+  private static final GeneratedSecrets.Material MATERIAL =
+      new GeneratedSecrets.Material() {
+        @Override
+        public CertificateAuthority newCa(String commonName) {
+          return CertificateAuthority.generate(commonName);
+        }
+
+        @Override
+        public String newPassword() {
+          return Passwords.generate();
+        }
+      };
+
   private final ClusterReads reads;
   private final ObjectApplier applier;
 
@@ -32,70 +43,30 @@ final class OwnedSecrets {
   record Result(CertificateAuthority ca, List<Problem> problems, boolean written) {}
 
   Result ensure(LightningCluster cluster, EffectiveSpec spec) {
-    List<Problem> problems = new ArrayList<>();
-    boolean written = false;
     String ns = spec.names().namespace();
-    String caName = spec.names().caSecret();
-    Secret caSecret = reads.ownedSecretBeforeGenerating(ns, caName);
-    CertificateAuthority ca;
-    if (caSecret == null) {
-      ca = CertificateAuthority.generate(ns + "/" + spec.names().cluster());
-      ObjectApplier.Outcome o =
-          applier.createIfAbsent(
-              cluster, SecretBuilders.ca(cluster, caName, ca.certificatePem(), ca.keyPem()));
-      written |= o.written();
-    } else if (!Owned.isOwnedBy(caSecret, cluster)) {
-      return new Result(null, List.of(ObjectApplier.conflict(caSecret)), false);
-    } else {
-      try {
-        ca = CertificateAuthority.load(decode(caSecret, "ca.crt"), decode(caSecret, "ca.key"));
-      } catch (IllegalArgumentException e) {
-        return new Result(
-            null,
-            List.of(
-                new Problem(
-                    Problem.INVALID_SECRET,
-                    "Secret "
-                        + ns
-                        + "/"
-                        + caName
-                        + " does not hold a PEM CA certificate and key (ca.crt, ca.key);"
-                        + " delete it to have a new CA and new certificates issued")),
-            false);
-      }
-    }
-    for (CertificateRequest req : CertificatePlan.of(spec)) {
-      Secret live = reads.ownedSecretBeforeGenerating(ns, req.secretName());
+    Map<String, Secret> existing = new HashMap<>();
+    for (String name : GeneratedSecrets.names(spec)) {
+      Secret live = reads.ownedSecretBeforeGenerating(ns, name);
       if (live != null) {
-        if (!Owned.isOwnedBy(live, cluster)) {
-          problems.add(ObjectApplier.conflict(live));
-        }
-        continue;
+        existing.put(name, live);
       }
-      CertificateAuthority.Issued issued = ca.issue(req);
-      ObjectApplier.Outcome o =
-          applier.createIfAbsent(
-              cluster,
-              SecretBuilders.tls(
-                  cluster,
-                  req.secretName(),
-                  issued.certificatePem(),
-                  issued.keyPem(),
-                  ca.certificatePem()));
+    }
+    GeneratedSecrets.Plan plan = GeneratedSecrets.decide(cluster, spec, existing, MATERIAL);
+    List<Problem> problems = new ArrayList<>(plan.problems());
+    boolean written = false;
+    for (Secret secret : plan.create()) {
+      ObjectApplier.Outcome o = applier.createIfAbsent(cluster, secret);
       written |= o.written();
-    }
-    if (spec.walletGenerated()) {
-      Secret live = reads.ownedSecretBeforeGenerating(ns, spec.walletSecretName());
-      if (live == null) {
-        ObjectApplier.Outcome o =
-            applier.createIfAbsent(
-                cluster, SecretBuilders.walletPassword(cluster, spec, Passwords.generate()));
-        written |= o.written();
-      } else if (!Owned.isOwnedBy(live, cluster)) {
-        problems.add(ObjectApplier.conflict(live));
+      if (o.problem() != null) {
+        problems.add(o.problem());
+      }
+      if (plan.newCa() && secret == plan.create().get(0) && !o.written()) {
+        // Another CA was stored since it was read: certificates issued by this one would not be
+        // trusted by it. The next pass issues them from the stored CA.
+        return new Result(null, problems, written);
       }
     }
-    return new Result(ca, problems, written);
+    return new Result(plan.ca(), problems, written);
   }
 
   static String decode(Secret s, String key) {
