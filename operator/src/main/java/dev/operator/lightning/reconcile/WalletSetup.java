@@ -60,7 +60,8 @@ final class WalletSetup {
 
   /**
    * The wallet step of a pass, given the leader's state: create the wallet when there is none, and
-   * (re)create the admin credentials whenever they are missing once it exists.
+   * (re)create the admin credentials whenever they are missing once it exists ({@link
+   * WalletSteps}).
    */
   void ensure(
       LightningCluster cluster,
@@ -71,9 +72,9 @@ final class WalletSetup {
       String caPem,
       List<Problem> problems) {
     if (NO_WALLET.equals(leaderState)) {
-      create(cluster, spec, leaderPod, lnd, caPem, problems);
+      create(cluster, spec, leaderPod, leaderState, lnd, caPem, problems);
     } else if (Leadership.isActive(leaderState)) {
-      restoreAdminCredentials(cluster, spec, caPem, problems);
+      restoreAdminCredentials(cluster, spec, leaderState, caPem, problems);
     }
   }
 
@@ -81,35 +82,33 @@ final class WalletSetup {
       LightningCluster cluster,
       EffectiveSpec spec,
       String leaderPod,
+      String leaderState,
       LndRestClient lnd,
       String caPem,
       List<Problem> problems) {
     Names n = spec.names();
     String host = leaderPod + "." + n.serviceHost(n.membersService());
     try {
-      String password = value(n.namespace(), spec.walletSecretName(), spec.walletSecretKey());
       boolean restore = spec.walletSeedSecretRef() != null;
-      List<String> mnemonic;
-      if (restore) {
-        mnemonic = words(value(n.namespace(), spec.walletSeedSecretRef(), WalletSpec.MNEMONIC_KEY));
-      } else {
-        Secret kept = reads.ownedSecretBeforeGenerating(n.namespace(), n.walletSeedSecret());
-        if (kept != null) {
-          mnemonic = words(decode(kept, WalletSpec.MNEMONIC_KEY));
-        } else {
-          mnemonic = lnd.genSeed(host, MemberPaths.REST_PORT);
-          client
-              .resource(
-                  keptSecret(
-                      n,
-                      n.walletSeedSecret(),
-                      WalletSpec.MNEMONIC_KEY,
-                      String.join(" ", mnemonic).getBytes(StandardCharsets.UTF_8),
-                      "not deleted with the cluster: this is the only backup of the wallet's"
-                          + " funds"))
-              .create();
-        }
+      // Read afresh when missing from the cache: what is kept must never be generated twice.
+      Secret keptSeed =
+          restore ? null : reads.ownedSecretBeforeGenerating(n.namespace(), n.walletSeedSecret());
+      Secret keptRootKey = reads.ownedSecretBeforeGenerating(n.namespace(), n.macaroonKeySecret());
+      WalletSteps.Plan plan =
+          WalletSteps.decide(
+              new WalletSteps.Facts(
+                  leaderState, restore, keptSeed != null, keptRootKey != null, true, true));
+      if (!plan.createWallet()) {
+        return;
       }
+      String password = value(n.namespace(), spec.walletSecretName(), spec.walletSecretKey());
+      List<String> mnemonic =
+          switch (plan.seed()) {
+            case USERS ->
+                words(value(n.namespace(), spec.walletSeedSecretRef(), WalletSpec.MNEMONIC_KEY));
+            case KEPT -> words(decode(keptSeed, WalletSpec.MNEMONIC_KEY));
+            case NEW -> keepNewSeed(n, lnd.genSeed(host, MemberPaths.REST_PORT));
+          };
       byte[] channelBackup =
           restore && spec.walletChannelBackup() != null
               ? Base64.getDecoder()
@@ -119,7 +118,10 @@ final class WalletSetup {
                           spec.walletChannelBackup().name,
                           spec.walletChannelBackup().key))
               : null;
-      byte[] rootKey = rootKey(n, true);
+      byte[] rootKey =
+          plan.newRootKey()
+              ? keepNewRootKey(n)
+              : Base64.getDecoder().decode(keptRootKey.getData().get(ROOT_KEY));
       lnd.initWallet(
           host,
           MemberPaths.REST_PORT,
@@ -163,13 +165,47 @@ final class WalletSetup {
     }
   }
 
+  /** Keeps a seed LND generated before any wallet is created with it; returns its words. */
+  private List<String> keepNewSeed(Names n, List<String> mnemonic) {
+    client
+        .resource(
+            keptSecret(
+                n,
+                n.walletSeedSecret(),
+                WalletSpec.MNEMONIC_KEY,
+                String.join(" ", mnemonic).getBytes(StandardCharsets.UTF_8),
+                "not deleted with the cluster: this is the only backup of the wallet's funds"))
+        .create();
+    return mnemonic;
+  }
+
+  /** Generates and keeps a macaroon root key before any wallet is created with it. */
+  private byte[] keepNewRootKey(Names n) {
+    byte[] key = new byte[Macaroons.ROOT_KEY_BYTES];
+    RANDOM.nextBytes(key);
+    client
+        .resource(
+            keptSecret(
+                n,
+                n.macaroonKeySecret(),
+                ROOT_KEY,
+                key,
+                "not deleted with the cluster: the wallet's macaroons are derived from it"))
+        .create();
+    return key;
+  }
+
   /**
    * Mints the admin or read-only macaroon again when {@code <name>-admin} or {@code
    * <name>-readonly} is missing: its creation may have failed after the wallet was created, someone
    * deleted it, or the wallet predates the read-only one.
    */
   private void restoreAdminCredentials(
-      LightningCluster cluster, EffectiveSpec spec, String caPem, List<Problem> problems) {
+      LightningCluster cluster,
+      EffectiveSpec spec,
+      String leaderState,
+      String caPem,
+      List<Problem> problems) {
     Names n = spec.names();
     try {
       boolean admin = secret(n.namespace(), n.adminCredentialsSecret()) == null;
@@ -177,14 +213,16 @@ final class WalletSetup {
       if (!admin && !readOnly) {
         return;
       }
-      byte[] rootKey = rootKey(n, false);
-      if (rootKey == null) {
-        // This operator did not create the wallet (it came with the data in etcd): its macaroons
-        // are not the operator's to mint.
+      Secret keptRootKey = secret(n.namespace(), n.macaroonKeySecret());
+      WalletSteps.Plan plan =
+          WalletSteps.decide(
+              new WalletSteps.Facts(
+                  leaderState, false, false, keptRootKey != null, admin, readOnly));
+      if (!plan.writeAdmin() && !plan.writeReadOnly()) {
         return;
       }
-      // Only what is missing: a client holding the admin macaroon keeps it.
-      if (admin && writeAdminCredentials(cluster, n, rootKey, caPem, problems)) {
+      byte[] rootKey = Base64.getDecoder().decode(keptRootKey.getData().get(ROOT_KEY));
+      if (plan.writeAdmin() && writeAdminCredentials(cluster, n, rootKey, caPem, problems)) {
         events.normal(
             cluster,
             "AdminCredentialsRestored",
@@ -192,7 +230,7 @@ final class WalletSetup {
                 + n.adminCredentialsSecret()
                 + " was missing; minted the admin macaroon again from the kept root key");
       }
-      if (readOnly && writeReadOnlyMacaroon(cluster, n, rootKey, problems)) {
+      if (plan.writeReadOnly() && writeReadOnlyMacaroon(cluster, n, rootKey, problems)) {
         events.normal(
             cluster,
             "ReadOnlyMacaroonRestored",
@@ -271,35 +309,6 @@ final class WalletSetup {
       return false;
     }
     return true;
-  }
-
-  /**
-   * The kept macaroon root key; generated and stored first when {@code create} and none is kept,
-   * null when none is kept and {@code create} is false.
-   */
-  private byte[] rootKey(Names n, boolean create) {
-    Secret kept =
-        create
-            ? reads.ownedSecretBeforeGenerating(n.namespace(), n.macaroonKeySecret())
-            : secret(n.namespace(), n.macaroonKeySecret());
-    if (kept != null) {
-      return Base64.getDecoder().decode(kept.getData().get(ROOT_KEY));
-    }
-    if (!create) {
-      return null;
-    }
-    byte[] key = new byte[Macaroons.ROOT_KEY_BYTES];
-    RANDOM.nextBytes(key);
-    client
-        .resource(
-            keptSecret(
-                n,
-                n.macaroonKeySecret(),
-                ROOT_KEY,
-                key,
-                "not deleted with the cluster: the wallet's macaroons are derived from it"))
-        .create();
-    return key;
   }
 
   /**
