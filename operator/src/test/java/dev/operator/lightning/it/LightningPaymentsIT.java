@@ -152,12 +152,7 @@ class LightningPaymentsIT {
           }
           SettledUnpaidHtlcs.Evidence lost = lndLosses.get(p.hashHex);
           if (lost != null) {
-            String payee = fromAlice ? BOB : ALICE;
-            assertThat(faults)
-                .as(
-                    "kills of %s, whose HTLC %s lnd settled and failed back: %s",
-                    payee, p.hashHex, lost)
-                .anyMatch(f -> f.cluster().equals(payee) && f.kill());
+            assertPayeeKilled(faults, fromAlice ? BOB : ALICE, lost);
             System.out.println("payments: LOST BY LND (settled, then failed back unpaid) " + lost);
             outcomes.merge(p.direction + " SUCCEEDED but unpaid by lnd", 1, Integer::sum);
             if (fromAlice) {
@@ -175,12 +170,7 @@ class LightningPaymentsIT {
             // The same loss of lnd's, seen from a payer whose attempt was failed back before any
             // preimage reached it: the payee settled, was killed and its successor failed it back.
             // Nothing moved on the channel; the payee's invoice says paid.
-            String payee = fromAlice ? BOB : ALICE;
-            assertThat(faults)
-                .as(
-                    "kills of %s, whose HTLC %s lnd settled and failed back: %s",
-                    payee, p.hashHex, lost)
-                .anyMatch(f -> f.cluster().equals(payee) && f.kill());
+            assertPayeeKilled(faults, fromAlice ? BOB : ALICE, lost);
             System.out.println("payments: SETTLED BY lnd, FAILED BACK UNPAID " + lost);
             outcomes.merge(
                 p.direction + " " + finalStatus + " but settled by lnd", 1, Integer::sum);
@@ -634,6 +624,14 @@ class LightningPaymentsIT {
   }
 
   /** A fault of the run: a kill -9 or a deletion of a cluster's leader, and what followed. */
+  /** lnd's settled-then-failed-back loss needs a kill of the payee's leader in the run. */
+  private static void assertPayeeKilled(
+      List<Fault> faults, String payee, SettledUnpaidHtlcs.Evidence lost) {
+    assertThat(faults)
+        .as("kills of %s, whose HTLC lnd settled and failed back: %s", payee, lost)
+        .anyMatch(f -> f.cluster().equals(payee) && f.kill());
+  }
+
   private record Fault(String cluster, boolean kill, String leader, Instant at, String outcome) {
     @Override
     public String toString() {
