@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -260,13 +261,15 @@ class ScaleBench {
   }
 
   /**
-   * Kills the leaders of {@code killed} at once and records, per cluster, (a) the time from the
-   * election turning to the new leader to the leader Service routed to it, and (b) the time from
-   * the kill to that routing.
+   * Per killed cluster: (a) how long the deposed leader stayed routed after the election left it,
+   * (a') election turned to the new leader -> routed to it, (b) kill -> routed, and (b op) the
+   * operator's share of (b): kill -> election moved (the kubelet's status write included, the
+   * operator's revocation) plus the new leader active -> routed (the stand-in's own start left
+   * out).
    */
-  private record Times(List<Long> a, List<Long> elected, List<Long> b) {
+  private record Times(List<Long> a, List<Long> elected, List<Long> b, List<Long> operatorShare) {
     Times() {
-      this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+      this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     }
 
     @Override
@@ -276,7 +279,9 @@ class ScaleBench {
           + "; (a') "
           + Percentiles.of(elected)
           + "; (b) "
-          + Percentiles.of(b);
+          + Percentiles.of(b)
+          + "; (b op) "
+          + Percentiles.of(operatorShare);
     }
   }
 
@@ -298,9 +303,16 @@ class ScaleBench {
     for (BenchSupport.Cluster c : killed) {
       FailoverMarks.Mark routed = marks.routedAwayFrom(c.ns(), leaders.get(c.ns()), kill).get();
       t.b().add(Duration.between(kill, routed.at()).toMillis());
-      marks
-          .electedBefore(c.ns(), routed.pod(), routed.at())
-          .ifPresent(e -> t.elected().add(Duration.between(e.at(), routed.at()).toMillis()));
+      Optional<FailoverMarks.Mark> elected = marks.electedBefore(c.ns(), routed.pod(), routed.at());
+      elected.ifPresent(e -> t.elected().add(Duration.between(e.at(), routed.at()).toMillis()));
+      LndStandIn successor = c.kubelet().standIn(routed.pod());
+      Instant active = successor == null ? null : successor.activeSince();
+      if (elected.isPresent() && active != null && !active.isAfter(routed.at())) {
+        t.operatorShare()
+            .add(
+                Duration.between(kill, elected.get().at()).toMillis()
+                    + Duration.between(active, routed.at()).toMillis());
+      }
       marks.routedAfterDeposed(c.ns(), leaders.get(c.ns()), kill).ifPresent(t.a()::add);
     }
     // The killed members come back as followers before the next round.
