@@ -374,7 +374,11 @@ final class ElectionStep {
       // The dead leader is taken out of the slice before its lease goes: once revoked, the
       // election moves at once, and from then on the slice must not route it. A refused write is
       // not a reason to keep the election waiting; the write after the revocation reports it.
-      writeSlice(cluster, spec, view, decision.routes().get(), new ArrayList<>(), false);
+      try {
+        writeSlice(cluster, spec, view, decision.routes().get(), new ArrayList<>(), false);
+      } catch (RuntimeException e) {
+        log.debug("{}: taking the dead leader out before the revocation failed: {}", key, e);
+      }
     }
     if (decision.revocation().isPresent()
         && revoke(cluster, key, spec, decision.revocation().get(), problems)) {

@@ -623,7 +623,6 @@ class LightningPaymentsIT {
     assertThat(bobOpen.toString()).as("bob's open channels").doesNotContain(n.channelPoint);
   }
 
-  /** A fault of the run: a kill -9 or a deletion of a cluster's leader, and what followed. */
   /** lnd's settled-then-failed-back loss needs a kill of the payee's leader in the run. */
   private static void assertPayeeKilled(
       List<Fault> faults, String payee, SettledUnpaidHtlcs.Evidence lost) {
@@ -632,6 +631,7 @@ class LightningPaymentsIT {
         .anyMatch(f -> f.cluster().equals(payee) && f.kill());
   }
 
+  /** A fault of the run: a kill -9 or a deletion of a cluster's leader, and what followed. */
   private record Fault(String cluster, boolean kill, String leader, Instant at, String outcome) {
     @Override
     public String toString() {

@@ -33,9 +33,13 @@ import java.util.regex.Pattern;
  * <p>A kill can also take the settle line with it: the invoice is settled in the database but the
  * process died before its log line was written (seen in CI: the payee's last settle line was of
  * another hash, 500 ms before the kill). Such a fail-back is told apart ({@link
- * Evidence#settleLogged} false) when a run of the same cluster ended without a graceful stop at
- * most {@link #KILL_TO_FAIL_BACK} before it; only a caller that read the invoice as settled in the
- * payee's database may count it, the database then standing for the lost line.
+ * Evidence#settleLogged} false) only when no run logged a settle of that hash at all, and the
+ * failing-back run took the lead over from a run that was killed: the run elected before it in the
+ * same cluster, which ended without a graceful stop, was restarted in its container and logged its
+ * last line before the failing-back run was elected, at most {@link #KILL_TO_FAIL_BACK} before the
+ * fail-back. Only a caller that read the invoice as settled in the payee's database may count it,
+ * the database then standing for the lost line. A settle logged by a run that went on (two active
+ * leaders) or stopped gracefully never qualifies.
  */
 final class SettledUnpaidHtlcs {
   /**
@@ -70,6 +74,9 @@ final class SettledUnpaidHtlcs {
       Pattern.compile(
           "unable to decode onion hop iterator for htlc\\(id=\\d+, hash=([0-9a-f]{64})\\):"
               + " InvalidOnionVersion");
+
+  /** lnd's line when its campaign wins. */
+  private static final String ELECTED = "Elected as leader";
 
   /** lnd's first line of a run (lnd.go, "Show version at startup"). */
   private static final String RUN_START = "Version Info";
@@ -137,13 +144,15 @@ final class SettledUnpaidHtlcs {
         }
       }
     }
+    java.util.Set<String> settleLogged = new java.util.HashSet<>();
+    runs.forEach(r -> settleLogged.addAll(r.settledHashes));
     failBacks.forEach(
         (hash, list) -> {
-          if (told.contains(hash)) {
+          if (told.contains(hash) || settleLogged.contains(hash)) {
             return;
           }
           for (FailBack f : list) {
-            Run killed = killedBefore(runs, f);
+            Run killed = killedPredecessor(runs, f);
             if (killed != null) {
               found.add(
                   new Evidence(hash, killed.name, null, killed.lastTime, f.run.name, f.at, false));
@@ -155,24 +164,34 @@ final class SettledUnpaidHtlcs {
   }
 
   /**
-   * The latest run of the fail-back's cluster, other than its own, that ended without a graceful
-   * stop and was restarted, at most {@link #KILL_TO_FAIL_BACK} before it; null if none did.
+   * The leader the failing-back run took over from, if it was killed: the run of the same cluster
+   * elected last before it, restarted without a graceful stop, whose last line comes before the
+   * failing-back run's election and at most {@link #KILL_TO_FAIL_BACK} before the fail-back; null
+   * otherwise.
    */
-  private static Run killedBefore(List<Run> runs, FailBack f) {
-    Run latest = null;
+  private static Run killedPredecessor(List<Run> runs, FailBack f) {
+    Run taker = f.run;
+    if (taker.cluster == null || taker.electedAt == null || f.at.isBefore(taker.electedAt)) {
+      return null;
+    }
+    Run previous = null;
     for (Run r : runs) {
-      if (r != f.run
-          && r.restarted
-          && !r.stoppedGracefully
-          && r.cluster != null
-          && r.cluster.equals(f.run.cluster)
-          && r.lastTime.isBefore(f.at)
-          && !r.lastTime.isBefore(f.at.minus(KILL_TO_FAIL_BACK))
-          && (latest == null || r.lastTime.isAfter(latest.lastTime))) {
-        latest = r;
+      if (r != taker
+          && taker.cluster.equals(r.cluster)
+          && r.electedAt != null
+          && r.electedAt.isBefore(taker.electedAt)
+          && (previous == null || r.electedAt.isAfter(previous.electedAt))) {
+        previous = r;
       }
     }
-    return latest;
+    if (previous == null
+        || !previous.restarted
+        || previous.stoppedGracefully
+        || previous.lastTime.isAfter(taker.electedAt)
+        || previous.lastTime.isBefore(f.at.minus(KILL_TO_FAIL_BACK))) {
+      return null;
+    }
+    return previous;
   }
 
   private static LocalDateTime time(String line) {
@@ -199,6 +218,12 @@ final class SettledUnpaidHtlcs {
 
     /** Whether another run followed it in the same container: it ended. */
     boolean restarted;
+
+    /** When its campaign won; null if it never led. */
+    LocalDateTime electedAt;
+
+    /** Every hash it logged a settle of, graceful stop or not. */
+    final java.util.Set<String> settledHashes = new java.util.HashSet<>();
 
     /** Settles after which this run logged no graceful stop: it was killed (or still runs). */
     final List<Settle> settlesWithoutGracefulStop = new ArrayList<>();
@@ -247,9 +272,14 @@ final class SettledUnpaidHtlcs {
       if (at == null) {
         return;
       }
+      if (electedAt == null && line.contains(ELECTED)) {
+        electedAt = at;
+        return;
+      }
       Matcher settle = SETTLE.matcher(line);
       if (settle.find()) {
         settlesWithoutGracefulStop.add(new Settle(settle.group(1), at));
+        settledHashes.add(settle.group(1));
         return;
       }
       Matcher failBack = FAIL_BACK.matcher(line);

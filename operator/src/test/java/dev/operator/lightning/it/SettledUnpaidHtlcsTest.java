@@ -110,6 +110,10 @@ class SettledUnpaidHtlcsTest {
     assertThat(found).isEmpty();
   }
 
+  private static String elected(String time) {
+    return line(time, "LTND: Elected as leader rev=\"\" cluster_id=x");
+  }
+
   @Test
   void aKillThatTookTheSettleLineWithItIsToldApart() {
     // CI, 2026-12-07: the payee's last settle line named another hash; the kill came before the
@@ -120,13 +124,16 @@ class SettledUnpaidHtlcsTest {
                 "alice-1-aa.log",
                 List.of(
                     start("19:40:00.000"),
+                    elected("19:40:05.000"),
                     settle("19:42:54.490", OTHER),
                     line("19:42:54.700", "SRVR: Adding preimage to witness cache"),
                     start("19:42:55.100"),
                     line("19:42:55.200", "LTND: Starting leadership campaign")),
                 "alice-2-bb.log",
                 List.of(
-                    start("19:40:01.000"), failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+                    start("19:40:01.000"),
+                    elected("19:42:56.000"),
+                    failBack("19:42:58.011", H, "InvalidOnionVersion"))));
     assertThat(found)
         .singleElement()
         .satisfies(
@@ -141,19 +148,23 @@ class SettledUnpaidHtlcsTest {
   }
 
   @Test
-  void aFailBackWithoutASettleLineAfterOnlyGracefulStopsIsNotLndsLoss() {
+  void aFailBackWithoutASettleLineAfterAGracefulStopIsNotLndsLoss() {
     var found =
         SettledUnpaidHtlcs.find(
             logs(
                 "alice-1-aa.log",
                 List.of(
                     start("19:40:00.000"),
+                    elected("19:40:05.000"),
                     settle("19:42:54.490", OTHER),
                     line("19:42:54.601", "SGNL: Shutting down..."),
-                    line("19:42:55.000", "LTND: Shutdown complete")),
+                    line("19:42:55.000", "LTND: Shutdown complete"),
+                    start("19:42:55.100")),
                 "alice-2-bb.log",
                 List.of(
-                    start("19:40:01.000"), failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+                    start("19:40:01.000"),
+                    elected("19:42:56.000"),
+                    failBack("19:42:58.011", H, "InvalidOnionVersion"))));
     assertThat(found).isEmpty();
   }
 
@@ -168,10 +179,13 @@ class SettledUnpaidHtlcsTest {
                 "alice-1-aa.log",
                 List.of(
                     start("19:40:00.000"),
-                    line("19:42:54.700", "LTND: Starting leadership campaign")),
+                    elected("19:40:05.000"),
+                    line("19:42:54.700", "HSWC: forwarding")),
                 "alice-2-bb.log",
                 List.of(
-                    start("19:40:01.000"), failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+                    start("19:40:01.000"),
+                    elected("19:42:56.000"),
+                    failBack("19:42:58.011", H, "InvalidOnionVersion"))));
     assertThat(found).isEmpty();
   }
 
@@ -183,11 +197,14 @@ class SettledUnpaidHtlcsTest {
                 "bob-2-aa.log",
                 List.of(
                     start("19:40:00.000"),
+                    elected("19:40:05.000"),
                     line("19:42:54.700", "HSWC: forwarding"),
                     start("19:42:55.100")),
                 "alice-2-bb.log",
                 List.of(
-                    start("19:40:01.000"), failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+                    start("19:40:01.000"),
+                    elected("19:42:56.000"),
+                    failBack("19:42:58.011", H, "InvalidOnionVersion"))));
     assertThat(found).isEmpty();
   }
 
@@ -199,11 +216,92 @@ class SettledUnpaidHtlcsTest {
                 "alice-1-aa.log",
                 List.of(
                     start("19:30:00.000"),
+                    elected("19:30:05.000"),
                     line("19:39:57.000", "HSWC: forwarding"),
                     start("19:39:58.000")),
                 "alice-2-bb.log",
                 List.of(
-                    start("19:40:01.000"), failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+                    start("19:30:01.000"),
+                    elected("19:40:00.000"),
+                    failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+    assertThat(found).isEmpty();
+  }
+
+  @Test
+  void aSettleLoggedByALeaderThatWentOnIsTwoActiveLeadersEvenAfterAnotherKill() {
+    // alice-0 led and was killed; alice-1 led after it and settled, and still logs after the
+    // fail-back by alice-2: two leaders at once, which the payments test must fail on.
+    var found =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "alice-0-aa.log",
+                List.of(
+                    start("19:40:00.000"),
+                    elected("19:40:05.000"),
+                    line("19:42:00.000", "HSWC: forwarding"),
+                    start("19:42:00.200")),
+                "alice-1-bb.log",
+                List.of(
+                    start("19:40:01.000"),
+                    elected("19:42:01.000"),
+                    settle("19:42:54.490", H),
+                    line("19:43:10.000", "HSWC: still forwarding")),
+                "alice-2-cc.log",
+                List.of(
+                    start("19:40:02.000"),
+                    elected("19:42:56.000"),
+                    failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+    assertThat(found).isEmpty();
+  }
+
+  @Test
+  void aSettleLoggedBeforeAGracefulStopIsNotExplainedByALaterKill() {
+    // alice-0 settled and stopped gracefully; alice-1 led next and was killed; alice-2 failed the
+    // HTLC back. The settle is on record, and its run's graceful stop rules out lnd's loss.
+    var found =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "alice-0-aa.log",
+                List.of(
+                    start("19:40:00.000"),
+                    elected("19:40:05.000"),
+                    settle("19:42:40.000", H),
+                    line("19:42:40.500", "SGNL: Shutting down...")),
+                "alice-1-bb.log",
+                List.of(
+                    start("19:40:01.000"),
+                    elected("19:42:41.000"),
+                    line("19:42:50.000", "HSWC: forwarding"),
+                    start("19:42:51.000")),
+                "alice-2-cc.log",
+                List.of(
+                    start("19:40:02.000"),
+                    elected("19:42:56.000"),
+                    failBack("19:42:58.011", H, "InvalidOnionVersion"))));
+    assertThat(found).isEmpty();
+  }
+
+  @Test
+  void aKilledFollowerIsNotTheLeaderTheFailingBackRunTookOverFrom() {
+    // alice-0 led and stopped gracefully; alice-1 was killed while it followed.
+    var found =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "alice-0-aa.log",
+                List.of(
+                    start("19:40:00.000"),
+                    elected("19:40:05.000"),
+                    line("19:42:54.000", "SGNL: Shutting down...")),
+                "alice-1-bb.log",
+                List.of(
+                    start("19:40:01.000"),
+                    line("19:42:50.000", "LTND: Starting leadership campaign"),
+                    start("19:42:51.000")),
+                "alice-2-cc.log",
+                List.of(
+                    start("19:40:02.000"),
+                    elected("19:42:56.000"),
+                    failBack("19:42:58.011", H, "InvalidOnionVersion"))));
     assertThat(found).isEmpty();
   }
 
