@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -52,6 +53,38 @@ final class GeneratedSecrets {
   }
 
   /**
+   * Why the CA Secret cannot be used, if it cannot: another owner's, or no PEM CA in it. Then
+   * nothing else is decided, so a pass need not read the other Secrets.
+   */
+  static Optional<Problem> unusableCa(LightningCluster cluster, EffectiveSpec spec, Secret ca) {
+    if (ca == null) {
+      return Optional.empty();
+    }
+    if (!Owned.isOwnedBy(ca, cluster)) {
+      return Optional.of(ObjectApplier.conflict(ca));
+    }
+    try {
+      load(ca);
+      return Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.of(
+          new Problem(
+              Problem.INVALID_SECRET,
+              "Secret "
+                  + spec.names().namespace()
+                  + "/"
+                  + spec.names().caSecret()
+                  + " does not hold a PEM CA certificate and key (ca.crt, ca.key);"
+                  + " delete it to have a new CA and new certificates issued"));
+    }
+  }
+
+  private static CertificateAuthority load(Secret ca) {
+    return CertificateAuthority.load(
+        OwnedSecrets.decode(ca, "ca.crt"), OwnedSecrets.decode(ca, "ca.key"));
+  }
+
+  /**
    * @param existing the Secrets of {@link #names} that exist, by name, as the API server has them
    */
   static Plan decide(
@@ -64,33 +97,17 @@ final class GeneratedSecrets {
     Secret caSecret = existing.get(caName);
     List<Secret> create = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
+    Optional<Problem> unusable = unusableCa(cluster, spec, caSecret);
+    if (unusable.isPresent()) {
+      return new Plan(null, false, List.of(), List.of(unusable.get()));
+    }
     CertificateAuthority ca;
     boolean newCa = caSecret == null;
     if (newCa) {
       ca = material.newCa(ns + "/" + spec.names().cluster());
       create.add(SecretBuilders.ca(cluster, caName, ca.certificatePem(), ca.keyPem()));
-    } else if (!Owned.isOwnedBy(caSecret, cluster)) {
-      return new Plan(null, false, List.of(), List.of(ObjectApplier.conflict(caSecret)));
     } else {
-      try {
-        ca =
-            CertificateAuthority.load(
-                OwnedSecrets.decode(caSecret, "ca.crt"), OwnedSecrets.decode(caSecret, "ca.key"));
-      } catch (IllegalArgumentException e) {
-        return new Plan(
-            null,
-            false,
-            List.of(),
-            List.of(
-                new Problem(
-                    Problem.INVALID_SECRET,
-                    "Secret "
-                        + ns
-                        + "/"
-                        + caName
-                        + " does not hold a PEM CA certificate and key (ca.crt, ca.key);"
-                        + " delete it to have a new CA and new certificates issued")));
-      }
+      ca = load(caSecret);
     }
     for (CertificateRequest req : CertificatePlan.of(spec)) {
       Secret live = existing.get(req.secretName());

@@ -11,6 +11,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Generated material: the cluster CA, every certificate of the plan, and the wallet password when
@@ -44,8 +45,20 @@ final class OwnedSecrets {
 
   Result ensure(LightningCluster cluster, EffectiveSpec spec) {
     String ns = spec.names().namespace();
+    Secret ca = reads.ownedSecretBeforeGenerating(ns, spec.names().caSecret());
+    Optional<Problem> unusable = GeneratedSecrets.unusableCa(cluster, spec, ca);
+    if (unusable.isPresent()) {
+      // Nothing can be issued: the other Secrets are not read (a miss would cost a GET a pass).
+      return new Result(null, List.of(unusable.get()), false);
+    }
     Map<String, Secret> existing = new HashMap<>();
+    if (ca != null) {
+      existing.put(spec.names().caSecret(), ca);
+    }
     for (String name : GeneratedSecrets.names(spec)) {
+      if (name.equals(spec.names().caSecret())) {
+        continue;
+      }
       Secret live = reads.ownedSecretBeforeGenerating(ns, name);
       if (live != null) {
         existing.put(name, live);
