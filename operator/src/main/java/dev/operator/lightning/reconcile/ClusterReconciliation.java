@@ -156,7 +156,7 @@ public final class ClusterReconciliation {
     metrics.clustersConfirmed(confirmed);
     this.postgresProbe = new PostgresProbe(clock);
     this.stateReads = new MemberStateReads(clock);
-    this.activation = new ActivationStreams(observer::wake);
+    this.activation = new ActivationStreams(observer::wake, clock);
   }
 
   /**
@@ -253,6 +253,13 @@ public final class ClusterReconciliation {
     EtcdTarget target = conflict.isPresent() ? null : etcdTarget(spec, refs);
     ElectionView view = target == null ? null : election.observe(cluster, spec, target, problems);
     List<Pod> pods = memberPods(cluster, spec.names());
+    if (view != null) {
+      // The new leader's own stream said it is active: route it in this first step rather than
+      // after every member's state read, which cost an idle failover about 200 ms.
+      activation
+          .reportedActive(ElectionStep.key(cluster), pods, ElectionStep.SEEN_ACTIVE_FOR)
+          .ifPresent(pod -> election.noteLeaderState(cluster, pod, pods, true));
+    }
     ElectionStep.Outcome leadership =
         view == null
             ? election.routeNothing(cluster, spec, problems)
@@ -595,6 +602,7 @@ public final class ClusterReconciliation {
     activation.follow(
         key,
         uid,
+        Leadership.runningLndProcess(p),
         restClient(ca),
         pod + "." + n.serviceHost(n.membersService()),
         MemberPaths.REST_PORT);

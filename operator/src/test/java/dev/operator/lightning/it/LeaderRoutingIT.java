@@ -705,8 +705,10 @@ class LeaderRoutingIT {
       etcd.pause();
       try {
         client.pods().inNamespace(s.ns).withName(first).delete();
+        // About 15 s alone: the member's resignation waits out its timeout on the stalled etcd
+        // before its container ends, then the revocation waits out its 5 s.
         await()
-            .atMost(Duration.ofSeconds(30))
+            .atMost(Duration.ofSeconds(60))
             .untilAsserted(
                 () -> {
                   assertThat(s.events("LeaseRevocationFailed"))

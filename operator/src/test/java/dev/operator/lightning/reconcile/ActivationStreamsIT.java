@@ -65,8 +65,8 @@ class ActivationStreamsIT {
           lnd.subscribeState(
               "localhost", port, Duration.ofSeconds(60), states::add, ended::incrementAndGet);
       List<String> wakes = Collections.synchronizedList(new java.util.ArrayList<>());
-      ActivationStreams streams = new ActivationStreams(wakes::add);
-      streams.follow("ns/act", "uid-0", lnd, "localhost", port);
+      ActivationStreams streams = new ActivationStreams(wakes::add, java.time.Clock.systemUTC());
+      streams.follow("ns/act", "uid-0", "containerd://c0#0", lnd, "localhost", port);
       await()
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(
@@ -76,6 +76,10 @@ class ActivationStreamsIT {
               });
       assertThat(streams.follows("ns/act", "uid-0")).isTrue();
       assertThat(streams.follows("ns/act", "uid-other")).as("another pod of that name").isFalse();
+      List<io.fabric8.kubernetes.api.model.Pod> same = List.of(pod("uid-0", "containerd://c0", 0));
+      assertThat(streams.reportedActive("ns/act", same, Duration.ofSeconds(5)))
+          .as("reported active while it has no wallet")
+          .isEmpty();
 
       lnd.initWallet("localhost", port, PASSWORD, lnd.genSeed("localhost", port), 0, null, null);
       await()
@@ -89,6 +93,22 @@ class ActivationStreamsIT {
                 assertThat(wakes.size()).as("passes woken").isGreaterThan(1);
               });
       assertThat(ended).as("the stream still open").hasValue(0);
+      assertThat(streams.reportedActive("ns/act", same, Duration.ofSeconds(5)))
+          .as("the pod the stream reported active")
+          .contains("act-0");
+      assertThat(
+              streams.reportedActive(
+                  "ns/act", List.of(pod("uid-0", "containerd://c0", 1)), Duration.ofSeconds(5)))
+          .as("its container restarted since: another process")
+          .isEmpty();
+      assertThat(
+              streams.reportedActive(
+                  "ns/act", List.of(pod("uid-1", "containerd://c0", 0)), Duration.ofSeconds(5)))
+          .as("a new pod of that name")
+          .isEmpty();
+      assertThat(streams.reportedActive("ns/act", same, Duration.ZERO.minusMillis(1)))
+          .as("a report older than the limit")
+          .isEmpty();
 
       member.crash();
       await()
@@ -99,13 +119,38 @@ class ActivationStreamsIT {
                 assertThat(streams.follows("ns/act", "uid-0"))
                     .as("the operator's stream after the member died")
                     .isFalse();
+                assertThat(streams.reportedActive("ns/act", same, Duration.ofSeconds(5)))
+                    .as("reported active after its stream ended")
+                    .isEmpty();
               });
       // One attempt per pod: a member that ended its stream is polled, not re-subscribed.
-      streams.follow("ns/act", "uid-0", lnd, "localhost", port);
+      streams.follow("ns/act", "uid-0", "containerd://c0#0", lnd, "localhost", port);
       assertThat(streams.follows("ns/act", "uid-0")).as("a second follow of that pod").isFalse();
       cancel.run();
       streams.retainOnly(java.util.Set.of());
     }
+  }
+
+  /** The member's pod as the API server would have it, with its lnd container running. */
+  private static io.fabric8.kubernetes.api.model.Pod pod(
+      String uid, String containerId, int restarts) {
+    return new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata()
+        .withName("act-0")
+        .withUid(uid)
+        .endMetadata()
+        .withNewStatus()
+        .addNewContainerStatus()
+        .withName("lnd")
+        .withContainerID(containerId)
+        .withRestartCount(restarts)
+        .withNewState()
+        .withNewRunning()
+        .endRunning()
+        .endState()
+        .endContainerStatus()
+        .endStatus()
+        .build();
   }
 
   @Test
