@@ -256,8 +256,10 @@ public final class ClusterReconciliation {
     if (view != null) {
       // The new leader's own stream said it is active: route it in this first step rather than
       // after every member's state read, which cost an idle failover about 200 ms.
+      // Only for the view's leader: a note for another pod would drop what was seen of the leader.
       activation
           .reportedActive(ElectionStep.key(cluster), pods, ElectionStep.SEEN_ACTIVE_FOR)
+          .filter(pod -> view.leader().filter(l -> l.clusterId().equals(pod)).isPresent())
           .ifPresent(pod -> election.noteLeaderState(cluster, pod, pods, true));
     }
     ElectionStep.Outcome leadership =
