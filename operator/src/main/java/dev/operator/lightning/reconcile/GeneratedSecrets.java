@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -53,21 +52,29 @@ final class GeneratedSecrets {
   }
 
   /**
-   * Why the CA Secret cannot be used, if it cannot: another owner's, or no PEM CA in it. Then
-   * nothing else is decided, so a pass need not read the other Secrets.
+   * The CA Secret read once: its CA, or why it cannot be used (another owner's, or no PEM CA in
+   * it), or neither when it does not exist. When it cannot be used nothing else is decided, so a
+   * pass need not read the other Secrets.
    */
-  static Optional<Problem> unusableCa(LightningCluster cluster, EffectiveSpec spec, Secret ca) {
-    if (ca == null) {
-      return Optional.empty();
+  record CaSecret(Secret secret, CertificateAuthority ca, Problem unusable) {}
+
+  static CaSecret readCa(LightningCluster cluster, EffectiveSpec spec, Secret secret) {
+    if (secret == null) {
+      return new CaSecret(null, null, null);
     }
-    if (!Owned.isOwnedBy(ca, cluster)) {
-      return Optional.of(ObjectApplier.conflict(ca));
+    if (!Owned.isOwnedBy(secret, cluster)) {
+      return new CaSecret(secret, null, ObjectApplier.conflict(secret));
     }
     try {
-      load(ca);
-      return Optional.empty();
+      return new CaSecret(
+          secret,
+          CertificateAuthority.load(
+              OwnedSecrets.decode(secret, "ca.crt"), OwnedSecrets.decode(secret, "ca.key")),
+          null);
     } catch (IllegalArgumentException e) {
-      return Optional.of(
+      return new CaSecret(
+          secret,
+          null,
           new Problem(
               Problem.INVALID_SECRET,
               "Secret "
@@ -79,11 +86,6 @@ final class GeneratedSecrets {
     }
   }
 
-  private static CertificateAuthority load(Secret ca) {
-    return CertificateAuthority.load(
-        OwnedSecrets.decode(ca, "ca.crt"), OwnedSecrets.decode(ca, "ca.key"));
-  }
-
   /**
    * @param existing the Secrets of {@link #names} that exist, by name, as the API server has them
    */
@@ -92,22 +94,33 @@ final class GeneratedSecrets {
       EffectiveSpec spec,
       Map<String, Secret> existing,
       Material material) {
+    return decide(
+        cluster,
+        spec,
+        readCa(cluster, spec, existing.get(spec.names().caSecret())),
+        existing,
+        material);
+  }
+
+  /** As {@link #decide(LightningCluster, EffectiveSpec, Map, Material)}, the CA already read. */
+  static Plan decide(
+      LightningCluster cluster,
+      EffectiveSpec spec,
+      CaSecret caRead,
+      Map<String, Secret> existing,
+      Material material) {
     String ns = spec.names().namespace();
     String caName = spec.names().caSecret();
-    Secret caSecret = existing.get(caName);
     List<Secret> create = new ArrayList<>();
     List<Problem> problems = new ArrayList<>();
-    Optional<Problem> unusable = unusableCa(cluster, spec, caSecret);
-    if (unusable.isPresent()) {
-      return new Plan(null, false, List.of(), List.of(unusable.get()));
+    if (caRead.unusable() != null) {
+      return new Plan(null, false, List.of(), List.of(caRead.unusable()));
     }
-    CertificateAuthority ca;
-    boolean newCa = caSecret == null;
+    CertificateAuthority ca = caRead.ca();
+    boolean newCa = caRead.secret() == null;
     if (newCa) {
       ca = material.newCa(ns + "/" + spec.names().cluster());
       create.add(SecretBuilders.ca(cluster, caName, ca.certificatePem(), ca.keyPem()));
-    } else {
-      ca = load(caSecret);
     }
     for (CertificateRequest req : CertificatePlan.of(spec)) {
       Secret live = existing.get(req.secretName());

@@ -11,7 +11,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Generated material: the cluster CA, every certificate of the plan, and the wallet password when
@@ -45,16 +44,14 @@ final class OwnedSecrets {
 
   Result ensure(LightningCluster cluster, EffectiveSpec spec) {
     String ns = spec.names().namespace();
-    Secret ca = reads.ownedSecretBeforeGenerating(ns, spec.names().caSecret());
-    Optional<Problem> unusable = GeneratedSecrets.unusableCa(cluster, spec, ca);
-    if (unusable.isPresent()) {
+    GeneratedSecrets.CaSecret ca =
+        GeneratedSecrets.readCa(
+            cluster, spec, reads.ownedSecretBeforeGenerating(ns, spec.names().caSecret()));
+    if (ca.unusable() != null) {
       // Nothing can be issued: the other Secrets are not read (a miss would cost a GET a pass).
-      return new Result(null, List.of(unusable.get()), false);
+      return new Result(null, List.of(ca.unusable()), false);
     }
     Map<String, Secret> existing = new HashMap<>();
-    if (ca != null) {
-      existing.put(spec.names().caSecret(), ca);
-    }
     for (String name : GeneratedSecrets.names(spec)) {
       if (name.equals(spec.names().caSecret())) {
         continue;
@@ -64,7 +61,7 @@ final class OwnedSecrets {
         existing.put(name, live);
       }
     }
-    GeneratedSecrets.Plan plan = GeneratedSecrets.decide(cluster, spec, existing, MATERIAL);
+    GeneratedSecrets.Plan plan = GeneratedSecrets.decide(cluster, spec, ca, existing, MATERIAL);
     List<Problem> problems = new ArrayList<>(plan.problems());
     boolean written = false;
     for (Secret secret : plan.create()) {
