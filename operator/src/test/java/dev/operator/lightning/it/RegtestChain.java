@@ -3,6 +3,7 @@ package dev.operator.lightning.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.operator.lightning.api.BtcdSpec;
 import dev.operator.lightning.api.ChainBackend;
 import dev.operator.lightning.api.ChainSpec;
@@ -24,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -199,22 +201,20 @@ public final class RegtestChain {
       if (!address.equals(miningAddress)) {
         startMiner(address);
         BtcdRpc fresh = new BtcdRpc(minerHost(), certPem, USER, password);
-        long tip = btcd.call("getblockcount").asLong();
-        for (long h = 1; h <= tip; h++) {
-          fresh.call(
-              "submitblock",
-              btcd.call("getblock", btcd.call("getblockhash", h).asText(), 0).asText());
-        }
+        submitBlocks(btcd, fresh, 1, btcd.call("getblockcount").asLong(), "the new miner");
       }
       BtcdRpc miner = new BtcdRpc(minerHost(), certPem, USER, password);
-      for (com.fasterxml.jackson.databind.JsonNode txid : btcd.call("getrawmempool")) {
-        String raw = btcd.call("getrawtransaction", txid.asText(), 0).asText();
-        try {
-          miner.call("sendrawtransaction", raw);
-        } catch (IOException e) {
-          if (!e.getMessage().contains("already")) {
-            throw e;
-          }
+      List<List<Object>> mempool = new ArrayList<>();
+      for (JsonNode txid : btcd.call("getrawmempool")) {
+        mempool.add(List.of(txid.asText(), 0));
+      }
+      List<List<Object>> raws = new ArrayList<>();
+      for (JsonNode raw : btcd.results("getrawtransaction", mempool)) {
+        raws.add(List.of(raw.asText()));
+      }
+      for (BtcdRpc.Answer a : miner.batch("sendrawtransaction", raws)) {
+        if (a.error() != null && !a.error().contains("already")) {
+          throw new IOException("sendrawtransaction to the miner: " + a.error());
         }
       }
       SandboxKubelet.ExecResult r =
@@ -231,18 +231,41 @@ public final class RegtestChain {
               Duration.ofSeconds(120));
       assertThat(r.exitCode()).as("btcctl generate %d: %s", blocks, r.output()).isZero();
       long height = miner.call("getblockcount").asLong();
-      for (long h = btcd.call("getblockcount").asLong() + 1; h <= height; h++) {
-        String hash = miner.call("getblockhash", h).asText();
-        String raw = miner.call("getblock", hash, 0).asText();
-        com.fasterxml.jackson.databind.JsonNode result = btcd.call("submitblock", raw);
-        assertThat(
-                result.isNull() || result.asText().isEmpty() || result.asText().equals("duplicate"))
-            .as("btcd's answer to block %d: %s", h, result)
-            .isTrue();
-      }
+      submitBlocks(miner, btcd, btcd.call("getblockcount").asLong() + 1, height, "btcd");
       assertThat(height()).as("btcd's height after mining").isEqualTo(height);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Hands blocks {@code from}..{@code to} of {@code source}'s chain to {@code target}, in order.
+   */
+  private static void submitBlocks(BtcdRpc source, BtcdRpc target, long from, long to, String who)
+      throws IOException {
+    List<List<Object>> heights = new ArrayList<>();
+    for (long h = from; h <= to; h++) {
+      heights.add(List.of(h));
+    }
+    List<List<Object>> hashes = new ArrayList<>();
+    for (JsonNode hash : source.results("getblockhash", heights)) {
+      hashes.add(List.of(hash.asText(), 0));
+    }
+    List<List<Object>> blocks = new ArrayList<>();
+    for (JsonNode raw : source.results("getblock", hashes)) {
+      blocks.add(List.of(raw.asText()));
+    }
+    List<BtcdRpc.Answer> answers = target.batch("submitblock", blocks);
+    for (int i = 0; i < answers.size(); i++) {
+      BtcdRpc.Answer a = answers.get(i);
+      JsonNode result = a.result();
+      assertThat(
+              a.error() == null
+                  && (result.isNull()
+                      || result.asText().isEmpty()
+                      || result.asText().equals("duplicate")))
+          .as("%s's answer to block %d: %s %s", who, from + i, result, a.error())
+          .isTrue();
     }
   }
 
