@@ -122,14 +122,13 @@ class LightningPaymentsIT {
       List<String> ledger = new ArrayList<>();
       long abSat = 0;
       long baSat = 0;
+      // One deadline for every payment still in flight: lnd keeps an uncommitted attempt
+      // IN_FLIGHT for good, so a deadline per payment waited the whole bound once for each.
+      Instant trackUntil = Instant.now().plus(IN_FLIGHT_BOUND);
       for (PaymentDriver.Payment p : concat(ab.payments(), ba.payments())) {
         boolean fromAlice = p.direction.equals("alice->bob");
         String finalStatus =
-            p.unreached
-                ? "UNREACHED"
-                : p.outcome != null
-                    ? p.outcome
-                    : audit.track(p, Instant.now().plus(IN_FLIGHT_BOUND));
+            p.unreached ? "UNREACHED" : p.outcome != null ? p.outcome : audit.track(p, trackUntil);
         String invoice = PaymentAudit.invoiceState(fromAlice ? n.bob() : n.alice(), p.hashHex);
         outcomes.merge(
             p.direction + " " + finalStatus + (p.streamBroke ? " (tracked)" : ""), 1, Integer::sum);
