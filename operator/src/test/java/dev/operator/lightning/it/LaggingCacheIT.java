@@ -3,10 +3,8 @@ package dev.operator.lightning.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.operator.lightning.api.LightningCluster;
 import dev.operator.lightning.harness.EtcdServer;
 import dev.operator.lightning.reconcile.ClusterReads;
-import dev.operator.lightning.reconcile.ClusterReconciliation;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -16,8 +14,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,55 +119,6 @@ class LaggingCacheIT {
     @Override
     public Stream<Pod> list(String namespace) {
       return real.list(namespace).map(p -> stale.getOrDefault(p.getMetadata().getName(), p));
-    }
-  }
-
-  /** Reconcile passes one after the other, as the operator runs them, counted. */
-  private static final class Passes implements AutoCloseable {
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final AtomicInteger count = new AtomicInteger();
-    private final Thread thread;
-
-    Passes(ClusterReconciliation reconciliation, MemberScenario s) {
-      thread =
-          new Thread(
-              () -> {
-                while (running.get()) {
-                  try {
-                    LightningCluster c = s.cluster();
-                    if (c != null) {
-                      reconciliation.reconcile(c);
-                    }
-                  } catch (RuntimeException e) {
-                    // As JOSDK does: the next pass retries (here: the scenario shutting down).
-                    System.out.println("pass failed: " + e);
-                  }
-                  count.incrementAndGet();
-                  try {
-                    Thread.sleep(100); // the pace of the operator's watch-driven passes
-                  } catch (InterruptedException e) {
-                    return;
-                  }
-                }
-              },
-              "passes");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    int count() {
-      return count.get();
-    }
-
-    @Override
-    public void close() {
-      running.set(false);
-      thread.interrupt();
-      try {
-        thread.join(30_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 }
