@@ -40,6 +40,13 @@ import java.util.regex.Pattern;
  * fail-back. Only a caller that read the invoice as settled in the payee's database may count it,
  * the database then standing for the lost line. A settle logged by a run that went on (two active
  * leaders) or stopped gracefully never qualifies.
+ *
+ * <p>The same loss without a kill ({@link Evidence#afterKill} false): one lnd run settles the HTLC,
+ * its write marking it processed then fails ({@code failing link: unable to set fwd filter}, seen
+ * when etcd's leader was killed milliseconds after the settle and the write timed out), and when
+ * the link comes back in that same run it takes the add for a replay and fails it back. Only the
+ * settle, the failed write and the fail-back in that order, all in one run, count: one process did
+ * all three, so no second leader is in the story.
  */
 final class SettledUnpaidHtlcs {
   /**
@@ -53,7 +60,8 @@ final class SettledUnpaidHtlcs {
       LocalDateTime settlingRunLastLine,
       String failedBackIn,
       LocalDateTime failedBackAt,
-      boolean settleLogged) {}
+      boolean settleLogged,
+      boolean afterKill) {}
 
   /**
    * How long before a fail-back a killed run of the same cluster may have ended for the fail-back
@@ -74,6 +82,9 @@ final class SettledUnpaidHtlcs {
       Pattern.compile(
           "unable to decode onion hop iterator for htlc\\(id=\\d+, hash=([0-9a-f]{64})\\):"
               + " InvalidOnionVersion");
+
+  /** lnd's link failing because it could not mark the adds it processed (SetFwdFilter). */
+  private static final String FWD_FILTER_FAILED = "failing link: unable to set fwd filter";
 
   /** lnd's line when its campaign wins. */
   private static final String ELECTED = "Elected as leader";
@@ -137,7 +148,14 @@ final class SettledUnpaidHtlcs {
           if (f.run != settling && f.at.isAfter(settling.lastTime)) {
             found.add(
                 new Evidence(
-                    s.hashHex, settling.name, s.at, settling.lastTime, f.run.name, f.at, true));
+                    s.hashHex,
+                    settling.name,
+                    s.at,
+                    settling.lastTime,
+                    f.run.name,
+                    f.at,
+                    true,
+                    true));
             told.add(s.hashHex);
             break;
           }
@@ -155,11 +173,28 @@ final class SettledUnpaidHtlcs {
             Run killed = killedPredecessor(runs, f);
             if (killed != null) {
               found.add(
-                  new Evidence(hash, killed.name, null, killed.lastTime, f.run.name, f.at, false));
+                  new Evidence(
+                      hash, killed.name, null, killed.lastTime, f.run.name, f.at, false, true));
               return;
             }
           }
         });
+    for (Run run : runs) {
+      for (FailBack f : run.failBacks) {
+        LocalDateTime settledAt = run.settleTimes.get(f.hashHex);
+        if (told.contains(f.hashHex) || settledAt == null || !settledAt.isBefore(f.at)) {
+          continue;
+        }
+        boolean writeFailedBetween =
+            run.fwdFilterFailures.stream().anyMatch(t -> t.isAfter(settledAt) && t.isBefore(f.at));
+        if (writeFailedBetween) {
+          found.add(
+              new Evidence(
+                  f.hashHex, run.name, settledAt, run.lastTime, run.name, f.at, true, false));
+          told.add(f.hashHex);
+        }
+      }
+    }
     return found;
   }
 
@@ -225,6 +260,12 @@ final class SettledUnpaidHtlcs {
     /** Every hash it logged a settle of, graceful stop or not. */
     final java.util.Set<String> settledHashes = new java.util.HashSet<>();
 
+    /** When it first logged the settle of each hash. */
+    final Map<String, LocalDateTime> settleTimes = new HashMap<>();
+
+    /** When its write marking an HTLC processed failed ({@link #FWD_FILTER_FAILED}). */
+    final List<LocalDateTime> fwdFilterFailures = new ArrayList<>();
+
     /** Settles after which this run logged no graceful stop: it was killed (or still runs). */
     final List<Settle> settlesWithoutGracefulStop = new ArrayList<>();
 
@@ -280,6 +321,11 @@ final class SettledUnpaidHtlcs {
       if (settle.find()) {
         settlesWithoutGracefulStop.add(new Settle(settle.group(1), at));
         settledHashes.add(settle.group(1));
+        settleTimes.putIfAbsent(settle.group(1), at);
+        return;
+      }
+      if (line.contains(FWD_FILTER_FAILED)) {
+        fwdFilterFailures.add(at);
         return;
       }
       Matcher failBack = FAIL_BACK.matcher(line);

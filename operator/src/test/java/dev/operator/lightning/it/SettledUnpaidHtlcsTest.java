@@ -431,4 +431,79 @@ class SettledUnpaidHtlcsTest {
               assertThat(e.failedBackIn()).isEqualTo("alice-2-bb.log run 1");
             });
   }
+
+  private static String fwdFilterFailed(String time) {
+    return "2026-12-04 "
+        + time
+        + " [ERR] HSWC: "
+        + CHANNEL
+        + "failing link: unable to set fwd filter: etcd error: stm.Commit() failed - etcdserver:"
+        + " request timed out, possibly due to previous leader failure";
+  }
+
+  @Test
+  void aSettleWhoseProcessedMarkFailedAndThatTheSameRunFailsBackIsTheLossWithoutAKill() {
+    // As in the 300-fault run of 2026-12-07: etcd's leader killed right after the settle.
+    var found =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "demo-2-aa.log",
+                List.of(
+                    start("15:03:53.617"),
+                    line("15:04:45.487", "LTND: Elected as leader"),
+                    settle("15:04:58.283", H),
+                    fwdFilterFailed("15:05:05.295"),
+                    "2026-12-04 15:05:26.017 " + REPLAY,
+                    failBack("15:05:26.017", H, "InvalidOnionVersion"),
+                    line("15:06:00.000", "HSWC: still running"))));
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.hashHex()).isEqualTo(H);
+              assertThat(e.settledIn()).isEqualTo(e.failedBackIn());
+              assertThat(e.settleLogged()).isTrue();
+              assertThat(e.afterKill()).isFalse();
+            });
+  }
+
+  @Test
+  void aFailBackInTheSettlingRunWithoutAFailedProcessedMarkBetweenIsNoLossOfLnds() {
+    var noWriteFailure =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "demo-2-aa.log",
+                List.of(
+                    start("15:03:53.617"),
+                    settle("15:04:58.283", H),
+                    failBack("15:05:26.017", H, "InvalidOnionVersion"))));
+    var failureBeforeTheSettle =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "demo-2-aa.log",
+                List.of(
+                    start("15:03:53.617"),
+                    fwdFilterFailed("15:04:50.000"),
+                    settle("15:04:58.283", H),
+                    failBack("15:05:26.017", H, "InvalidOnionVersion"))));
+    var failureOfAnotherRun =
+        SettledUnpaidHtlcs.find(
+            logs(
+                "demo-2-aa.log",
+                List.of(
+                    start("15:03:53.617"),
+                    settle("15:04:58.283", H),
+                    // Stopped gracefully: not the kill story either.
+                    line("15:05:00.000", "LTND: Shutting down...")),
+                "demo-1-bb.log",
+                List.of(
+                    start("15:03:54.000"),
+                    fwdFilterFailed("15:05:05.295"),
+                    failBack("15:05:26.017", H, "InvalidOnionVersion"))));
+    assertThat(noWriteFailure).as("no failed write between settle and fail-back").isEmpty();
+    assertThat(failureBeforeTheSettle).as("the write failed before the settle").isEmpty();
+    assertThat(failureOfAnotherRun)
+        .as("settle in one run, write failure and fail-back in another")
+        .isEmpty();
+  }
 }
