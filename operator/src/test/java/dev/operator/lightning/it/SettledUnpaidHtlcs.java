@@ -163,7 +163,7 @@ final class SettledUnpaidHtlcs {
       }
     }
     java.util.Set<String> settleLogged = new java.util.HashSet<>();
-    runs.forEach(r -> settleLogged.addAll(r.settledHashes));
+    runs.forEach(r -> settleLogged.addAll(r.settleTimes.keySet()));
     failBacks.forEach(
         (hash, list) -> {
           if (told.contains(hash) || settleLogged.contains(hash)) {
@@ -257,10 +257,7 @@ final class SettledUnpaidHtlcs {
     /** When its campaign won; null if it never led. */
     LocalDateTime electedAt;
 
-    /** Every hash it logged a settle of, graceful stop or not. */
-    final java.util.Set<String> settledHashes = new java.util.HashSet<>();
-
-    /** When it first logged the settle of each hash. */
+    /** Every hash it logged a settle of, graceful stop or not, with when it first did. */
     final Map<String, LocalDateTime> settleTimes = new HashMap<>();
 
     /** When its write marking an HTLC processed failed ({@link #FWD_FILTER_FAILED}). */
@@ -320,7 +317,6 @@ final class SettledUnpaidHtlcs {
       Matcher settle = SETTLE.matcher(line);
       if (settle.find()) {
         settlesWithoutGracefulStop.add(new Settle(settle.group(1), at));
-        settledHashes.add(settle.group(1));
         settleTimes.putIfAbsent(settle.group(1), at);
         return;
       }
