@@ -21,8 +21,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,21 +32,6 @@ import org.junit.jupiter.api.Test;
 class DeadLeaderUnroutedFirstIT {
   private static final Duration DEADLINE = Duration.ofSeconds(60);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static EtcdServer etcd;
-  private static KubernetesClient client;
-
-  @BeforeAll
-  static void start() {
-    client = ApiServerSupport.client();
-    etcd = EtcdServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
 
   /** A write of the leader EndpointSlice: its ready endpoints, and the dead key's presence then. */
   private record SliceWrite(List<String> ready, boolean deadKeyPresent) {}
@@ -57,7 +40,9 @@ class DeadLeaderUnroutedFirstIT {
   void theDeadLeaderLeavesTheSliceWhileItsKeyStillHoldsTheElection() throws Exception {
     AtomicReference<String> deadKey = new AtomicReference<>();
     List<SliceWrite> writes = new CopyOnWriteArrayList<>();
-    try (Client etcdClient = Client.builder().endpoints(etcd.url()).build();
+    KubernetesClient client = ApiServerSupport.client();
+    try (EtcdServer etcd = EtcdServer.start();
+        Client etcdClient = Client.builder().endpoints(etcd.url()).build();
         MemberScenario s = new MemberScenario(client, etcd, "unroute", "kappa", 90, null)) {
       String slicePath = "/namespaces/" + s.ns + "/endpointslices/" + s.name + "-leader";
       Interceptor sliceWrites =
