@@ -60,6 +60,17 @@ public final class PaymentAudit {
   }
 
   /**
+   * lnd's loss after a kill is lnd's only if a payee was killed in the run; the loss after a failed
+   * write in one run needs none.
+   */
+  private static void requirePayeeKill(
+      SettledUnpaidHtlcs.Evidence lost, boolean payeesKilled, List<String> violations) {
+    if (lost.afterKill() && !payeesKilled) {
+      violations.add("settled and failed back unpaid with no payee killed: " + lost);
+    }
+  }
+
+  /**
    * Judges every payment of the run and the channel after it; {@code payeesKilled} says whether a
    * payee's lnd was killed (only then may lnd itself have failed back a settled HTLC unpaid after a
    * kill, a loss of lnd 0.21.3 told from its logs and counted apart; the same loss after a failed
@@ -117,9 +128,7 @@ public final class PaymentAudit {
         }
         SettledUnpaidHtlcs.Evidence lost = lndLosses.get(p.hashHex);
         if (lost != null) {
-          if (lost.afterKill() && !payeesKilled) {
-            violations.add("settled and failed back unpaid with no payee killed: " + lost);
-          }
+          requirePayeeKill(lost, payeesKilled, violations);
           outcomes.merge(p.direction + " SUCCEEDED but unpaid by lnd", 1, Integer::sum);
         } else {
           aliceMoved += fromAlice ? -PaymentDriver.AMOUNT_SAT : PaymentDriver.AMOUNT_SAT;
@@ -132,9 +141,7 @@ public final class PaymentAudit {
         SettledUnpaidHtlcs.Evidence lost = lndLosses.get(p.hashHex);
         if ("SETTLED".equals(invoice) && lost != null) {
           // lnd's loss seen from a payer whose attempt was failed back: nothing moved.
-          if (lost.afterKill() && !payeesKilled) {
-            violations.add("settled and failed back unpaid with no payee killed: " + lost);
-          }
+          requirePayeeKill(lost, payeesKilled, violations);
           outcomes.merge(p.direction + " " + status + " but settled by lnd", 1, Integer::sum);
         } else if ("SETTLED".equals(invoice)) {
           violations.add(
