@@ -104,6 +104,7 @@ public final class ClusterReconciliation {
   private final Map<String, Duration> retryAfter = new ConcurrentHashMap<>();
   private final MemberStateReads stateReads;
   private final ActivationStreams activation;
+  private final LeaderNodeWork nodeWork;
 
   /**
    * @param reads where the pass reads Kubernetes objects: the operator's informer caches, or the
@@ -157,6 +158,7 @@ public final class ClusterReconciliation {
     this.postgresProbe = new PostgresProbe(clock);
     this.stateReads = new MemberStateReads(clock);
     this.activation = new ActivationStreams(observer::wake, clock);
+    this.nodeWork = new LeaderNodeWork(observer::wake, clock);
   }
 
   /**
@@ -203,6 +205,7 @@ public final class ClusterReconciliation {
   /** Cancels every state stream; the operator is stopping. */
   public void close() {
     activation.retainOnly(Set.of());
+    nodeWork.close();
   }
 
   /** Stops following deleted clusters' elections and forgets what was kept for them. */
@@ -219,6 +222,7 @@ public final class ClusterReconciliation {
     retryAfter.keySet().removeIf(k -> !keep.contains(k));
     refusedFor.keySet().removeIf(k -> !keep.contains(k));
     activation.retainOnly(keep);
+    nodeWork.retainOnly(keep);
     peerReconnection.retainOnly(keep);
     confirmed.retainAll(keep);
   }
@@ -362,32 +366,39 @@ public final class ClusterReconciliation {
           secrets.ca().certificatePem(),
           problems);
     }
-    // The node behind the leader Service, read only once it is active and routed there.
-    LeaderNode.Result node =
-        leaderPod != null
-                && leadership.leaderRouted()
-                && Leadership.isActive(states.get(leaderPod))
-                && secrets.ca() != null
-            ? leaderNode.observe(
-                cluster,
-                spec.names(),
-                leaderPod,
-                restClient(secrets.ca()),
-                previousStatus(cluster),
-                problems)
-            : LeaderNode.unread(previousStatus(cluster));
-    if (node.readable()) {
-      Duration look =
-          peerReconnection.watch(
-              cluster,
-              spec.names(),
-              leaderPod,
-              leaderProcess(pods, leaderPod),
-              states.get(leaderPod),
-              node.node(),
-              restClient(secrets.ca()));
-      if (look != null && look.compareTo(next) < 0) {
-        next = look;
+    // The node behind the leader Service, read only once it is active and routed there, off the
+    // pass: a leader that answers its state but not GetInfo must not hold the next routing.
+    LeaderNode.Result node = LeaderNode.unread(previousStatus(cluster));
+    if (leaderPod != null
+        && leadership.leaderRouted()
+        && Leadership.isActive(states.get(leaderPod))
+        && secrets.ca() != null) {
+      String process = leaderProcess(pods, leaderPod);
+      LndRestClient lnd = restClient(secrets.ca());
+      LightningClusterStatus previous = previousStatus(cluster);
+      String state = states.get(leaderPod);
+      Optional<LeaderNodeWork.Outcome> done =
+          nodeWork.take(
+              ElectionStep.key(cluster),
+              process,
+              () -> {
+                List<Problem> found = new ArrayList<>();
+                LeaderNode.Result read =
+                    leaderNode.observe(cluster, spec.names(), leaderPod, lnd, previous, found);
+                Duration look =
+                    read.readable()
+                        ? peerReconnection.watch(
+                            cluster, spec.names(), leaderPod, process, state, read.node(), lnd)
+                        : null;
+                return new LeaderNodeWork.Outcome(read, look, found);
+              });
+      if (done.isPresent() && done.get().node().readable()) {
+        node = done.get().node();
+        problems.addAll(done.get().problems());
+        Duration look = done.get().look();
+        if (look != null && look.compareTo(next) < 0) {
+          next = look;
+        }
       }
     }
     next = retryIfUnsafe(ElectionStep.key(cluster), problems, next);

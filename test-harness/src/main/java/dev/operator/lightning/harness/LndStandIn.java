@@ -25,6 +25,7 @@ import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
@@ -120,6 +121,7 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
     http.createContext("/v1/genseed", ex -> respond(ex, 200, seedJson()));
     http.createContext("/v1/initwallet", this::initWallet);
     http.createContext("/v1/state/subscribe", this::streamStates);
+    http.createContext("/v1/getinfo", this::nodeInfo);
     // A stream holds its handler: exchanges run on a pool shared by every stand-in.
     http.setExecutor(EXCHANGES);
     http.start();
@@ -177,6 +179,50 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
       state.set(s);
       stateChanged.notifyAll();
     }
+  }
+
+  /**
+   * How GetInfo answers: null (the default) as a stand-in with no node, 404; otherwise after this
+   * long, as LND cut off from its database answers its state at once but GetInfo late or never.
+   */
+  private volatile Duration nodeInfoDelay;
+
+  /** From now on GetInfo answers with this member's identity after {@code delay}. */
+  public void answerNodeInfoAfter(Duration delay) {
+    nodeInfoDelay = delay;
+  }
+
+  /** The identity GetInfo reports once it answers. */
+  public String identityPubkey() {
+    try {
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(config.clusterId().getBytes(StandardCharsets.UTF_8));
+      return "02" + String.format("%064x", new java.math.BigInteger(1, digest));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void nodeInfo(com.sun.net.httpserver.HttpExchange ex) throws java.io.IOException {
+    Duration delay = nodeInfoDelay;
+    if (delay == null) {
+      respond(ex, 404, "{\"message\":\"Not Found\"}");
+      return;
+    }
+    try {
+      Thread.sleep(delay.toMillis()); // the reply itself is what is late, as a stuck LND's
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    respond(
+        ex,
+        200,
+        "{\"identity_pubkey\":\""
+            + identityPubkey()
+            + "\",\"alias\":\""
+            + config.clusterId()
+            + "\",\"synced_to_chain\":true,\"num_peers\":0}");
   }
 
   /** LND's SubscribeState over REST: the current state, then each change, until the end. */
