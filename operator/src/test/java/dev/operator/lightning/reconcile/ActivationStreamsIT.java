@@ -131,6 +131,73 @@ class ActivationStreamsIT {
     }
   }
 
+  /**
+   * lnd's stream was seen to report RPC_ACTIVE about 200 ms after its /v1/state did: once the
+   * stream says UNLOCKED the leader is asked directly, so the pass need not wait for the stream.
+   */
+  @Test
+  void aLeaderUnlockedOnItsStreamIsAskedUntilActiveInsteadOfWaitingForTheStream() throws Exception {
+    Duration lag = Duration.ofSeconds(20);
+    CertificateAuthority ca = CertificateAuthority.generate("activation-lag-test");
+    CertificateAuthority.Issued tls =
+        ca.issue(
+            new CertificateRequest(
+                "unused", "member", List.of("localhost"), List.of("127.0.0.1"), true, false));
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    try (EtcdServer etcd = EtcdServer.start();
+        LndStandIn member =
+            LndStandIn.start(
+                new LndStandIn.Config(
+                    "lag-0",
+                    etcd.endpoint(),
+                    "",
+                    "/lag",
+                    10,
+                    "127.0.0.1",
+                    port,
+                    tls.certificatePem(),
+                    tls.keyPem(),
+                    PASSWORD))) {
+      member.lagActivationOnStream(lag);
+      LndRestClient lnd = new LndRestClient(ca.certificate());
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () ->
+                  assertThat(lnd.state("localhost", port))
+                      .as("the leader without a wallet")
+                      .contains("NON_EXISTING"));
+      List<String> streamed = new CopyOnWriteArrayList<>();
+      Runnable cancel =
+          lnd.subscribeState("localhost", port, Duration.ofSeconds(60), streamed::add, () -> {});
+      ActivationStreams streams = new ActivationStreams(k -> {}, java.time.Clock.systemUTC());
+      streams.follow("ns/lag", "uid-0", "containerd://c0#0", lnd, "localhost", port);
+      List<io.fabric8.kubernetes.api.model.Pod> same = List.of(pod("uid-0", "containerd://c0", 0));
+      await().atMost(Duration.ofSeconds(10)).until(() -> streams.follows("ns/lag", "uid-0"));
+
+      long t0 = System.nanoTime();
+      lnd.initWallet("localhost", port, PASSWORD, lnd.genSeed("localhost", port), 0, null, null);
+      await()
+          .atMost(lag.dividedBy(4))
+          .untilAsserted(
+              () ->
+                  assertThat(streams.reportedActive("ns/lag", same, Duration.ofSeconds(5)))
+                      .as(
+                          "reported active, %d ms after initwallet",
+                          (System.nanoTime() - t0) / 1_000_000)
+                      .contains("act-0"));
+      assertThat(streamed)
+          .as("what the stream itself has said by then")
+          .endsWith("UNLOCKED")
+          .noneMatch(Leadership::isActive);
+      cancel.run();
+      streams.retainOnly(java.util.Set.of());
+    }
+  }
+
   /** The member's pod as the API server would have it, with its lnd container running. */
   private static io.fabric8.kubernetes.api.model.Pod pod(
       String uid, String containerId, int restarts) {

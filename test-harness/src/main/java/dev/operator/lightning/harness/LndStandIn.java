@@ -225,6 +225,25 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
             + "\",\"synced_to_chain\":true,\"num_peers\":0}");
   }
 
+  /**
+   * When set, the state stream sends UNLOCKED before an active state and the active state only this
+   * long after {@code /v1/state} answers it.
+   */
+  private volatile Duration activationStreamLag;
+
+  public void lagActivationOnStream(Duration lag) {
+    activationStreamLag = lag;
+  }
+
+  private static boolean isActive(String state) {
+    return "RPC_ACTIVE".equals(state) || "SERVER_ACTIVE".equals(state);
+  }
+
+  private static void sendState(java.io.OutputStream out, String state) throws java.io.IOException {
+    out.write(("{\"result\":{\"state\":\"" + state + "\"}}\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
   /** LND's SubscribeState over REST: the current state, then each change, until the end. */
   private void streamStates(com.sun.net.httpserver.HttpExchange ex) throws java.io.IOException {
     ex.getResponseHeaders().add("Content-Type", "application/json");
@@ -246,8 +265,16 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
           out.flush();
           continue;
         }
-        out.write(("{\"result\":{\"state\":\"" + now + "\"}}\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
+        Duration lag = activationStreamLag;
+        if (lag != null && isActive(now) && !isActive(sent) && !"UNLOCKED".equals(sent)) {
+          // As lnd 0.21.3 was seen to do in failovers under payments: the unlock at once, the
+          // activation on the stream well after /v1/state answers it.
+          sendState(out, "UNLOCKED");
+          sent = "UNLOCKED";
+          Thread.sleep(lag.toMillis());
+          continue;
+        }
+        sendState(out, now);
         sent = now;
       }
     } catch (java.io.IOException | InterruptedException e) {
