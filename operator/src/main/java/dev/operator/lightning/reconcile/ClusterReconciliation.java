@@ -385,8 +385,9 @@ public final class ClusterReconciliation {
                 List<Problem> found = new ArrayList<>();
                 LeaderNode.Result read =
                     leaderNode.observe(cluster, spec.names(), leaderPod, lnd, previous, found);
+                // A leader deposed while its GetInfo ran is not asked to dial or drop its peers.
                 Duration look =
-                    read.readable()
+                    read.readable() && nodeWork.isCurrent(ElectionStep.key(cluster), process)
                         ? peerReconnection.watch(
                             cluster, spec.names(), leaderPod, process, state, read.node(), lnd)
                         : null;
@@ -400,6 +401,8 @@ public final class ClusterReconciliation {
           next = look;
         }
       }
+    } else {
+      nodeWork.noLeader(ElectionStep.key(cluster));
     }
     next = retryIfUnsafe(ElectionStep.key(cluster), problems, next);
     StatusFacts facts =

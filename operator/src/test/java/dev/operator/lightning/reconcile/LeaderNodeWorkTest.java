@@ -41,7 +41,8 @@ class LeaderNodeWorkTest {
   void workThatEndsWithinTheWaitIsTakenByThePassThatStartedIt() {
     List<String> woken = new CopyOnWriteArrayList<>();
     try (LeaderNodeWork work =
-        new LeaderNodeWork(woken::add, java.time.Clock.systemUTC(), LONG_WAIT)) {
+        new LeaderNodeWork(
+            woken::add, java.time.Clock.systemUTC(), LONG_WAIT, LeaderNodeWork.THREADS)) {
       Optional<LeaderNodeWork.Outcome> o = work.take("ns/a", "uid-1/lnd", () -> read("02aa"));
       assertThat(o).as("outcome of quick work").isPresent();
       assertThat(o.get().node().node().identityPubkey).isEqualTo("02aa");
@@ -59,7 +60,8 @@ class LeaderNodeWorkTest {
     CountDownLatch answer = new CountDownLatch(1);
     AtomicInteger started = new AtomicInteger();
     try (LeaderNodeWork work =
-        new LeaderNodeWork(woken::add, java.time.Clock.systemUTC(), SHORT_WAIT)) {
+        new LeaderNodeWork(
+            woken::add, java.time.Clock.systemUTC(), SHORT_WAIT, LeaderNodeWork.THREADS)) {
       long t0 = System.nanoTime();
       Optional<LeaderNodeWork.Outcome> first =
           work.take(
@@ -116,30 +118,128 @@ class LeaderNodeWorkTest {
     }
   }
 
+  /**
+   * One piece of work per cluster: a deposed leader's late work and its successor's must never
+   * write the channel backup or the peer memory together. The successor's starts once the
+   * predecessor's has ended, and that end wakes the cluster.
+   */
   @Test
-  void aNewLeaderIsWorkedOnAtOnceWhileItsPredecessorsWorkHangs() {
-    CountDownLatch never = new CountDownLatch(1);
+  void aSuccessorsWorkStartsOnlyOnceItsPredecessorsHasEnded() {
+    CountDownLatch answer = new CountDownLatch(1);
+    List<String> woken = new CopyOnWriteArrayList<>();
+    AtomicInteger successorStarted = new AtomicInteger();
+    java.util.function.Supplier<LeaderNodeWork.Outcome> successor =
+        () -> {
+          successorStarted.incrementAndGet();
+          return read("02cc");
+        };
     try (LeaderNodeWork work =
-        new LeaderNodeWork(k -> {}, java.time.Clock.systemUTC(), SHORT_WAIT)) {
-      work.take(
-          "ns/a",
-          "uid-1/lnd",
-          () -> {
-            try {
-              never.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            return read("02aa");
-          });
-      Optional<LeaderNodeWork.Outcome> successor =
-          work.take("ns/a", "uid-2/lnd", () -> read("02cc"));
-      assertThat(successor.map(n -> n.node().node().identityPubkey))
-          .as("the successor's node")
+        new LeaderNodeWork(
+            woken::add, java.time.Clock.systemUTC(), SHORT_WAIT, LeaderNodeWork.THREADS)) {
+      work.take("ns/a", "uid-1/lnd", () -> hang(answer, "02aa"));
+      assertThat(work.take("ns/a", "uid-2/lnd", successor))
+          .as("the successor's outcome while its predecessor's work runs")
+          .isEmpty();
+      assertThat(successorStarted).as("successor's work started beside it").hasValue(0);
+      answer.countDown();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(woken).as("clusters woken").contains("ns/a"));
+      assertThat(work.take("ns/a", "uid-2/lnd", successor).map(o -> o.node().node().identityPubkey))
+          .as("the successor's node, once its predecessor's work ended")
           .contains("02cc");
+      assertThat(successorStarted).hasValue(1);
     } finally {
-      never.countDown();
+      answer.countDown();
     }
+  }
+
+  /** Work queued behind others' for a leader deposed meanwhile is dropped, never run. */
+  @Test
+  void queuedWorkForALeaderNoLongerRoutedIsDropped() {
+    CountDownLatch answer = new CountDownLatch(1);
+    AtomicInteger deposedRan = new AtomicInteger();
+    try (LeaderNodeWork work =
+        new LeaderNodeWork(k -> {}, java.time.Clock.systemUTC(), Duration.ofMillis(200), 1)) {
+      work.take("ns/a", "uid-1/lnd", () -> hang(answer, "02aa"));
+      work.take(
+          "ns/b",
+          "uid-9/lnd",
+          () -> {
+            deposedRan.incrementAndGet();
+            return read("02bb");
+          });
+      work.noLeader("ns/b");
+      assertThat(work.isCurrent("ns/b", "uid-9/lnd")).isFalse();
+      answer.countDown();
+      // Once the queue has drained, new work for ns/a starts and ends at once.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(work.take("ns/a", "uid-1/lnd", () -> read("02ab")))
+                      .map(o -> o.node().node().identityPubkey)
+                      .contains("02ab"));
+      assertThat(deposedRan).as("runs of the deposed leader's queued work").hasValue(0);
+    } finally {
+      answer.countDown();
+    }
+  }
+
+  /**
+   * What the last outcome reported (a backup it could not keep) stays reported while new work runs,
+   * instead of coming and going pass by pass.
+   */
+  @Test
+  void theLastOutcomeIsReportedAgainWhileNewWorkRuns() {
+    CountDownLatch answer = new CountDownLatch(1);
+    Problem backupFailed = new Problem("ChannelBackupFailed", "exporting failed");
+    LeaderNodeWork.Outcome failing =
+        new LeaderNodeWork.Outcome(
+            new LeaderNode.Result(new NodeStatus(), true, null), null, List.of(backupFailed));
+    try (LeaderNodeWork work =
+        new LeaderNodeWork(
+            k -> {}, java.time.Clock.systemUTC(), Duration.ofMillis(200), LeaderNodeWork.THREADS)) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> work.take("ns/a", "uid-1/lnd", () -> failing).isPresent());
+      Optional<LeaderNodeWork.Outcome> whileRunning =
+          work.take("ns/a", "uid-1/lnd", () -> hang(answer, "02aa"));
+      assertThat(whileRunning.map(LeaderNodeWork.Outcome::problems))
+          .as("problems reported while new work runs")
+          .contains(List.of(backupFailed));
+    } finally {
+      answer.countDown();
+    }
+  }
+
+  @Test
+  void workThatThrowsLeavesNothingBehindAndNewWorkStartsOnTheNextPass() {
+    try (LeaderNodeWork work =
+        new LeaderNodeWork(
+            k -> {}, java.time.Clock.systemUTC(), LONG_WAIT, LeaderNodeWork.THREADS)) {
+      assertThat(
+              work.take(
+                  "ns/a",
+                  "uid-1/lnd",
+                  () -> {
+                    throw new IllegalStateException("a bug");
+                  }))
+          .isEmpty();
+      assertThat(work.take("ns/a", "uid-1/lnd", () -> read("02aa")))
+          .map(o -> o.node().node().identityPubkey)
+          .as("the next pass's work")
+          .contains("02aa");
+    }
+  }
+
+  private static LeaderNodeWork.Outcome hang(CountDownLatch answer, String pubkey) {
+    try {
+      answer.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return read(pubkey);
   }
 
   @Test
@@ -147,7 +247,8 @@ class LeaderNodeWorkTest {
     CountDownLatch answer = new CountDownLatch(1);
     List<String> woken = new CopyOnWriteArrayList<>();
     try (LeaderNodeWork work =
-        new LeaderNodeWork(woken::add, java.time.Clock.systemUTC(), SHORT_WAIT)) {
+        new LeaderNodeWork(
+            woken::add, java.time.Clock.systemUTC(), SHORT_WAIT, LeaderNodeWork.THREADS)) {
       work.take(
           "ns/a",
           "uid-1/lnd",
@@ -172,7 +273,8 @@ class LeaderNodeWorkTest {
   void aLeaderWhoseWorkTimedOutIsLeftAloneUntilItsBackoffHasPassed() {
     MutableClock clock = new MutableClock(T);
     AtomicInteger calls = new AtomicInteger();
-    try (LeaderNodeWork work = new LeaderNodeWork(k -> {}, clock, LONG_WAIT)) {
+    try (LeaderNodeWork work =
+        new LeaderNodeWork(k -> {}, clock, LONG_WAIT, LeaderNodeWork.THREADS)) {
       // The work "takes" a read timeout: the clock moves while it runs.
       java.util.function.Supplier<LeaderNodeWork.Outcome> timingOut =
           () -> {
@@ -181,16 +283,16 @@ class LeaderNodeWorkTest {
             return unreadable();
           };
       assertThat(work.take("ns/a", "uid-1/lnd", timingOut)).isPresent();
-      assertThat(work.take("ns/a", "uid-1/lnd", timingOut)).as("within the backoff").isEmpty();
-      assertThat(calls).hasValue(1);
+      assertThat(work.take("ns/a", "uid-1/lnd", timingOut).map(o -> o.node().readable()))
+          .as("within the backoff: the last, unreadable outcome")
+          .contains(false);
+      assertThat(calls).as("work started within the backoff").hasValue(1);
       clock.advance(LeaderNodeWork.FIRST_BACKOFF);
       work.take("ns/a", "uid-1/lnd", timingOut);
       assertThat(calls).as("after the first backoff").hasValue(2);
       clock.advance(LeaderNodeWork.FIRST_BACKOFF);
-      assertThat(work.take("ns/a", "uid-1/lnd", timingOut))
-          .as("the backoff doubled: one first backoff is not enough")
-          .isEmpty();
-      assertThat(calls).hasValue(2);
+      work.take("ns/a", "uid-1/lnd", timingOut);
+      assertThat(calls).as("the backoff doubled: one first backoff is not enough").hasValue(2);
       clock.advance(LeaderNodeWork.FIRST_BACKOFF);
       assertThat(work.take("ns/a", "uid-1/lnd", () -> read("02aa")))
           .as("after the doubled backoff")
