@@ -35,10 +35,16 @@ final class ActivationStreams {
   /** How long such asking goes on at most; the stream and the pass's own reads go on after. */
   static final Duration UNLOCKED_POLL_LIMIT = Duration.ofSeconds(30);
 
-  /** Few threads: a read takes milliseconds, and only activating leaders are asked. */
+  /** A read slower than this is given up: the next one comes soon, and a thread is freed. */
+  static final Duration UNLOCKED_POLL_TIMEOUT = Duration.ofMillis(250);
+
+  /**
+   * Few threads: a read takes milliseconds, only activating leaders are asked, and a read that does
+   * not answer holds one for {@link #UNLOCKED_POLL_TIMEOUT} at most.
+   */
   private static final java.util.concurrent.ScheduledExecutorService POLLS =
       java.util.concurrent.Executors.newScheduledThreadPool(
-          2, dev.operator.lightning.DaemonThreads.named("activation-poll"));
+          4, dev.operator.lightning.DaemonThreads.named("activation-poll"));
 
   /**
    * @param process the lnd container (id and restart count) running when the stream was opened
@@ -149,7 +155,9 @@ final class ActivationStreams {
           }
           if (ended.get() || activeAt.get() != null || clock.instant().isAfter(until)) {
             done.set(true);
-          } else if (lnd.state(host, port).filter(Leadership::isActive).isPresent()
+          } else if (lnd.state(host, port, UNLOCKED_POLL_TIMEOUT)
+                  .filter(Leadership::isActive)
+                  .isPresent()
               && !ended.get()) {
             activeAt.compareAndSet(null, clock.instant());
             done.set(true);

@@ -204,14 +204,27 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
     }
   }
 
+  private final java.util.concurrent.atomic.AtomicInteger nodeInfoRequests =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** How many GetInfo requests reached this member. */
+  public int nodeInfoRequests() {
+    return nodeInfoRequests.get();
+  }
+
   private void nodeInfo(com.sun.net.httpserver.HttpExchange ex) throws java.io.IOException {
+    nodeInfoRequests.incrementAndGet();
     Duration delay = nodeInfoDelay;
     if (delay == null) {
       respond(ex, 404, "{\"message\":\"Not Found\"}");
       return;
     }
+    // The reply itself is what is late, as a stuck LND's; a stopped member holds no thread.
+    Instant until = Instant.now().plus(delay);
     try {
-      Thread.sleep(delay.toMillis()); // the reply itself is what is late, as a stuck LND's
+      while (!stopped && Instant.now().isBefore(until)) {
+        Thread.sleep(Math.min(100, Math.max(1, Duration.between(Instant.now(), until).toMillis())));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -225,9 +238,12 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
             + "\",\"synced_to_chain\":true,\"num_peers\":0}");
   }
 
+  /** How long a member whose activation lags on its stream stays UNLOCKED before it is active. */
+  public static final Duration UNLOCKED_FOR = Duration.ofMillis(300);
+
   /**
-   * When set, the state stream sends UNLOCKED before an active state and the active state only this
-   * long after {@code /v1/state} answers it.
+   * When set, the member is UNLOCKED for {@link #UNLOCKED_FOR} before it turns active, and its
+   * state stream reports an active state only this long after {@code /v1/state} answers it.
    */
   private volatile Duration activationStreamLag;
 
@@ -266,13 +282,10 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
           continue;
         }
         Duration lag = activationStreamLag;
-        if (lag != null && isActive(now) && !isActive(sent) && !"UNLOCKED".equals(sent)) {
-          // As lnd 0.21.3 was seen to do in failovers under payments: the unlock at once, the
-          // activation on the stream well after /v1/state answers it.
-          sendState(out, "UNLOCKED");
-          sent = "UNLOCKED";
+        if (lag != null && isActive(now) && !isActive(sent)) {
+          // As lnd 0.21.3 was seen to do in failovers under payments: the activation on the
+          // stream well after /v1/state answers it.
           Thread.sleep(lag.toMillis());
-          continue;
         }
         sendState(out, now);
         sent = now;
@@ -382,6 +395,14 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
 
   /** Leader with a wallet: unlocked (from the password file) and serving. */
   private void activate() {
+    if (activationStreamLag != null) {
+      setState("UNLOCKED");
+      try {
+        Thread.sleep(UNLOCKED_FOR.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     setState("RPC_ACTIVE");
     activeSince = Instant.now();
     setState("SERVER_ACTIVE");
