@@ -63,23 +63,8 @@ public final class LndRestClient {
    * @param host the member's DNS name, which its certificate must carry
    */
   public Optional<String> state(String host, int port) {
-    return state(http, host, port);
-  }
-
-  /**
-   * The same, given up after {@code within} (connecting included): for a read repeated every few
-   * tens of milliseconds, where a slow answer is worth less than the next read.
-   */
-  public Optional<String> state(String host, int port, Duration within) {
-    return state(
-        http.newBuilder().connectTimeout(within).readTimeout(within).callTimeout(within).build(),
-        host,
-        port);
-  }
-
-  private static Optional<String> state(OkHttpClient client, String host, int port) {
     Request req = new Request.Builder().url("https://" + host + ":" + port + "/v1/state").build();
-    try (Response resp = client.newCall(req).execute()) {
+    try (Response resp = http.newCall(req).execute()) {
       if (!resp.isSuccessful() || resp.body() == null) {
         return Optional.empty();
       }

@@ -22,30 +22,6 @@ import java.util.function.Consumer;
  * stream is polled as before.
  */
 final class ActivationStreams {
-  /** LND's state between its wallet's unlock and its RPC server's start. */
-  static final String UNLOCKED = "UNLOCKED";
-
-  /**
-   * How often a leader whose stream said {@link #UNLOCKED} is asked its state until it is active:
-   * in failovers under payments, lnd 0.21.3's stream reported RPC_ACTIVE about 200 ms after its
-   * {@code /v1/state} already answered it, and the new leader stayed unrouted that long.
-   */
-  static final Duration UNLOCKED_POLL = Duration.ofMillis(50);
-
-  /** How long such asking goes on at most; the stream and the pass's own reads go on after. */
-  static final Duration UNLOCKED_POLL_LIMIT = Duration.ofSeconds(30);
-
-  /** A read slower than this is given up: the next one comes soon, and a thread is freed. */
-  static final Duration UNLOCKED_POLL_TIMEOUT = Duration.ofMillis(250);
-
-  /**
-   * Few threads: a read takes milliseconds, only activating leaders are asked, and a read that does
-   * not answer holds one for {@link #UNLOCKED_POLL_TIMEOUT} at most.
-   */
-  private static final java.util.concurrent.ScheduledExecutorService POLLS =
-      java.util.concurrent.Executors.newScheduledThreadPool(
-          4, dev.operator.lightning.DaemonThreads.named("activation-poll"));
-
   /**
    * @param process the lnd container (id and restart count) running when the stream was opened
    * @param activeAt when the stream last reported an active state, null since any other
@@ -122,9 +98,6 @@ final class ActivationStreams {
               activeAt.set(Leadership.isActive(state) ? clock.instant() : null);
               open.set(!ended.get());
               wake.accept(clusterKey);
-              if (UNLOCKED.equals(state)) {
-                askUntilActive(clusterKey, lnd, host, port, ended, activeAt);
-              }
             },
             () -> {
               ended.set(true);
@@ -132,51 +105,6 @@ final class ActivationStreams {
               activeAt.set(null);
             });
     streams.put(clusterKey, new Followed(podUid, process, cancel, open, activeAt));
-  }
-
-  /**
-   * Reads the leader's state every {@link #UNLOCKED_POLL} until it is active, its stream ends or
-   * {@link #UNLOCKED_POLL_LIMIT} has passed; an active answer counts as the stream's own word.
-   */
-  private void askUntilActive(
-      String clusterKey,
-      LndRestClient lnd,
-      String host,
-      int port,
-      AtomicBoolean ended,
-      AtomicReference<Instant> activeAt) {
-    Instant until = clock.instant().plus(UNLOCKED_POLL_LIMIT);
-    AtomicReference<java.util.concurrent.ScheduledFuture<?>> task = new AtomicReference<>();
-    AtomicBoolean done = new AtomicBoolean();
-    Runnable ask =
-        () -> {
-          if (done.get()) {
-            return;
-          }
-          if (ended.get() || activeAt.get() != null || clock.instant().isAfter(until)) {
-            done.set(true);
-          } else if (lnd.state(host, port, UNLOCKED_POLL_TIMEOUT)
-                  .filter(Leadership::isActive)
-                  .isPresent()
-              && !ended.get()) {
-            activeAt.compareAndSet(null, clock.instant());
-            done.set(true);
-            wake.accept(clusterKey);
-          }
-          java.util.concurrent.ScheduledFuture<?> t = task.get();
-          if (done.get() && t != null) {
-            t.cancel(false);
-          }
-        };
-    task.set(
-        POLLS.scheduleWithFixedDelay(
-            ask,
-            UNLOCKED_POLL.toMillis(),
-            UNLOCKED_POLL.toMillis(),
-            java.util.concurrent.TimeUnit.MILLISECONDS));
-    if (done.get()) {
-      task.get().cancel(false);
-    }
   }
 
   void stop(String clusterKey) {

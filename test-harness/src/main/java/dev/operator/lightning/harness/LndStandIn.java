@@ -238,28 +238,6 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
             + "\",\"synced_to_chain\":true,\"num_peers\":0}");
   }
 
-  /** How long a member whose activation lags on its stream stays UNLOCKED before it is active. */
-  public static final Duration UNLOCKED_FOR = Duration.ofMillis(300);
-
-  /**
-   * When set, the member is UNLOCKED for {@link #UNLOCKED_FOR} before it turns active, and its
-   * state stream reports an active state only this long after {@code /v1/state} answers it.
-   */
-  private volatile Duration activationStreamLag;
-
-  public void lagActivationOnStream(Duration lag) {
-    activationStreamLag = lag;
-  }
-
-  private static boolean isActive(String state) {
-    return "RPC_ACTIVE".equals(state) || "SERVER_ACTIVE".equals(state);
-  }
-
-  private static void sendState(java.io.OutputStream out, String state) throws java.io.IOException {
-    out.write(("{\"result\":{\"state\":\"" + state + "\"}}\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
-  }
-
   /** LND's SubscribeState over REST: the current state, then each change, until the end. */
   private void streamStates(com.sun.net.httpserver.HttpExchange ex) throws java.io.IOException {
     ex.getResponseHeaders().add("Content-Type", "application/json");
@@ -281,13 +259,8 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
           out.flush();
           continue;
         }
-        Duration lag = activationStreamLag;
-        if (lag != null && isActive(now) && !isActive(sent)) {
-          // As lnd 0.21.3 was seen to do in failovers under payments: the activation on the
-          // stream well after /v1/state answers it.
-          Thread.sleep(lag.toMillis());
-        }
-        sendState(out, now);
+        out.write(("{\"result\":{\"state\":\"" + now + "\"}}\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
         sent = now;
       }
     } catch (java.io.IOException | InterruptedException e) {
@@ -395,14 +368,6 @@ public final class LndStandIn implements MemberProcess, AutoCloseable {
 
   /** Leader with a wallet: unlocked (from the password file) and serving. */
   private void activate() {
-    if (activationStreamLag != null) {
-      setState("UNLOCKED");
-      try {
-        Thread.sleep(UNLOCKED_FOR.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
     setState("RPC_ACTIVE");
     activeSince = Instant.now();
     setState("SERVER_ACTIVE");
