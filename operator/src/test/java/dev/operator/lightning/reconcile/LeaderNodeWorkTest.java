@@ -91,26 +91,17 @@ class LeaderNodeWorkTest {
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(() -> assertThat(woken).as("clusters woken").containsExactly("ns/a"));
       AtomicInteger more = new AtomicInteger();
-      Optional<LeaderNodeWork.Outcome> late =
-          work.take(
-              "ns/a",
-              "uid-1/lnd",
-              () -> {
-                more.incrementAndGet();
-                return read("02bb");
-              });
+      java.util.function.Supplier<LeaderNodeWork.Outcome> counted =
+          () -> {
+            more.incrementAndGet();
+            return read("02bb");
+          };
+      Optional<LeaderNodeWork.Outcome> late = work.take("ns/a", "uid-1/lnd", counted);
       assertThat(late).as("the late outcome, taken by the woken pass").isPresent();
       assertThat(late.get().node().node().identityPubkey).isEqualTo("02aa");
       assertThat(more).as("new work started by the woken pass").hasValue(0);
 
-      Optional<LeaderNodeWork.Outcome> next =
-          work.take(
-              "ns/a",
-              "uid-1/lnd",
-              () -> {
-                more.incrementAndGet();
-                return read("02bb");
-              });
+      Optional<LeaderNodeWork.Outcome> next = work.take("ns/a", "uid-1/lnd", counted);
       assertThat(next.map(n -> n.node().node().identityPubkey))
           .as("the pass after: new work")
           .contains("02bb");
