@@ -47,6 +47,14 @@ public final class OperatorMetrics {
         .increment();
   }
 
+  /** An event dropped because too many wait to be posted (the API server is slow or away). */
+  public void eventDropped() {
+    Counter.builder("lightning.events.dropped")
+        .description("Kubernetes Events dropped because their queue was full")
+        .register(registry)
+        .increment();
+  }
+
   /** Delay from the observer seeing a leader change to the EndpointSlice being written. */
   public void routingDelay(Duration delay) {
     Timer.builder("lightning.election.to.endpoints")

@@ -105,6 +105,7 @@ public final class ClusterReconciliation {
   private final MemberStateReads stateReads;
   private final ActivationStreams activation;
   private final LeaderNodeWork nodeWork;
+  private final EventSender eventSender;
 
   /**
    * @param reads where the pass reads Kubernetes objects: the operator's informer caches, or the
@@ -130,14 +131,36 @@ public final class ClusterReconciliation {
       OperatorMetrics metrics,
       Clock clock,
       String operatorNamespace) {
+    this(
+        client,
+        reads,
+        observer,
+        metrics,
+        clock,
+        operatorNamespace,
+        new EventLanes(metrics::eventDropped));
+  }
+
+  /**
+   * @param eventSender where the POSTs of the clusters' Kubernetes Events run
+   */
+  public ClusterReconciliation(
+      KubernetesClient client,
+      ClusterReads reads,
+      ElectionObserver observer,
+      OperatorMetrics metrics,
+      Clock clock,
+      String operatorNamespace,
+      EventSender eventSender) {
     this.operatorNamespace = operatorNamespace;
+    this.eventSender = eventSender;
     this.client = client;
     this.reads = reads;
     this.clock = clock;
     this.applier = new ObjectApplier(client, reads);
     this.ownedSecrets = new OwnedSecrets(reads, applier);
     this.references = new ReferenceResolver(reads);
-    this.events = new ClusterEvents(client, clock);
+    this.events = new ClusterEvents(client, clock, eventSender);
     this.election = new ElectionStep(client, reads, observer, applier, events, metrics, clock);
     this.wallet = new WalletSetup(client, reads, applier, events);
     this.leaderNode = new LeaderNode(client, reads, events, clock);
@@ -206,6 +229,9 @@ public final class ClusterReconciliation {
   public void close() {
     activation.retainOnly(Set.of());
     nodeWork.close();
+    if (eventSender instanceof EventLanes lanes) {
+      lanes.close();
+    }
   }
 
   /** Stops following deleted clusters' elections and forgets what was kept for them. */

@@ -29,6 +29,9 @@ final class Reconciliations {
         reads,
         new ElectionObserver(key -> {}, Clock.systemUTC()),
         OperatorMetrics.discarding(),
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        null,
+        // Posted in the pass, so that a test counting a pass's requests counts its events too.
+        dev.operator.lightning.reconcile.EventSender.IN_PASS);
   }
 }
