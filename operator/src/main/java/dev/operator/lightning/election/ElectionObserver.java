@@ -111,6 +111,18 @@ public final class ElectionObserver implements AutoCloseable {
     return Set.copyOf(tracked.keySet());
   }
 
+  /**
+   * Waits at most {@code max} for the first listing of the watch that follows the cluster's
+   * election, if it has not answered or failed yet: an operator that just started would otherwise
+   * report every cluster's election unobserved on its first pass, and write each status twice.
+   */
+  public void awaitFirstListing(String clusterKey, java.time.Duration max) {
+    Tracked t = tracked.get(clusterKey);
+    if (t != null) {
+      t.watch().awaitFirstListing(max);
+    }
+  }
+
   public ElectionView view(String clusterKey) {
     Tracked t = tracked.get(clusterKey);
     return t == null ? ElectionView.unsynced() : t.watch().view(clusterKey);

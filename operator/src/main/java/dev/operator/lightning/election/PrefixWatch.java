@@ -19,9 +19,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +68,12 @@ final class PrefixWatch {
 
   /** By subscriber (a cluster's key). */
   private final Map<String, Subscriber> subscribers = new HashMap<>();
+
+  /**
+   * Done once the first listing has answered or failed, so that a cluster's first pass can wait for
+   * it briefly instead of reporting an election it has not asked about yet as unobserved.
+   */
+  private final CompletableFuture<Void> firstListing = new CompletableFuture<>();
 
   private Watch.Watcher watcher;
   private boolean synced;
@@ -180,7 +189,27 @@ final class PrefixWatch {
     return new ElectionView(true, sortedCopy(list), rev, rev, clock.instant());
   }
 
+  /**
+   * Waits at most {@code max} for the first listing to answer or fail; at once when it has.
+   *
+   * @return whether it has
+   */
+  boolean awaitFirstListing(Duration max) {
+    try {
+      firstListing.get(max.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    }
+  }
+
   synchronized void close() {
+    firstListing.complete(null);
     closed = true;
     if (watcher != null) {
       watcher.close();
@@ -264,6 +293,7 @@ final class PrefixWatch {
         }
       }
     }
+    firstListing.complete(null);
     tell.forEach(PrefixWatch::tell);
     scheduleWatchdog(gen);
   }
@@ -337,6 +367,7 @@ final class PrefixWatch {
       failures++;
       tell = subscribers.values().stream().map(s -> s.onChange).toList();
     }
+    firstListing.complete(null);
     long base =
         Math.min(BACKOFF_MAX.toMillis(), BACKOFF_MIN.toMillis() << Math.min(failures - 1, 5));
     long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);

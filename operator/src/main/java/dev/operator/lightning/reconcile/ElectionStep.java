@@ -209,6 +209,12 @@ final class ElectionStep {
       Map<String, String> roles,
       boolean leaderRouted) {}
 
+  /**
+   * How long a cluster's first pass waits for its election's first listing. An answering etcd lists
+   * in milliseconds; one that does not answer costs a new cluster's first pass this much once.
+   */
+  static final Duration FIRST_LISTING_WAIT = Duration.ofSeconds(1);
+
   static String key(LightningCluster c) {
     return c.getMetadata().getNamespace() + "/" + c.getMetadata().getName();
   }
@@ -235,6 +241,7 @@ final class ElectionStep {
                   + " (PEM ca.crt, tls.crt, tls.key)"));
       return null;
     }
+    observer.awaitFirstListing(key, FIRST_LISTING_WAIT);
     return observer.view(key);
   }
 
