@@ -10,6 +10,7 @@ import dev.operator.lightning.election.ElectionObserver;
 import dev.operator.lightning.election.ElectionView;
 import dev.operator.lightning.election.EtcdTarget;
 import dev.operator.lightning.metrics.OperatorMetrics;
+import dev.operator.lightning.model.DesiredHash;
 import dev.operator.lightning.model.EffectiveSpec;
 import dev.operator.lightning.model.Labels;
 import dev.operator.lightning.model.LeaderEndpointSliceBuilder;
@@ -202,12 +203,25 @@ final class ElectionStep {
   }
 
   /** What the status needs from this step. */
+  /**
+   * @param revoked whether this pass revoked a dead leader's lease
+   */
   record Outcome(
       boolean observed,
       LeaderStatus leader,
       FailoverStatus failover,
       Map<String, String> roles,
-      boolean leaderRouted) {}
+      boolean leaderRouted,
+      boolean revoked) {
+    Outcome(
+        boolean observed,
+        LeaderStatus leader,
+        FailoverStatus failover,
+        Map<String, String> roles,
+        boolean leaderRouted) {
+      this(observed, leader, failover, roles, leaderRouted, false);
+    }
+  }
 
   /**
    * How long a cluster's first pass waits for its election's first listing. An answering etcd lists
@@ -335,9 +349,7 @@ final class ElectionStep {
             .map(r -> new LeaderEndpointSliceBuilder.RoutedMember(r.pod(), r.ready()))
             .toList();
     ObjectApplier.Outcome o =
-        applier.apply(
-            cluster,
-            LeaderEndpointSliceBuilder.build(cluster, spec, members, view.leaderSinceRevision()));
+        applier.apply(cluster, keepingRevision(cluster, spec, members, view.leaderSinceRevision()));
     if (o.problem() != null) {
       // Clients may still reach whatever the slice routed before: never report that as serving.
       problems.add(
@@ -352,6 +364,37 @@ final class ElectionStep {
       metrics.routingDelay(Duration.between(view.leaderSince(), clock.instant()));
     }
     return true;
+  }
+
+  /**
+   * The slice for these members. A slice that already routes them as they stand keeps the election
+   * revision it was written with: an operator that just started knows only the revision it listed
+   * the election at, later than the one the slice names, and rewriting every cluster's slice for
+   * that alone cost a restart at 1,000 clusters 1,000 writes. The kept revision still names one at
+   * which the routed pod's member held the election: the slice was written for it then, and its
+   * members have not changed since.
+   */
+  private io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice keepingRevision(
+      LightningCluster cluster,
+      EffectiveSpec spec,
+      List<LeaderEndpointSliceBuilder.RoutedMember> members,
+      long revision) {
+    var desired = LeaderEndpointSliceBuilder.build(cluster, spec, members, revision);
+    var live = reads.cached(desired);
+    Map<String, String> annotations = live == null ? null : live.getMetadata().getAnnotations();
+    String written =
+        annotations == null ? null : annotations.get(LeaderEndpointSliceBuilder.ELECTION_REVISION);
+    if (written == null || written.equals(Long.toString(revision))) {
+      return desired;
+    }
+    try {
+      var same = LeaderEndpointSliceBuilder.build(cluster, spec, members, Long.parseLong(written));
+      return java.util.Objects.equals(DesiredHash.read(same), DesiredHash.read(live))
+          ? same
+          : desired;
+    } catch (NumberFormatException e) {
+      return desired;
+    }
   }
 
   /**
@@ -387,8 +430,10 @@ final class ElectionStep {
         log.debug("{}: taking the dead leader out before the revocation failed: {}", key, e);
       }
     }
+    boolean revoked = false;
     if (decision.revocation().isPresent()
         && revoke(cluster, key, spec, decision.revocation().get(), problems)) {
+      revoked = true;
       // Route the successor in this same pass, from etcd itself, rather than wait for the
       // watch event to start another pass.
       try {
@@ -413,6 +458,11 @@ final class ElectionStep {
     FailoverStatus failover = previous != null ? previous.failover : null;
     if (!view.synced()) {
       return new Outcome(false, prevLeader, failover, Map.of(), false);
+    }
+    if (revoked) {
+      // The pass stops here (see ClusterReconciliation): the leader change is recorded, with its
+      // cause, by the pass that writes the status, so nothing of it is remembered yet.
+      return new Outcome(true, prevLeader, failover, decision.roles(), routed, true);
     }
     Optional<Candidate> leader = view.leader();
     LeaderStatus now = null;
@@ -439,7 +489,7 @@ final class ElectionStep {
       }
       lastLeader.put(key, id);
     }
-    return new Outcome(true, now, failover, decision.roles(), routed);
+    return new Outcome(true, now, failover, decision.roles(), routed, revoked);
   }
 
   private FailoverStatus changed(
