@@ -96,12 +96,6 @@ public final class ClusterReconciliation {
   private final Map<String, LndRestClient> stateClients = new ConcurrentHashMap<>();
   private final Map<String, LightningClusterStatus> lastWritten = new ConcurrentHashMap<>();
 
-  /**
-   * When the pass that revoked a lease and stopped there runs again, if the election's watch has
-   * not woken it sooner.
-   */
-  static final Duration AFTER_REVOCATION = Duration.ofMillis(100);
-
   /** First and longest delay before a pass that left a safety step undone runs again. */
   static final Duration RETRY_MIN = Duration.ofMillis(500);
 
@@ -316,13 +310,6 @@ public final class ClusterReconciliation {
                 .map(List::of)
                 .orElse(List.of());
     election.fenceDeposed(cluster, pods, deposedFirst, problems);
-    if (leadership != null && leadership.revoked()) {
-      // The election moves now and its watch wakes this cluster again at once: the rest of this
-      // pass (members' states, objects, status) is left to that pass. In a burst of failovers the
-      // passes that revoked took seconds each for those steps against an API server busy with the
-      // burst, holding the reconcile threads that other dead leaders' revocations waited for.
-      return AFTER_REVOCATION;
-    }
 
     // A user setting that reaches an option the operator owns could move LND's state out of
     // etcd: nothing is rendered from such a spec, and running members stay as they are. (Checked

@@ -203,25 +203,12 @@ final class ElectionStep {
   }
 
   /** What the status needs from this step. */
-  /**
-   * @param revoked whether this pass revoked a dead leader's lease
-   */
   record Outcome(
       boolean observed,
       LeaderStatus leader,
       FailoverStatus failover,
       Map<String, String> roles,
-      boolean leaderRouted,
-      boolean revoked) {
-    Outcome(
-        boolean observed,
-        LeaderStatus leader,
-        FailoverStatus failover,
-        Map<String, String> roles,
-        boolean leaderRouted) {
-      this(observed, leader, failover, roles, leaderRouted, false);
-    }
-  }
+      boolean leaderRouted) {}
 
   /**
    * How long a cluster's first pass waits for its election's first listing. An answering etcd lists
@@ -430,10 +417,8 @@ final class ElectionStep {
         log.debug("{}: taking the dead leader out before the revocation failed: {}", key, e);
       }
     }
-    boolean revoked = false;
     if (decision.revocation().isPresent()
         && revoke(cluster, key, spec, decision.revocation().get(), problems)) {
-      revoked = true;
       // Route the successor in this same pass, from etcd itself, rather than wait for the
       // watch event to start another pass.
       try {
@@ -458,11 +443,6 @@ final class ElectionStep {
     FailoverStatus failover = previous != null ? previous.failover : null;
     if (!view.synced()) {
       return new Outcome(false, prevLeader, failover, Map.of(), false);
-    }
-    if (revoked) {
-      // The pass stops here (see ClusterReconciliation): the leader change is recorded, with its
-      // cause, by the pass that writes the status, so nothing of it is remembered yet.
-      return new Outcome(true, prevLeader, failover, decision.roles(), routed, true);
     }
     Optional<Candidate> leader = view.leader();
     LeaderStatus now = null;
@@ -489,7 +469,7 @@ final class ElectionStep {
       }
       lastLeader.put(key, id);
     }
-    return new Outcome(true, now, failover, decision.roles(), routed, revoked);
+    return new Outcome(true, now, failover, decision.roles(), routed);
   }
 
   private FailoverStatus changed(

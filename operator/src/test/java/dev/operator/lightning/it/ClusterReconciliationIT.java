@@ -79,21 +79,11 @@ class ClusterReconciliationIT {
         MemberScenario s = new MemberScenario(client, etcd, "steady", "kappa", null, null);
         CachedReads caches = new CachedReads(client, counter.client, s.ns)) {
       ClusterReconciliation reconciliation = Reconciliations.direct(counter.client, caches.reads());
-      await()
-          .atMost(MemberScenario.DEADLINE)
-          .pollInterval(Duration.ofMillis(100))
-          .alias("a routed, active leader named in the status, passes driving the cluster")
-          .until(
-              () -> {
-                reconciliation.reconcile(fresh(s.ns, "kappa"));
-                String routed = s.routed();
-                var status = s.status();
-                return routed != null
-                    && status.leader != null
-                    && routed.equals(status.leader.pod)
-                    && s.kubelet.member(routed) != null
-                    && s.kubelet.member(routed).active();
-              });
+      passUntilRouted(
+          reconciliation,
+          s,
+          "a routed, active leader named in the status, passes driving the cluster",
+          routed -> s.kubelet.member(routed) != null && s.kubelet.member(routed).active());
       String leader = s.routed();
 
       // The caches catch up with the passes' own writes; then three passes in a row ask nothing.
@@ -180,78 +170,26 @@ class ClusterReconciliationIT {
     }
   }
 
-  /**
-   * A pass that revokes a dead leader's lease stops there and comes back at once: in a burst of
-   * failovers the rest of such a pass (members' states, objects, status) took seconds against a
-   * busy API server while holding a reconcile thread other clusters' revocations waited for. The
-   * status with the failover is written by the pass after it.
-   */
-  @Test
-  void aPassThatRevokesALeaseLeavesItsOtherStepsToThePassAfterIt() {
-    WriteCounter counter = new WriteCounter();
-    try (EtcdServer etcd = EtcdServer.start();
-        MemberScenario s = new MemberScenario(client, etcd, "revoke", "mu", 90, null);
-        CachedReads caches = new CachedReads(client, counter.client, s.ns)) {
-      ClusterReconciliation reconciliation = Reconciliations.direct(counter.client, caches.reads());
-      await()
-          .atMost(MemberScenario.DEADLINE)
-          .pollInterval(Duration.ofMillis(100))
-          .alias("a routed, active leader reported Ready")
-          .until(
-              () -> {
-                reconciliation.reconcile(fresh(s.ns, "mu"));
-                String routed = s.routed();
-                var status = s.status();
-                return routed != null
-                    && status.leader != null
-                    && routed.equals(status.leader.pod)
-                    && "True".equals(condition(status, "Ready"));
-              });
-      String dead = s.routed();
-      s.kubelet.killHard(dead);
-
-      // Passes until one revokes the dead leader's lease (its event is posted in the pass).
-      List<String> revokingWrites = new ArrayList<>();
-      Duration[] revokingNext = {null};
-      await()
-          .atMost(MemberScenario.DEADLINE)
-          .pollInterval(Duration.ofMillis(50))
-          .alias("a pass that revokes " + dead + "'s lease")
-          .until(
-              () -> {
-                counter.clear();
-                Duration next = reconciliation.reconcile(fresh(s.ns, "mu"));
-                if (s.events("LeaseRevoked").stream().noneMatch(m -> m.contains(dead))) {
-                  return false;
-                }
-                revokingWrites.addAll(counter.writes);
-                revokingNext[0] = next;
-                return true;
-              });
-      assertThat(revokingWrites)
-          .as("writes of the pass that revoked %s's lease", dead)
-          .anyMatch(w -> w.endsWith("/endpointslices/mu-leader"))
-          .noneMatch(w -> w.contains("/lightningclusters/"));
-      assertThat(revokingNext[0])
-          .as("when the pass that revoked runs again")
-          .isLessThanOrEqualTo(Duration.ofMillis(100));
-
-      await()
-          .atMost(MemberScenario.DEADLINE)
-          .pollInterval(Duration.ofMillis(50))
-          .untilAsserted(
-              () -> {
-                reconciliation.reconcile(fresh(s.ns, "mu"));
-                assertThat(s.status().failover.recent)
-                    .as("failovers in the status written by the passes after the revocation")
-                    .anyMatch(
-                        f ->
-                            dead.equals(f.from)
-                                && dev.operator.lightning.api.FailoverRecord.LEASE_REVOKED.equals(
-                                    f.cause));
-              });
-      s.assertInvariantHeld();
-    }
+  /** Passes until the routed leader is the one the status names, and {@code also} holds for it. */
+  private void passUntilRouted(
+      ClusterReconciliation reconciliation,
+      MemberScenario s,
+      String alias,
+      java.util.function.Predicate<String> also) {
+    await()
+        .atMost(MemberScenario.DEADLINE)
+        .pollInterval(Duration.ofMillis(100))
+        .alias(alias)
+        .until(
+            () -> {
+              reconciliation.reconcile(fresh(s.ns, s.name));
+              String routed = s.routed();
+              var status = s.status();
+              return routed != null
+                  && status.leader != null
+                  && routed.equals(status.leader.pod)
+                  && also.test(routed);
+            });
   }
 
   private boolean podReady(String ns, String pod) {
