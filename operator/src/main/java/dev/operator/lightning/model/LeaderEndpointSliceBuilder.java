@@ -20,7 +20,7 @@ public final class LeaderEndpointSliceBuilder {
   public static final String MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
   public static final String MANAGED_BY_VALUE = "lightning.operator.dev";
 
-  /** etcd revision at which the routed leader began; see {@link #build}. */
+  /** An etcd revision at which the routed leader held the election; see {@link #build}. */
   public static final String ELECTION_REVISION = Labels.PREFIX + "election-revision";
 
   private LeaderEndpointSliceBuilder() {}
@@ -29,8 +29,9 @@ public final class LeaderEndpointSliceBuilder {
   public record RoutedMember(Pod pod, boolean ready) {}
 
   /**
-   * @param electionRevision etcd revision at which the routed leader (or the lack of one) began,
-   *     recorded so anyone can check the slice against the election history
+   * @param electionRevision etcd revision at which the routed leader (or the lack of one) began, or
+   *     an earlier one at which the same members were routed, recorded so anyone can check the
+   *     slice against the election history
    */
   public static EndpointSlice build(
       LightningCluster cluster,

@@ -52,6 +52,9 @@ final class ElectionStep {
   /** Leases this operator revoked, per cluster, so the next failover names its cause. */
   private final Map<String, Map<Long, String>> revoked = new ConcurrentHashMap<>();
 
+  /** Clusters whose pass has waited once for its election's first listing. */
+  private final java.util.Set<String> listingAwaited = ConcurrentHashMap.newKeySet();
+
   /** The last leader seen per cluster, to name "from" when a leaderless gap came between. */
   private final Map<String, String> lastLeader = new ConcurrentHashMap<>();
 
@@ -211,8 +214,9 @@ final class ElectionStep {
       boolean leaderRouted) {}
 
   /**
-   * How long a cluster's first pass waits for its election's first listing. An answering etcd lists
-   * in milliseconds; one that does not answer costs a new cluster's first pass this much once.
+   * How long a cluster's first pass waits for its election's first listing; later passes never
+   * wait. An answering etcd lists in milliseconds; one that does not answer (a new cluster's own
+   * etcd, not started yet) costs the first pass this much once.
    */
   static final Duration FIRST_LISTING_WAIT = Duration.ofSeconds(1);
 
@@ -242,7 +246,9 @@ final class ElectionStep {
                   + " (PEM ca.crt, tls.crt, tls.key)"));
       return null;
     }
-    observer.awaitFirstListing(key, FIRST_LISTING_WAIT);
+    if (listingAwaited.add(key)) {
+      observer.awaitFirstListing(key, FIRST_LISTING_WAIT);
+    }
     return observer.view(key);
   }
 
@@ -757,6 +763,7 @@ final class ElectionStep {
 
   void forget(String key) {
     observer.untrack(key);
+    listingAwaited.remove(key);
     revoked.remove(key);
     lastLeader.remove(key);
     leaderPods.remove(key);

@@ -27,6 +27,9 @@ public final class EventLanes implements EventSender {
   /** Events waiting per lane before new ones are dropped. */
   public static final int QUEUED = 1024;
 
+  /** How long closing the lanes waits for queued events to be posted. */
+  static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(2);
+
   private final ThreadPoolExecutor[] lanes;
   private final Runnable onDrop;
   private final AtomicLong dropped = new AtomicLong();
@@ -70,6 +73,10 @@ public final class EventLanes implements EventSender {
             }
           });
     } catch (RejectedExecutionException e) {
+      if (lane.isShutdown()) {
+        // The operator is stopping: the event is not posted, and it is not a queue overflow.
+        return;
+      }
       long n = dropped.incrementAndGet();
       onDrop.run();
       // One line per hundred drops: a burst that overflows the queue must not flood the log too.
@@ -88,8 +95,22 @@ public final class EventLanes implements EventSender {
     return dropped.get();
   }
 
-  /** Stops the lanes; events still queued are not posted. */
+  /**
+   * Stops the lanes. Events already queued (the last failover's, when the operator hands over) are
+   * posted for up to {@link #CLOSE_WAIT}; what is left then is not.
+   */
   public void close() {
+    for (ThreadPoolExecutor lane : lanes) {
+      lane.shutdown();
+    }
+    long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+    try {
+      for (ThreadPoolExecutor lane : lanes) {
+        lane.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     for (ThreadPoolExecutor lane : lanes) {
       lane.shutdownNow();
     }

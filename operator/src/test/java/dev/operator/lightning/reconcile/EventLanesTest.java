@@ -103,15 +103,33 @@ class EventLanesTest {
   @Test
   void aPostThatThrowsLeavesTheLaneWorking() {
     lanes = new EventLanes(1, 16, drops::incrementAndGet);
-    List<String> posted = new CopyOnWriteArrayList<>();
+    List<Thread> posters = new CopyOnWriteArrayList<>();
+    lanes.send("ns/a", () -> posters.add(Thread.currentThread()));
     lanes.send(
         "ns/a",
         () -> {
           throw new IllegalStateException("API server refused");
         });
-    lanes.send("ns/a", () -> posted.add("after"));
+    lanes.send("ns/a", () -> posters.add(Thread.currentThread()));
     await()
         .atMost(DEADLINE)
-        .untilAsserted(() -> assertThat(posted).as("events posted").containsExactly("after"));
+        .untilAsserted(() -> assertThat(posters).as("events posted").hasSize(2));
+    // A worker that an exception ended would have been replaced by a new thread.
+    assertThat(posters.get(1))
+        .as("the lane's thread after a POST that threw")
+        .isSameAs(posters.get(0));
+  }
+
+  @Test
+  void closingPostsWhatIsQueuedAndCountsNothingSentAfter() {
+    lanes = new EventLanes(1, 16, drops::incrementAndGet);
+    List<String> posted = new CopyOnWriteArrayList<>();
+    lanes.send("ns/a", () -> posted.add("first"));
+    lanes.send("ns/a", () -> posted.add("queued"));
+    lanes.close();
+    assertThat(posted).as("events posted by the time close returns").contains("queued");
+    lanes.send("ns/a", () -> posted.add("after close"));
+    assertThat(drops).as("events sent after close counted as dropped").hasValue(0);
+    assertThat(posted).doesNotContain("after close");
   }
 }
