@@ -189,22 +189,14 @@ final class PrefixWatch {
     return new ElectionView(true, sortedCopy(list), rev, rev, clock.instant());
   }
 
-  /**
-   * Waits at most {@code max} for the first listing to answer or fail; at once when it has.
-   *
-   * @return whether it has
-   */
-  boolean awaitFirstListing(Duration max) {
+  /** Waits at most {@code max} for the first listing to answer or fail; at once when it has. */
+  void awaitFirstListing(Duration max) {
     try {
       firstListing.get(max.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return false;
+    } catch (TimeoutException | ExecutionException e) {
+      // Not listed yet (or never completed exceptionally): the pass goes on with what it has.
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
-    } catch (ExecutionException e) {
-      return true;
     }
   }
 

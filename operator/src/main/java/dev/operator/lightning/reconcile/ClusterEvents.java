@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
  * written at once; the POST is handed to a {@link EventSender}, so a pass never waits for it.
  */
 final class ClusterEvents {
-
   static final String COMPONENT = "lightning-operator";
   private static final Logger log = LoggerFactory.getLogger(ClusterEvents.class);
 
@@ -39,24 +38,20 @@ final class ClusterEvents {
 
   private void emit(LightningCluster cluster, String type, String reason, String message) {
     String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
-    log.info(
-        "{}/{} {} {}: {}",
-        cluster.getMetadata().getNamespace(),
-        cluster.getMetadata().getName(),
-        type,
-        reason,
-        message);
+    String namespace = cluster.getMetadata().getNamespace();
+    String name = cluster.getMetadata().getName();
+    log.info("{}/{} {} {}: {}", namespace, name, type, reason, message);
     Event event =
         new EventBuilder()
             .withNewMetadata()
-            .withGenerateName(cluster.getMetadata().getName() + ".")
-            .withNamespace(cluster.getMetadata().getNamespace())
+            .withGenerateName(name + ".")
+            .withNamespace(namespace)
             .endMetadata()
             .withNewInvolvedObject()
             .withApiVersion(cluster.getApiVersion())
             .withKind(cluster.getKind())
-            .withName(cluster.getMetadata().getName())
-            .withNamespace(cluster.getMetadata().getNamespace())
+            .withName(name)
+            .withNamespace(namespace)
             .withUid(cluster.getMetadata().getUid())
             .endInvolvedObject()
             .withType(type)
@@ -70,8 +65,6 @@ final class ClusterEvents {
             .endSource()
             .withReportingComponent(COMPONENT)
             .build();
-    String namespace = cluster.getMetadata().getNamespace();
-    String name = cluster.getMetadata().getName();
     sender.send(namespace + "/" + name, () -> post(namespace, name, reason, event));
   }
 
