@@ -35,7 +35,7 @@ import java.util.Set;
 /**
  * What a pass does once its leader Service is routed, decided from its {@link Observation} alone.
  * The pass carries it out in this order: objects, lnd.conf, member pods, routing a leader seen
- * active, fencing, role labels.
+ * active, fencing, role labels, the wallet.
  *
  * @param objects the owned objects besides member pods and lnd.conf, in the order they are applied
  * @param removals owned objects the spec no longer wants (NetworkPolicies switched off), deleted if
@@ -53,6 +53,8 @@ import java.util.Set;
  * @param outOfElection followers whose process waits without a key in the election, to restart (see
  *     {@link Leadership#outOfElection})
  * @param roleLabels pod name -> role label to write, for pods whose label differs
+ * @param wallet the wallet steps ({@link WalletSteps}): create the wallet through the leader, or
+ *     mint a missing macaroon again
  * @param next when the cluster is looked at again if nothing else wakes it
  */
 record ClusterPlan(
@@ -67,6 +69,7 @@ record ClusterPlan(
     List<String> deposed,
     List<String> outOfElection,
     Map<String, String> roleLabels,
+    WalletSteps.Plan wallet,
     Duration next) {
 
   static ClusterPlan decide(Observation o) {
@@ -157,6 +160,17 @@ record ClusterPlan(
       }
       roleLabels = relabels(o.pods(), o.leadership().roles());
     }
+    // Not held back by a blocking problem: a wallet is created with what the leader already runs.
+    // Facts gathered for another state than the leader's as read (a read again after a member
+    // changed) decide nothing: the next pass gathers them again.
+    WalletSteps.Plan wallet =
+        leaderPod != null
+                && o.wallet() != null
+                && o.credentials() != null
+                && o.ca() != null
+                && o.wallet().leaderState().equals(states.get(leaderPod))
+            ? WalletSteps.decide(o.wallet())
+            : WalletSteps.Plan.NONE;
     return new ClusterPlan(
         objects,
         removals,
@@ -169,6 +183,7 @@ record ClusterPlan(
         deposed,
         outOfElection,
         roleLabels,
+        wallet,
         next);
   }
 

@@ -22,14 +22,10 @@ import dev.operator.lightning.model.Owned;
 import dev.operator.lightning.model.OwnedLndOptions;
 import dev.operator.lightning.pki.CertificateAuthority;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,7 +37,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -60,9 +55,6 @@ public final class ClusterReconciliation {
 
   /** How long after an election a leader that is not active yet is looked at that often. */
   static final Duration ACTIVATION_WINDOW = Duration.ofSeconds(60);
-
-  /** What LND's /v1/state answers while it waits to win the election. */
-  static final String STANDBY_STATE = "WAITING_TO_START";
 
   private final KubernetesClient client;
   private final ClusterReads reads;
@@ -85,6 +77,8 @@ public final class ClusterReconciliation {
   private final ReferenceResolver references;
   private final ClusterEvents events;
   private final ElectionStep election;
+  private final Fencing fencing;
+  private final RoleLabels roleLabels;
   private final WalletSetup wallet;
   private final LeaderNode leaderNode;
   private final PeerReconnection peerReconnection;
@@ -93,8 +87,8 @@ public final class ClusterReconciliation {
   private final Set<String> confirmed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private final PostgresProbe postgresProbe;
-  private final Map<String, LndRestClient> stateClients = new ConcurrentHashMap<>();
-  private final Map<String, LightningClusterStatus> lastWritten = new ConcurrentHashMap<>();
+  private final MemberStates memberStates;
+  private final StatusWrites statusWrites;
 
   /** First and longest delay before a pass that left a safety step undone runs again. */
   static final Duration RETRY_MIN = Duration.ofMillis(500);
@@ -102,7 +96,6 @@ public final class ClusterReconciliation {
   static final Duration RETRY_MAX = Duration.ofSeconds(30);
 
   private final Map<String, Duration> retryAfter = new ConcurrentHashMap<>();
-  private final MemberStateReads stateReads;
   private final ActivationStreams activation;
   private final LeaderNodeWork nodeWork;
   private final EventSender eventSender;
@@ -162,6 +155,8 @@ public final class ClusterReconciliation {
     this.references = new ReferenceResolver(reads);
     this.events = new ClusterEvents(client, clock, eventSender);
     this.election = new ElectionStep(client, reads, observer, applier, events, metrics, clock);
+    this.fencing = new Fencing(client, observer, events, metrics);
+    this.roleLabels = new RoleLabels(client);
     this.wallet = new WalletSetup(client, reads, applier, events);
     this.leaderNode = new LeaderNode(client, reads, events, clock);
     this.peerReconnection =
@@ -179,7 +174,8 @@ public final class ClusterReconciliation {
             clock);
     metrics.clustersConfirmed(confirmed);
     this.postgresProbe = new PostgresProbe(clock);
-    this.stateReads = new MemberStateReads(clock);
+    this.memberStates = new MemberStates(new MemberStateReads(clock));
+    this.statusWrites = new StatusWrites(client);
     this.activation = new ActivationStreams(observer::wake, clock);
     this.nodeWork = new LeaderNodeWork(observer::wake, clock);
   }
@@ -244,7 +240,7 @@ public final class ClusterReconciliation {
       }
     }
     clusterFacts.retainOnly(existingUids);
-    lastWritten.keySet().removeIf(k -> !keep.contains(k.substring(0, k.lastIndexOf('/'))));
+    statusWrites.retainOnly(keep);
     retryAfter.keySet().removeIf(k -> !keep.contains(k));
     refusedFor.keySet().removeIf(k -> !keep.contains(k));
     activation.retainOnly(keep);
@@ -295,21 +291,21 @@ public final class ClusterReconciliation {
     ElectionStep.Outcome leadership =
         view == null
             ? election.routeNothing(cluster, spec, problems)
-            : election.route(cluster, spec, view, pods, previousStatus(cluster), problems);
+            : election.route(cluster, spec, view, pods, statusWrites.previous(cluster), problems);
     // A deposed leader whose process still runs is fenced next, before anything slow in the pass
     // (its own state read waits out its timeout while it is frozen): its pod's deletion kills a
     // frozen process after the grace period without waking it, and the sooner that starts, the
     // likelier the kill lands before the process wakes and acts beside its successor (a paused
     // leader woken once its successor served settled a payment's HTLC it no longer recorded).
     LeaderStatus previousLeader =
-        previousStatus(cluster) == null ? null : previousStatus(cluster).leader;
+        statusWrites.previous(cluster) == null ? null : statusWrites.previous(cluster).leader;
     List<String> deposedFirst =
         view == null
             ? List.of()
             : Leadership.deposedStillRunning(view, previousLeader, pods)
                 .map(List::of)
                 .orElse(List.of());
-    election.fenceDeposed(cluster, pods, deposedFirst, problems);
+    fencing.fenceDeposed(cluster, pods, deposedFirst, problems);
 
     // A user setting that reaches an option the operator owns could move LND's state out of
     // etcd: nothing is rendered from such a spec, and running members stay as they are. (Checked
@@ -326,7 +322,9 @@ public final class ClusterReconciliation {
 
     OwnedSecrets.Result secrets = ownedSecrets.ensure(cluster, spec);
     problems.addAll(secrets.problems());
-    List<MemberStatus> members = observeMembers(spec, pods, secrets.ca());
+    List<MemberStatus> members = memberStates.observe(spec, pods, secrets.ca());
+    String routedLeader = Observation.leaderPod(leadership);
+    boolean walletStep = routedLeader != null && refs.ok() && secrets.ca() != null;
     List<Problem> blocking = new ArrayList<>(refs.problems());
     conflict.ifPresent(blocking::add);
     blocking.addAll(lndSettings);
@@ -347,6 +345,7 @@ public final class ClusterReconciliation {
             activation.follows(
                 ElectionStep.key(cluster), podUid(pods, Observation.leaderPod(leadership))),
             election.campaigned(cluster, view, pods),
+            walletStep ? wallet.facts(spec, stateOf(members, routedLeader), problems) : null,
             operatorNamespace,
             clock.instant());
     ClusterPlan plan = ClusterPlan.decide(observation);
@@ -358,8 +357,11 @@ public final class ClusterReconciliation {
       if (carryOut(cluster, spec.names(), plan.members(), problems)) {
         // Report the members as they are now, so the next pass has nothing new to write, and
         // decide routing, fencing and the next look from those states too.
-        members = observeMembers(spec, memberPods(cluster, spec.names()), secrets.ca());
-        observation = observation.withMembers(members);
+        members = memberStates.observe(spec, memberPods(cluster, spec.names()), secrets.ca());
+        observation =
+            observation.withMembers(
+                members,
+                walletStep ? wallet.facts(spec, stateOf(members, routedLeader), problems) : null);
         plan = ClusterPlan.decide(observation);
       }
     }
@@ -370,38 +372,38 @@ public final class ClusterReconciliation {
     if (plan.routeLeaderSeenActive()) {
       leadership =
           election.routeSeenActive(
-              cluster, spec, pods, previousStatus(cluster), leadership, problems);
+              cluster, spec, pods, statusWrites.previous(cluster), leadership, problems);
     }
     followActivation(cluster, spec.names(), pods, plan.followActivation(), secrets.ca());
-    election.fence(cluster, pods, notIn(plan.fences(), deposedFirst), problems);
-    election.fenceDeposed(cluster, pods, notIn(plan.deposed(), deposedFirst), problems);
-    election.restartOutOfElection(cluster, pods, plan.outOfElection(), problems);
-    election.label(cluster.getMetadata().getNamespace(), plan.roleLabels());
+    fencing.fence(cluster, pods, notIn(plan.fences(), deposedFirst), problems);
+    fencing.fenceDeposed(cluster, pods, notIn(plan.deposed(), deposedFirst), problems);
+    fencing.restartOutOfElection(cluster, pods, plan.outOfElection(), problems);
+    roleLabels.label(cluster.getMetadata().getNamespace(), plan.roleLabels());
     Map<String, String> states = new HashMap<>();
     members.forEach(m -> states.put(m.pod, m.lndState));
     Duration next = plan.next();
     // The first leader of a new cluster waits without a wallet: create it through that leader;
     // once it exists, keep its admin credentials in place.
-    if (leaderPod != null && refs.ok() && secrets.ca() != null) {
-      wallet.ensure(
+    if (!plan.wallet().equals(WalletSteps.Plan.NONE)) {
+      wallet.carryOut(
           cluster,
           spec,
           leaderPod,
-          states.get(leaderPod),
-          restClient(secrets.ca()),
+          plan.wallet(),
+          memberStates.restClient(secrets.ca()),
           secrets.ca().certificatePem(),
           problems);
     }
     // The node behind the leader Service, read only once it is active and routed there, off the
     // pass: a leader that answers its state but not GetInfo must not hold the next routing.
-    LeaderNode.Result node = LeaderNode.unread(previousStatus(cluster));
+    LeaderNode.Result node = LeaderNode.unread(statusWrites.previous(cluster));
     if (leaderPod != null
         && leadership.leaderRouted()
         && Leadership.isActive(states.get(leaderPod))
         && secrets.ca() != null) {
       String process = leaderProcess(pods, leaderPod);
-      LndRestClient lnd = restClient(secrets.ca());
-      LightningClusterStatus previous = previousStatus(cluster);
+      LndRestClient lnd = memberStates.restClient(secrets.ca());
+      LightningClusterStatus previous = statusWrites.previous(cluster);
       String state = states.get(leaderPod);
       Optional<LeaderNodeWork.Outcome> done =
           nodeWork.take(
@@ -445,12 +447,10 @@ public final class ClusterReconciliation {
             spec.chain().backend,
             node,
             databaseStatus(spec, refs));
-    LightningClusterStatus previous = previousStatus(cluster);
+    LightningClusterStatus previous = statusWrites.previous(cluster);
     StatusAggregator.Decision decision = StatusAggregator.decide(facts, previous, clock.instant());
     if (!decision.status().equals(previous)) {
-      if (writeStatus(cluster, decision.status())) {
-        lastWritten.put(statusKey(cluster), decision.status());
-      }
+      statusWrites.write(cluster, decision.status());
     }
     for (StatusAggregator.Transition t : decision.transitions()) {
       if (t.warning()) {
@@ -573,18 +573,6 @@ public final class ClusterReconciliation {
     return retry.compareTo(next) < 0 ? retry : next;
   }
 
-  /**
-   * The status this operator last wrote is fresher than an informer cache that has not caught up
-   * yet; deciding against the stale one would write twice and repeat events.
-   */
-  private LightningClusterStatus previousStatus(LightningCluster cluster) {
-    return lastWritten.getOrDefault(statusKey(cluster), cluster.getStatus());
-  }
-
-  private static String statusKey(LightningCluster c) {
-    return ElectionStep.key(c) + "/" + c.getMetadata().getUid();
-  }
-
   /** How the operator itself reaches the cluster's etcd, or null when it cannot yet. */
   private EtcdTarget etcdTarget(EffectiveSpec spec, ReferenceResolver.Result refs) {
     if (spec.isManagedEtcd()) {
@@ -645,7 +633,7 @@ public final class ClusterReconciliation {
         key,
         uid,
         Leadership.runningLndProcess(p),
-        restClient(ca),
+        memberStates.restClient(ca),
         pod + "." + n.serviceHost(n.membersService()),
         MemberPaths.REST_PORT);
   }
@@ -707,47 +695,17 @@ public final class ClusterReconciliation {
                     && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()));
   }
 
-  /** One REST client per cluster CA, trusting only that CA. */
-  private LndRestClient restClient(CertificateAuthority ca) {
-    return stateClients.computeIfAbsent(
-        ca.certificatePem(), k -> new LndRestClient(ca.certificate()));
-  }
-
-  /** Reads every member's /v1/state in parallel: a pass takes as long as the slowest one. */
-  private List<MemberStatus> observeMembers(
-      EffectiveSpec spec, List<Pod> pods, CertificateAuthority ca) {
-    LndRestClient lnd = ca == null ? null : restClient(ca);
-    Names n = spec.names();
-    List<CompletableFuture<MemberStatus>> reads = new ArrayList<>();
-    for (Pod p : pods) {
-      String ip = p.getStatus() != null ? p.getStatus().getPodIP() : null;
-      String host = p.getMetadata().getName() + "." + n.serviceHost(n.membersService());
-      CompletableFuture<Optional<String>> state =
-          lnd != null && ip != null
-              ? stateReads.read(
-                  p.getMetadata().getUid(), () -> lnd.state(host, MemberPaths.REST_PORT))
-              : CompletableFuture.completedFuture(Optional.empty());
-      reads.add(
-          state.thenApply(
-              s -> {
-                // A follower's LND answers WAITING_TO_START and is never pod-Ready (readiness
-                // means active), yet it is healthy: it stands by to take over.
-                boolean available = isReady(p) || s.filter(STANDBY_STATE::equals).isPresent();
-                return new MemberStatus(p.getMetadata().getName(), available, s.orElse(null), null);
-              }));
-    }
-    return reads.stream().map(CompletableFuture::join).toList();
+  /** The LND state read for the named member, or null. */
+  private static String stateOf(List<MemberStatus> members, String pod) {
+    return members.stream()
+        .filter(m -> m.pod.equals(pod))
+        .findFirst()
+        .map(m -> m.lndState)
+        .orElse(null);
   }
 
   private static List<String> notIn(List<String> pods, List<String> done) {
     return done.isEmpty() ? pods : pods.stream().filter(p -> !done.contains(p)).toList();
-  }
-
-  static boolean isReady(Pod p) {
-    return p.getStatus() != null
-        && p.getStatus().getConditions() != null
-        && p.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private void apply(LightningCluster cluster, HasMetadata desired, List<Problem> problems) {
@@ -761,36 +719,6 @@ public final class ClusterReconciliation {
   private static void report(ObjectApplier.Outcome o, List<Problem> problems) {
     if (o.problem() != null) {
       problems.add(o.problem());
-    }
-  }
-
-  /** False when the cluster was deleted meanwhile. */
-  private boolean writeStatus(LightningCluster cluster, LightningClusterStatus status) {
-    LightningCluster patch = new LightningCluster();
-    patch.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(cluster.getMetadata().getName())
-            .withNamespace(cluster.getMetadata().getNamespace())
-            .build());
-    patch.setStatus(status);
-    try {
-      client
-          .resource(patch)
-          .subresource("status")
-          .patch(
-              new PatchContext.Builder()
-                  .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                  .withFieldManager(ObjectApplier.FIELD_MANAGER)
-                  .withForce(true)
-                  .build());
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 404) {
-        throw e;
-      }
-      // Deleted while this pass ran: there is no status left to write.
-      lastWritten.remove(statusKey(cluster));
-      return false;
     }
   }
 }

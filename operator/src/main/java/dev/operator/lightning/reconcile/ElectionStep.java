@@ -12,15 +12,10 @@ import dev.operator.lightning.election.EtcdTarget;
 import dev.operator.lightning.metrics.OperatorMetrics;
 import dev.operator.lightning.model.DesiredHash;
 import dev.operator.lightning.model.EffectiveSpec;
-import dev.operator.lightning.model.Labels;
 import dev.operator.lightning.model.LeaderEndpointSliceBuilder;
 import dev.operator.lightning.model.Owned;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -602,159 +597,6 @@ final class ElectionStep {
     if (o.problem() != null) {
       problems.add(o.problem());
     }
-  }
-
-  /** Fences the members the plan names: each claims to be active without holding leadership. */
-  void fence(
-      LightningCluster cluster, List<Pod> pods, List<String> fences, List<Problem> problems) {
-    stopAll(
-        cluster,
-        pods,
-        fences,
-        NOT_LEADING,
-        "Fenced",
-        "reported an active LND state without holding leadership",
-        problems);
-  }
-
-  /**
-   * Fences the previous leaders the plan names: each lost the election while the process that led
-   * still runs, and would believe it leads when it wakes or reconnects.
-   */
-  void fenceDeposed(
-      LightningCluster cluster, List<Pod> pods, List<String> deposed, List<Problem> problems) {
-    stopAll(
-        cluster,
-        pods,
-        deposed,
-        NOT_LEADING,
-        "Fenced",
-        "lost the election while the process that led still runs (frozen, cut off or on a node"
-            + " that stopped reporting)",
-        problems);
-  }
-
-  /**
-   * Restarts the followers the plan names: each waits to start without a key in the election, and
-   * would start as a leader beside the real one when its connection to etcd returns.
-   */
-  void restartOutOfElection(
-      LightningCluster cluster, List<Pod> pods, List<String> members, List<Problem> problems) {
-    stopAll(
-        cluster,
-        pods,
-        members,
-        (view, pod) -> view.candidates().stream().noneMatch(c -> c.clusterId().equals(pod)),
-        "OutOfElection",
-        "waits as a follower but holds no key in the election (its session ended while its"
-            + " connection to etcd hung or broke; it would start as a leader when that connection"
-            + " returns)",
-        problems);
-  }
-
-  /** Whether etcd, read afresh, still warrants stopping the member. */
-  private interface Confirmation {
-    boolean holds(ElectionView fresh, String pod);
-  }
-
-  private static final Confirmation NOT_LEADING =
-      (view, pod) -> view.leader().map(l -> !l.clusterId().equals(pod)).orElse(true);
-
-  private void stopAll(
-      LightningCluster cluster,
-      List<Pod> pods,
-      List<String> members,
-      Confirmation confirmation,
-      String reason,
-      String why,
-      List<Problem> problems) {
-    String key = key(cluster);
-    for (String pod : members) {
-      stop(cluster, key, pod, confirmation, reason, why, pods, problems);
-    }
-  }
-
-  /**
-   * Stops a member the plan names ({@code why} says for what), with the shortest grace period that
-   * still lets Kubernetes confirm the end of its process (see {@link #FENCING_GRACE_SECONDS}).
-   */
-  private void stop(
-      LightningCluster cluster,
-      String key,
-      String pod,
-      Confirmation confirmation,
-      String reason,
-      String why,
-      List<Pod> pods,
-      List<Problem> problems) {
-    try {
-      // The watch may lag a fresh election by a few milliseconds: confirm against etcd itself.
-      ElectionView fresh = observer.readNow(key);
-      if (!fresh.synced() || !confirmation.holds(fresh, pod)) {
-        return;
-      }
-      Optional<Candidate> leader = fresh.leader();
-      Pod p =
-          pods.stream()
-              .filter(x -> x.getMetadata().getName().equals(pod))
-              .findFirst()
-              .orElseThrow();
-      client
-          .pods()
-          .inNamespace(p.getMetadata().getNamespace())
-          .withName(pod)
-          .withGracePeriod(FENCING_GRACE_SECONDS)
-          .delete();
-      metrics.fenced(key);
-      events.warning(
-          cluster,
-          reason,
-          pod
-              + " "
-              + why
-              + " ("
-              + leader.map(Candidate::clusterId).orElse("no leader")
-              + " leads); its pod was deleted with a grace period of "
-              + FENCING_GRACE_SECONDS
-              + " s");
-    } catch (Exception e) {
-      String message =
-          "stopping " + pod + ", which " + why + ", failed: " + describe(e) + "; retrying";
-      log.warn("{}: {}", key, message);
-      problems.add(new Problem(Problem.FENCING_FAILED, message));
-      events.warning(cluster, Problem.FENCING_FAILED, message);
-    }
-  }
-
-  /**
-   * Grace period of a fencing deletion. Zero would be a forced deletion: the API server drops the
-   * pod object at once while its process may still run on an unreachable node, and a new pod of the
-   * same name (the same cluster.id) could then campaign beside it. One second is the shortest
-   * graceful one: the kubelet sends SIGTERM, kills the process a second later and only then lets
-   * the pod go.
-   */
-  static final long FENCING_GRACE_SECONDS = 1;
-
-  /** Writes the role labels the plan names (pod name -> role). */
-  void label(String namespace, Map<String, String> roleLabels) {
-    roleLabels.forEach(
-        (pod, role) -> {
-          try {
-            client
-                .pods()
-                .inNamespace(namespace)
-                .withName(pod)
-                .patch(
-                    PatchContext.of(PatchType.JSON_MERGE),
-                    new PodBuilder()
-                        .withNewMetadata()
-                        .addToLabels(Labels.ROLE, role)
-                        .endMetadata()
-                        .build());
-          } catch (KubernetesClientException e) {
-            log.debug("role label of {} not written: {}", pod, e.getMessage());
-          }
-        });
   }
 
   java.util.Set<String> tracked() {

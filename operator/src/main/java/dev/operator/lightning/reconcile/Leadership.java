@@ -422,6 +422,6 @@ final class Leadership {
   }
 
   static boolean isReady(Pod p) {
-    return ClusterReconciliation.isReady(p);
+    return MemberStates.isReady(p);
   }
 }

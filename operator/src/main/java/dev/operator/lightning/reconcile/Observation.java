@@ -27,6 +27,9 @@ import java.util.List;
  *     when none was recorded
  * @param activationFollowed whether a state stream to the leader's LND is open
  * @param campaigned members whose running lnd process this operator saw write an election key
+ * @param wallet the leader's state and which wallet Secrets exist, for the wallet step; null when
+ *     no wallet step can run (no leader, unresolved references, no CA, or a leader neither without
+ *     a wallet nor active)
  * @param operatorNamespace where the operator runs, for the NetworkPolicies that admit it; null
  *     when unknown
  * @param now the time of the pass
@@ -44,11 +47,15 @@ record Observation(
     LeaderStatus previousLeader,
     boolean activationFollowed,
     java.util.Set<String> campaigned,
+    WalletSteps.Facts wallet,
     String operatorNamespace,
     Instant now) {
 
-  /** The same observation with the member states read again after member pods changed. */
-  Observation withMembers(List<MemberStatus> reread) {
+  /**
+   * The same observation with the member states read again after member pods changed, and the
+   * wallet facts for the leader's state as read again.
+   */
+  Observation withMembers(List<MemberStatus> reread, WalletSteps.Facts rereadWallet) {
     return new Observation(
         cluster,
         spec,
@@ -62,6 +69,7 @@ record Observation(
         previousLeader,
         activationFollowed,
         campaigned,
+        rereadWallet,
         operatorNamespace,
         now);
   }

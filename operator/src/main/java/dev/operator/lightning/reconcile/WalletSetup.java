@@ -59,22 +59,69 @@ final class WalletSetup {
   }
 
   /**
-   * The wallet step of a pass, given the leader's state: create the wallet when there is none, and
-   * (re)create the admin credentials whenever they are missing once it exists ({@link
-   * WalletSteps}).
+   * What the wallet step of a pass is decided from ({@link WalletSteps#decide}): the leader's state
+   * and which wallet Secrets exist; null when the leader's state calls for no wallet step. The
+   * Secrets are read as the step needs them: before generating a seed or a root key, a cache miss
+   * is confirmed with the API server, so a cache that has not seen one yet never makes the operator
+   * generate it a second time; the root key is read only when a macaroon is missing. A failed read
+   * is a problem, and then no step is decided.
    */
-  void ensure(
+  WalletSteps.Facts facts(EffectiveSpec spec, String leaderState, List<Problem> problems) {
+    Names n = spec.names();
+    boolean noWallet = NO_WALLET.equals(leaderState);
+    if (!noWallet && !Leadership.isActive(leaderState)) {
+      return null;
+    }
+    try {
+      if (noWallet) {
+        boolean restore = spec.walletSeedSecretRef() != null;
+        boolean seedKept =
+            !restore
+                && reads.ownedSecretBeforeGenerating(n.namespace(), n.walletSeedSecret()) != null;
+        boolean rootKeyKept =
+            reads.ownedSecretBeforeGenerating(n.namespace(), n.macaroonKeySecret()) != null;
+        // The wallet's creation writes both macaroons whatever exists.
+        return new WalletSteps.Facts(leaderState, restore, seedKept, rootKeyKept, true, true);
+      }
+      boolean admin = secret(n.namespace(), n.adminCredentialsSecret()) == null;
+      boolean readOnly = secret(n.namespace(), n.readOnlyMacaroonSecret()) == null;
+      boolean rootKeyKept =
+          (admin || readOnly) && secret(n.namespace(), n.macaroonKeySecret()) != null;
+      return new WalletSteps.Facts(leaderState, false, false, rootKeyKept, admin, readOnly);
+    } catch (RuntimeException e) {
+      // Not knowing what is kept, the operator generates and mints nothing this pass.
+      problems.add(
+          noWallet
+              ? new Problem(
+                  "WalletInitFailed",
+                  "reading the kept wallet Secrets failed: "
+                      + e.getMessage()
+                      + "; the wallet is created on a later pass")
+              : new Problem(
+                  "AdminCredentialsMissing",
+                  "reading the wallet's credential Secrets failed: "
+                      + e.getMessage()
+                      + "; retrying"));
+      return null;
+    }
+  }
+
+  /**
+   * Carries out the wallet steps the plan decided: create the wallet through the leader, or mint
+   * the admin or read-only macaroon again from the kept root key.
+   */
+  void carryOut(
       LightningCluster cluster,
       EffectiveSpec spec,
       String leaderPod,
-      String leaderState,
+      WalletSteps.Plan plan,
       LndRestClient lnd,
       String caPem,
       List<Problem> problems) {
-    if (NO_WALLET.equals(leaderState)) {
-      create(cluster, spec, leaderPod, leaderState, lnd, caPem, problems);
-    } else if (Leadership.isActive(leaderState)) {
-      restoreAdminCredentials(cluster, spec, leaderState, caPem, problems);
+    if (plan.createWallet()) {
+      create(cluster, spec, leaderPod, plan, lnd, caPem, problems);
+    } else if (plan.writeAdmin() || plan.writeReadOnly()) {
+      restoreAdminCredentials(cluster, spec, plan, caPem, problems);
     }
   }
 
@@ -82,31 +129,20 @@ final class WalletSetup {
       LightningCluster cluster,
       EffectiveSpec spec,
       String leaderPod,
-      String leaderState,
+      WalletSteps.Plan plan,
       LndRestClient lnd,
       String caPem,
       List<Problem> problems) {
     Names n = spec.names();
     String host = leaderPod + "." + n.serviceHost(n.membersService());
     try {
-      boolean restore = spec.walletSeedSecretRef() != null;
-      // Read afresh when missing from the cache: what is kept must never be generated twice.
-      Secret keptSeed =
-          restore ? null : reads.ownedSecretBeforeGenerating(n.namespace(), n.walletSeedSecret());
-      Secret keptRootKey = reads.ownedSecretBeforeGenerating(n.namespace(), n.macaroonKeySecret());
-      WalletSteps.Plan plan =
-          WalletSteps.decide(
-              new WalletSteps.Facts(
-                  leaderState, restore, keptSeed != null, keptRootKey != null, true, true));
-      if (!plan.createWallet()) {
-        return;
-      }
+      boolean restore = plan.seed() == WalletSteps.Seed.USERS;
       String password = value(n.namespace(), spec.walletSecretName(), spec.walletSecretKey());
       List<String> mnemonic =
           switch (plan.seed()) {
             case USERS ->
                 words(value(n.namespace(), spec.walletSeedSecretRef(), WalletSpec.MNEMONIC_KEY));
-            case KEPT -> words(decode(keptSeed, WalletSpec.MNEMONIC_KEY));
+            case KEPT -> words(decode(kept(n, n.walletSeedSecret()), WalletSpec.MNEMONIC_KEY));
             case NEW -> keepNewSeed(n, lnd.genSeed(host, MemberPaths.REST_PORT));
           };
       byte[] channelBackup =
@@ -121,7 +157,7 @@ final class WalletSetup {
       byte[] rootKey =
           plan.newRootKey()
               ? keepNewRootKey(n)
-              : Base64.getDecoder().decode(keptRootKey.getData().get(ROOT_KEY));
+              : Base64.getDecoder().decode(kept(n, n.macaroonKeySecret()).getData().get(ROOT_KEY));
       lnd.initWallet(
           host,
           MemberPaths.REST_PORT,
@@ -203,25 +239,13 @@ final class WalletSetup {
   private void restoreAdminCredentials(
       LightningCluster cluster,
       EffectiveSpec spec,
-      String leaderState,
+      WalletSteps.Plan plan,
       String caPem,
       List<Problem> problems) {
     Names n = spec.names();
     try {
-      boolean admin = secret(n.namespace(), n.adminCredentialsSecret()) == null;
-      boolean readOnly = secret(n.namespace(), n.readOnlyMacaroonSecret()) == null;
-      if (!admin && !readOnly) {
-        return;
-      }
-      Secret keptRootKey = secret(n.namespace(), n.macaroonKeySecret());
-      WalletSteps.Plan plan =
-          WalletSteps.decide(
-              new WalletSteps.Facts(
-                  leaderState, false, false, keptRootKey != null, admin, readOnly));
-      if (!plan.writeAdmin() && !plan.writeReadOnly()) {
-        return;
-      }
-      byte[] rootKey = Base64.getDecoder().decode(keptRootKey.getData().get(ROOT_KEY));
+      byte[] rootKey =
+          Base64.getDecoder().decode(kept(n, n.macaroonKeySecret()).getData().get(ROOT_KEY));
       if (plan.writeAdmin() && writeAdminCredentials(cluster, n, rootKey, caPem, problems)) {
         events.normal(
             cluster,
@@ -328,6 +352,18 @@ final class WalletSetup {
         .withType("Opaque")
         .withData(Map.of(key, Base64.getEncoder().encodeToString(value)))
         .build();
+  }
+
+  /**
+   * A Secret the plan found kept, read again for its value (from the cache, or the API server when
+   * the cache has not seen it yet).
+   */
+  private Secret kept(Names n, String name) {
+    Secret s = reads.ownedSecretBeforeGenerating(n.namespace(), name);
+    if (s == null || s.getData() == null) {
+      throw new IllegalStateException("Secret " + n.namespace() + "/" + name + " is gone");
+    }
+    return s;
   }
 
   /** A Secret this operator keeps or generated. */

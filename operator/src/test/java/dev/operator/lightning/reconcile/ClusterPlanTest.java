@@ -83,6 +83,7 @@ class ClusterPlanTest {
         activationFollowed,
         java.util.Set.of(),
         null,
+        null,
         NOW);
   }
 
@@ -105,6 +106,7 @@ class ClusterPlanTest {
         o.previousLeader(),
         o.activationFollowed(),
         o.campaigned(),
+        o.wallet(),
         o.operatorNamespace(),
         o.now());
   }
@@ -198,6 +200,101 @@ class ClusterPlanTest {
         ClusterPlan.decide(observe(List.of(), pods, members, led(NOW.toString(), true)));
     assertThat(routed.routeLeaderSeenActive()).isFalse();
     assertThat(routed.next()).isEqualTo(ClusterReconciliation.RESYNC_PERIOD);
+  }
+
+  static Observation withWallet(Observation o, WalletSteps.Facts wallet) {
+    return new Observation(
+        o.cluster(),
+        o.spec(),
+        o.credentials(),
+        o.ca(),
+        o.blocking(),
+        o.pods(),
+        o.members(),
+        o.view(),
+        o.leadership(),
+        o.previousLeader(),
+        o.activationFollowed(),
+        o.campaigned(),
+        wallet,
+        o.operatorNamespace(),
+        o.now());
+  }
+
+  @Test
+  void aLeaderWithoutAWalletGetsOneFromTheKeptSeedEvenWhileAProblemBlocksLndConf() {
+    List<Pod> pods = List.of(pod("c1-0", Leadership.LEADER), pod("c1-1", Leadership.FOLLOWER));
+    List<MemberStatus> members =
+        List.of(
+            new MemberStatus("c1-0", false, WalletSetup.NO_WALLET, null),
+            new MemberStatus("c1-1", true, "WAITING_TO_START", null));
+    WalletSteps.Facts seedKept =
+        new WalletSteps.Facts(WalletSetup.NO_WALLET, false, true, false, true, true);
+    Observation o =
+        withWallet(
+            observe(
+                List.of(new Problem("ChainBackendUnreachable", "btcd down")),
+                pods,
+                members,
+                led(NOW.toString(), false)),
+            seedKept);
+    ClusterPlan plan = ClusterPlan.decide(o);
+    assertThat(plan.lndConfig()).as("blocked").isNull();
+    assertThat(plan.wallet())
+        .as("the wallet is created with the seed an earlier pass kept, and a new root key")
+        .isEqualTo(new WalletSteps.Plan(true, WalletSteps.Seed.KEPT, true, true, true));
+    assertThat(ClusterPlan.decide(with(o, o.cluster(), null, o.ca())).wallet())
+        .as("references unresolved: the password may not be known")
+        .isEqualTo(WalletSteps.Plan.NONE);
+    assertThat(ClusterPlan.decide(with(o, o.cluster(), o.credentials(), null)).wallet())
+        .as("no CA: the admin credentials could not carry it")
+        .isEqualTo(WalletSteps.Plan.NONE);
+    assertThat(ClusterPlan.decide(withWallet(o, null)).wallet()).isEqualTo(WalletSteps.Plan.NONE);
+  }
+
+  @Test
+  void walletFactsGatheredForAnotherStateThanTheLeadersDecideNothing() {
+    List<Pod> pods = List.of(pod("c1-0", Leadership.LEADER));
+    WalletSteps.Facts noWallet =
+        new WalletSteps.Facts(WalletSetup.NO_WALLET, false, false, false, true, true);
+    // The leader's state read again after a member changed: its wallet was created meanwhile.
+    List<MemberStatus> reread = List.of(new MemberStatus("c1-0", false, "UNLOCKED", null));
+    ClusterPlan plan =
+        ClusterPlan.decide(
+            withWallet(observe(List.of(), pods, reread, led(NOW.toString(), false)), noWallet));
+    assertThat(plan.wallet())
+        .as("no second seed is generated from facts of an earlier read")
+        .isEqualTo(WalletSteps.Plan.NONE);
+    List<MemberStatus> asGathered =
+        List.of(new MemberStatus("c1-0", false, WalletSetup.NO_WALLET, null));
+    assertThat(
+            ClusterPlan.decide(
+                    withWallet(
+                        observe(List.of(), pods, asGathered, led(NOW.toString(), false)), noWallet))
+                .wallet())
+        .isEqualTo(new WalletSteps.Plan(true, WalletSteps.Seed.NEW, true, true, true));
+  }
+
+  @Test
+  void anActiveLeaderMissingItsAdminMacaroonGetsItMintedAgainAndNoWalletStepOtherwise() {
+    List<Pod> pods = List.of(pod("c1-0", Leadership.LEADER));
+    List<MemberStatus> active = List.of(new MemberStatus("c1-0", true, "SERVER_ACTIVE", null));
+    Observation o = observe(List.of(), pods, active, led(NOW.toString(), true));
+    assertThat(
+            ClusterPlan.decide(
+                    withWallet(
+                        o, new WalletSteps.Facts("SERVER_ACTIVE", false, false, true, true, false)))
+                .wallet())
+        .isEqualTo(new WalletSteps.Plan(false, null, false, true, false));
+    assertThat(
+            ClusterPlan.decide(
+                    withWallet(
+                        o,
+                        new WalletSteps.Facts("SERVER_ACTIVE", false, false, true, false, false)))
+                .wallet())
+        .isEqualTo(WalletSteps.Plan.NONE);
+    Observation noLeader = withWallet(observe(List.of(), pods, active, null), null);
+    assertThat(ClusterPlan.decide(noLeader).wallet()).isEqualTo(WalletSteps.Plan.NONE);
   }
 
   @Test
@@ -354,6 +451,7 @@ class ClusterPlanTest {
         previous,
         o.activationFollowed(),
         o.campaigned(),
+        o.wallet(),
         o.operatorNamespace(),
         o.now());
   }
