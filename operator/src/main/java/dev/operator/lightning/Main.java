@@ -6,6 +6,7 @@ import dev.operator.lightning.election.ElectionObserver;
 import dev.operator.lightning.metrics.OperatorMetrics;
 import dev.operator.lightning.reconcile.ClusterReads;
 import dev.operator.lightning.reconcile.ClusterReconciliation;
+import dev.operator.lightning.reconcile.EventLanes;
 import dev.operator.lightning.reconcile.LightningClusterReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -172,7 +173,13 @@ public final class Main {
     ClusterReads reads = new ClusterReads(client);
     ClusterReconciliation reconciliation =
         new ClusterReconciliation(
-            client, reads, observer, metrics, Clock.systemUTC(), settings.leaseNamespace());
+            client,
+            reads,
+            observer,
+            metrics,
+            Clock.systemUTC(),
+            settings.leaseNamespace(),
+            new EventLanes(metrics::eventDropped));
     LightningClusterReconciler reconciler =
         new LightningClusterReconciler(
             reconciliation, reads, electionEvents, metrics.reconcileTimer());

@@ -103,38 +103,8 @@ public final class ClusterReconciliation {
   /**
    * @param reads where the pass reads Kubernetes objects: the operator's informer caches, or the
    *     API server itself for a reconciliation called without them
-   */
-  public ClusterReconciliation(
-      KubernetesClient client,
-      ClusterReads reads,
-      ElectionObserver observer,
-      OperatorMetrics metrics,
-      Clock clock) {
-    this(client, reads, observer, metrics, clock, null);
-  }
-
-  /**
    * @param operatorNamespace the namespace the operator's pods run in, admitted by the clusters'
    *     NetworkPolicies; null when unknown (then operator pods in any namespace are)
-   */
-  public ClusterReconciliation(
-      KubernetesClient client,
-      ClusterReads reads,
-      ElectionObserver observer,
-      OperatorMetrics metrics,
-      Clock clock,
-      String operatorNamespace) {
-    this(
-        client,
-        reads,
-        observer,
-        metrics,
-        clock,
-        operatorNamespace,
-        new EventLanes(metrics::eventDropped));
-  }
-
-  /**
    * @param eventSender where the POSTs of the clusters' Kubernetes Events run
    */
   public ClusterReconciliation(
