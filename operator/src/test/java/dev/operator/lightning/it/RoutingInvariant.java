@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,8 +54,12 @@ final class RoutingInvariant implements AutoCloseable {
   /** The leader while the test's own watch is being listed again. */
   static final String UNKNOWN = "(election not watched)";
 
-  /** One version of the slice as the test's watch delivered it. */
-  record SliceVersion(Instant observed, String resourceVersion, List<String> endpoints) {}
+  /**
+   * One version of the slice as the test's watch delivered it, with the election revision the
+   * operator wrote on it (-1 when none).
+   */
+  record SliceVersion(
+      Instant observed, String resourceVersion, List<String> endpoints, long electionRevision) {}
 
   private final List<Leadership> election = new ArrayList<>();
   private final List<SliceVersion> versions = new ArrayList<>();
@@ -176,13 +181,28 @@ final class RoutingInvariant implements AutoCloseable {
         eps.stream()
             .map(e -> e.getTargetRef() == null ? "(no target)" : e.getTargetRef().getName())
             .toList();
-    versions.add(new SliceVersion(Instant.now(), s.getMetadata().getResourceVersion(), routed));
+    String revision =
+        s.getMetadata().getAnnotations() == null
+            ? null
+            : s.getMetadata()
+                .getAnnotations()
+                .get(dev.operator.lightning.model.LeaderEndpointSliceBuilder.ELECTION_REVISION);
+    long electionRevision = -1;
+    try {
+      electionRevision = revision == null ? -1 : Long.parseLong(revision);
+    } catch (NumberFormatException e) {
+      electionRevision = -2;
+    }
+    versions.add(
+        new SliceVersion(
+            Instant.now(), s.getMetadata().getResourceVersion(), routed, electionRevision));
   }
 
   /**
    * Every slice version seen so far that breaks the invariant against the election history: more
-   * than one endpoint, or one that did not lead at any instant within [observed - ROUTING_DELAY,
-   * observed + WATCH_SKEW].
+   * than one endpoint, one that did not lead at any instant within [observed - ROUTING_DELAY,
+   * observed + WATCH_SKEW], or one whose election revision names a revision at which, by this
+   * monitor's history, another member led.
    */
   synchronized List<String> violations() {
     verified = 0;
@@ -191,6 +211,27 @@ final class RoutingInvariant implements AutoCloseable {
       if (v.endpoints().size() > 1) {
         found.add("two or more endpoints at once at " + v.observed() + ": " + v.endpoints());
         continue;
+      }
+      if (v.electionRevision() == -2) {
+        found.add(
+            "slice version " + v.resourceVersion() + " has an election revision not a number");
+        continue;
+      }
+      if (v.endpoints().size() == 1 && v.electionRevision() >= 0) {
+        Optional<String> led = leaderAtRevision(v.electionRevision());
+        if (led.isPresent() && !led.get().equals(v.endpoints().get(0))) {
+          found.add(
+              "slice version "
+                  + v.resourceVersion()
+                  + " routed "
+                  + v.endpoints().get(0)
+                  + " as the leader of election revision "
+                  + v.electionRevision()
+                  + ", at which "
+                  + (led.get().isEmpty() ? "no member" : led.get())
+                  + " led");
+          continue;
+        }
       }
       if (v.endpoints().isEmpty()
           || ledWithin(
@@ -247,6 +288,27 @@ final class RoutingInvariant implements AutoCloseable {
       }
     }
     return "";
+  }
+
+  /**
+   * The member that led at etcd revision {@code revision} ("" for none), when this monitor's
+   * history tells: a leader it saw from a revision at or before that one, with no change it could
+   * have missed in between (its own watch broken) before a later known revision; past that term's
+   * own revision, a gap that follows it hides what happened. Empty when it cannot tell: before its
+   * first listing, or in a gap of its watch.
+   */
+  private Optional<String> leaderAtRevision(long revision) {
+    List<dev.operator.lightning.harness.ElectionHistory.Term> terms = new ArrayList<>();
+    for (Leadership l : election) {
+      terms.add(
+          new dev.operator.lightning.harness.ElectionHistory.Term(
+              l.since(),
+              l.revision(),
+              UNKNOWN.equals(l.leader())
+                  ? dev.operator.lightning.harness.ElectionHistory.UNKNOWN
+                  : l.leader()));
+    }
+    return dev.operator.lightning.harness.ElectionHistory.leaderAt(terms, revision);
   }
 
   /** Whether the monitor sees the election now: it listed it since its watch last broke. */

@@ -137,6 +137,34 @@ public final class ElectionHistory implements AutoCloseable {
     }
   }
 
+  /**
+   * Who led at etcd revision {@code revision} ("" for nobody), when these terms tell: the last term
+   * that began at or before it, unless a gap of the watch (an {@link #UNKNOWN} term) follows that
+   * term before a later known one: past the term's own revision the leader may have changed unseen
+   * before the gap. Empty when the terms cannot tell (the revision predates the first listing, or
+   * falls in a gap).
+   */
+  public static java.util.Optional<String> leaderAt(List<Term> terms, long revision) {
+    int inEffect = -1;
+    for (int i = 0; i < terms.size(); i++) {
+      Term t = terms.get(i);
+      if (UNKNOWN.equals(t.leader())) {
+        continue;
+      }
+      if (t.revision() > revision) {
+        break;
+      }
+      inEffect = i;
+    }
+    if (inEffect < 0
+        || (inEffect + 1 < terms.size()
+            && UNKNOWN.equals(terms.get(inEffect + 1).leader())
+            && terms.get(inEffect).revision() != revision)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(Objects.requireNonNullElse(terms.get(inEffect).leader(), ""));
+  }
+
   /** Every term so far, oldest first. */
   public synchronized List<Term> terms() {
     return List.copyOf(terms);

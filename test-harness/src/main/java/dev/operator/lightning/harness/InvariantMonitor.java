@@ -220,6 +220,27 @@ public final class InvariantMonitor implements AutoCloseable {
       if (v.ready().size() > 1) {
         violations.add(v.seen() + ": slice " + v.resourceVersion() + " routes " + v.ready());
       }
+      if (v.electionRevision() == -2) {
+        violations.add(
+            v.seen() + ": slice " + v.resourceVersion() + " has an election revision not a number");
+      }
+      if (v.ready().size() == 1 && v.electionRevision() >= 0) {
+        ElectionHistory.leaderAt(terms, v.electionRevision())
+            .filter(led -> !led.equals(v.ready().get(0)))
+            .ifPresent(
+                led ->
+                    violations.add(
+                        v.seen()
+                            + ": slice "
+                            + v.resourceVersion()
+                            + " routes "
+                            + v.ready().get(0)
+                            + " as the leader of election revision "
+                            + v.electionRevision()
+                            + ", at which "
+                            + (led.isEmpty() ? "nobody" : led)
+                            + " led"));
+      }
       for (String member : v.ready()) {
         if (!ledDuring(terms, member, v.seen().minus(ROUTING_LAG), v.seen())) {
           violations.add(

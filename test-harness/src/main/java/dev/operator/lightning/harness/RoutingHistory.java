@@ -14,8 +14,19 @@ import java.util.List;
  * routes to as ready (what a Service proxy sends traffic to), and when it was seen.
  */
 public final class RoutingHistory implements AutoCloseable {
-  /** One version: the members whose endpoints are ready (an endpoint with no target: "?"). */
-  public record Version(Instant seen, String resourceVersion, List<String> ready) {}
+  /**
+   * One version: the members whose endpoints are ready (an endpoint with no target: "?"), and the
+   * etcd revision at which the operator wrote that its member held the election (-1: none).
+   */
+  public record Version(
+      Instant seen, String resourceVersion, List<String> ready, long electionRevision) {
+    public Version(Instant seen, String resourceVersion, List<String> ready) {
+      this(seen, resourceVersion, ready, -1);
+    }
+  }
+
+  /** The annotation the operator writes the election revision into. */
+  static final String ELECTION_REVISION = "lightning.operator.dev/election-revision";
 
   private final List<Version> versions = new ArrayList<>();
   private final ResumingWatch<EndpointSlice> watch;
@@ -56,7 +67,18 @@ public final class RoutingHistory implements AutoCloseable {
         ready.add(e.getTargetRef() == null ? "?" : e.getTargetRef().getName());
       }
     }
-    record(new Version(Instant.now(), s.getMetadata().getResourceVersion(), ready));
+    String revision =
+        s.getMetadata().getAnnotations() == null
+            ? null
+            : s.getMetadata().getAnnotations().get(ELECTION_REVISION);
+    long electionRevision;
+    try {
+      electionRevision = revision == null ? -1 : Long.parseLong(revision);
+    } catch (NumberFormatException e) {
+      electionRevision = -2;
+    }
+    record(
+        new Version(Instant.now(), s.getMetadata().getResourceVersion(), ready, electionRevision));
   }
 
   private synchronized void record(Version v) {

@@ -59,6 +59,54 @@ class InvariantMonitorTest {
   }
 
   @Test
+  void aSliceNamingARevisionAtWhichItsMemberDidNotLeadIsAViolation() {
+    // m0 led from revision 1, m1 from revision 2. The same routing, once with the revision of the
+    // routed member's term and once with the term before it.
+    var right =
+        InvariantMonitor.judge(
+            HANDOVER,
+            List.of(
+                new Version(at(0), "1", List.of("m0"), 1),
+                new Version(at(1_000), "2", List.of("m1"), 2)),
+            states(1_000, 1_000, true),
+            at(0),
+            at(3_000));
+    assertThat(right.violations()).isEmpty();
+    var wrong =
+        InvariantMonitor.judge(
+            HANDOVER,
+            List.of(
+                new Version(at(0), "1", List.of("m0"), 1),
+                new Version(at(1_000), "2", List.of("m1"), 1)),
+            states(1_000, 1_000, true),
+            at(0),
+            at(3_000));
+    assertThat(wrong.violations())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("routes m1 as the leader of election revision 1, at which m0 led");
+  }
+
+  @Test
+  void aRevisionBeforeTheFirstListingOrInAWatchGapIsNotJudged() {
+    List<Term> gap =
+        List.of(
+            new Term(at(0), 5, "m0"),
+            new Term(at(900), -1, ElectionHistory.UNKNOWN),
+            new Term(at(1_600), 9, "m1"));
+    assertThat(ElectionHistory.leaderAt(gap, 4)).as("before the first listing").isEmpty();
+    assertThat(ElectionHistory.leaderAt(gap, 5)).contains("m0");
+    assertThat(ElectionHistory.leaderAt(gap, 7))
+        .as("m0's term ran into a gap: the leader may have changed unseen")
+        .isEmpty();
+    assertThat(ElectionHistory.leaderAt(gap, 9)).contains("m1");
+    assertThat(ElectionHistory.leaderAt(gap, 100)).contains("m1");
+    List<Term> open =
+        List.of(new Term(at(0), 5, "m0"), new Term(at(900), -1, ElectionHistory.UNKNOWN));
+    assertThat(ElectionHistory.leaderAt(open, 6)).as("a gap still open").isEmpty();
+    assertThat(ElectionHistory.leaderAt(List.of(new Term(at(0), 5, null)), 6)).contains("");
+  }
+
+  @Test
   void theOldLeaderRoutedAfterTheKeyChangeIsAStaleRouteNotAViolation() {
     var w =
         InvariantMonitor.judge(
