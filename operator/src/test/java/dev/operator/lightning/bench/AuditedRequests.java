@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -56,6 +58,58 @@ record AuditedRequests(
       }
     }
     return new AuditedRequests(byVerb, byResource, all, lines);
+  }
+
+  /**
+   * One completed request: who sent it, what it touched, the answer's HTTP code, and when the API
+   * server received it and answered it.
+   */
+  record Completed(
+      String userAgent,
+      String verb,
+      String resource,
+      String subresource,
+      String namespace,
+      String name,
+      int code,
+      Instant received,
+      Instant answered) {
+    /** The time the request spent in the API server. */
+    long millis() {
+      return java.time.Duration.between(received, answered).toMillis();
+    }
+  }
+
+  /** Every request received in [{@code from}, {@code to}), in the log's order. */
+  static List<Completed> completed(Path auditLog, Instant from, Instant to) throws IOException {
+    List<Completed> out = new ArrayList<>();
+    try (BufferedReader r = Files.newBufferedReader(auditLog, StandardCharsets.UTF_8)) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        JsonNode e = JSON.readTree(line);
+        String received = e.path("requestReceivedTimestamp").asText(null);
+        String answered = e.path("stageTimestamp").asText(null);
+        if (received == null || answered == null) {
+          continue;
+        }
+        Instant at = Instant.parse(received);
+        if (at.isBefore(from) || !at.isBefore(to)) {
+          continue;
+        }
+        JsonNode ref = e.path("objectRef");
+        out.add(
+            new Completed(
+                e.path("userAgent").asText(""),
+                e.path("verb").asText(),
+                ref.path("resource").asText(""),
+                ref.path("subresource").asText(""),
+                ref.path("namespace").asText(""),
+                ref.path("name").asText(""),
+                e.path("responseStatus").path("code").asInt(0),
+                at,
+                Instant.parse(answered)));
+      }
+    }
+    return out;
   }
 
   /** Per minute over {@code minutes}, one decimal. */

@@ -217,12 +217,15 @@ class ScaleBench {
           failover(k8s, marks, List.of(c), idleTimes);
         }
         System.out.printf("scale: N=%d idle, %d single kills: %s%n", n, idle, idleTimes);
+        System.out.printf("scale: N=%d idle, from the audit log: %s%n", n, fromAuditLog(idleTimes));
 
         // 10 % of the leaders killed at once.
         int burst = Math.max(1, n / 10);
         Times burstTimes = new Times();
         failover(k8s, marks, clusters.subList(0, burst), burstTimes);
         System.out.printf("scale: N=%d burst of %d hard kills at once: %s%n", n, burst, burstTimes);
+        String burstAudit = fromAuditLog(burstTimes);
+        System.out.printf("scale: N=%d burst, from the audit log: %s%n", n, burstAudit);
 
         // Operator restart: until a pass has completed for each cluster, not N passes in all.
         Instant restarted = Instant.now();
@@ -240,7 +243,7 @@ class ScaleBench {
             n, resync.toMillis());
         return String.format(
             "N=%d | Running %d s | operator requests/min (audit) %s | heap %d MiB | RSS %d MiB | CPU %.1f s/min |"
-                + " idle %s | burst %d %s | resync %d ms",
+                + " idle %s | burst %d %s | burst, audit log: %s | resync %d ms",
             n,
             toRunning.toSeconds(),
             AuditedRequests.perMinute(audited.clientByVerb(), minutes),
@@ -250,6 +253,7 @@ class ScaleBench {
             idleTimes,
             burst,
             burstTimes,
+            burstAudit,
             resync.toMillis());
       }
     } finally {
@@ -267,9 +271,19 @@ class ScaleBench {
    * operator's revocation) plus the new leader active -> routed (the stand-in's own start left
    * out).
    */
-  private record Times(List<Long> a, List<Long> elected, List<Long> b, List<Long> operatorShare) {
+  private record Times(
+      List<Long> a,
+      List<Long> elected,
+      List<Long> b,
+      List<Long> operatorShare,
+      List<Killed> killed) {
     Times() {
-      this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+      this(
+          new ArrayList<>(),
+          new ArrayList<>(),
+          new ArrayList<>(),
+          new ArrayList<>(),
+          new ArrayList<>());
     }
 
     @Override
@@ -322,12 +336,115 @@ class ScaleBench {
                     + Duration.between(active, routed.at()).toMillis());
       }
       marks.routedAfterDeposed(c.ns(), leaders.get(c.ns()), kill).ifPresent(t.a()::add);
+      t.killed()
+          .add(
+              new Killed(
+                  c.ns(),
+                  leaders.get(c.ns()),
+                  killedThis,
+                  elected.map(FailoverMarks.Mark::at).orElse(null),
+                  active,
+                  routed.at()));
     }
     // The killed members come back as followers before the next round.
     await()
         .atMost(Duration.ofMinutes(5))
         .pollInterval(Duration.ofMillis(200))
         .until(() -> killed.stream().allMatch(c -> c.standingBy() == 3));
+  }
+
+  /**
+   * One killed leader: its cluster's namespace and pod, when it was killed, when the election moved
+   * to its successor, when the successor's LND was active and when the successor was routed.
+   */
+  private record Killed(
+      String ns, String pod, Instant killed, Instant elected, Instant active, Instant routed) {}
+
+  /**
+   * What the API server's audit log adds to a round of kills: (a) measured by the API server's
+   * answer to the operator's write that took the dead leader out of the slice (0 when it came
+   * before the election moved); (b own), the operator's own share, from the API server's answer to
+   * the kubelet's write of the killed container's status (when Kubernetes could first confirm the
+   * death) to the election moving, plus the new leader active -> routed; the kubelet's write
+   * itself, kill -> answered; and the time the operator's requests spent in the API server, by
+   * verb, from the first kill to the last routing.
+   */
+  private static String fromAuditLog(Times t) throws Exception {
+    if (t.killed().isEmpty()) {
+      return "no kills";
+    }
+    Instant from = t.killed().stream().map(Killed::killed).min(Instant::compareTo).get();
+    Instant to = t.killed().stream().map(Killed::routed).max(Instant::compareTo).get();
+    audited(from, to.plusMillis(1));
+    List<AuditedRequests.Completed> requests =
+        AuditedRequests.completed(auditLog, from, to.plusMillis(1));
+    List<Long> own = new ArrayList<>();
+    List<Long> kubeletWrite = new ArrayList<>();
+    List<Long> unrouted = new ArrayList<>();
+    for (Killed k : t.killed()) {
+      // The operator's first accepted write of the cluster's leader slice after the kill: the one
+      // that took the dead leader out. Its answer against the election's move is (a) as the API
+      // server has it, free of the lag of the benchmark's own watch of the slices.
+      requests.stream()
+          .filter(
+              r ->
+                  r.userAgent().startsWith(dev.operator.lightning.Main.USER_AGENT)
+                      && "endpointslices".equals(r.resource())
+                      && k.ns().equals(r.namespace())
+                      && r.name().endsWith("-leader")
+                      && !r.received().isBefore(k.killed())
+                      && r.code() >= 200
+                      && r.code() < 300
+                      && !"get".equals(r.verb()))
+          .findFirst()
+          .filter(r -> k.elected() != null)
+          .ifPresent(
+              r ->
+                  unrouted.add(
+                      Math.max(0, Duration.between(k.elected(), r.answered()).toMillis())));
+      Optional<AuditedRequests.Completed> statusWrite =
+          requests.stream()
+              .filter(
+                  r ->
+                      "pods".equals(r.resource())
+                          && "status".equals(r.subresource())
+                          && k.ns().equals(r.namespace())
+                          && k.pod().equals(r.name())
+                          && !r.received().isBefore(k.killed())
+                          && (r.verb().equals("patch") || r.verb().equals("update")))
+              .findFirst();
+      if (statusWrite.isEmpty()) {
+        continue;
+      }
+      Instant recorded = statusWrite.get().answered();
+      kubeletWrite.add(Duration.between(k.killed(), recorded).toMillis());
+      if (k.elected() != null
+          && k.active() != null
+          && !recorded.isAfter(k.elected())
+          && !k.active().isAfter(k.routed())) {
+        own.add(
+            Duration.between(recorded, k.elected()).toMillis()
+                + Duration.between(k.active(), k.routed()).toMillis());
+      }
+    }
+    Map<String, List<Long>> operatorByVerb = new TreeMap<>();
+    for (AuditedRequests.Completed r : requests) {
+      if (r.userAgent().startsWith(dev.operator.lightning.Main.USER_AGENT)
+          && !"watch".equals(r.verb())) {
+        operatorByVerb.computeIfAbsent(r.verb(), v -> new ArrayList<>()).add(r.millis());
+      }
+    }
+    StringBuilder verbs = new StringBuilder();
+    operatorByVerb.forEach(
+        (verb, ms) -> verbs.append(verb).append(' ').append(Percentiles.of(ms)).append("; "));
+    return "(a) by the API server's answer to the unrouting write "
+        + Percentiles.of(unrouted)
+        + "; (b own) "
+        + Percentiles.of(own)
+        + "; kill -> kubelet's status write answered "
+        + Percentiles.of(kubeletWrite)
+        + "; operator's requests in the API server: "
+        + verbs;
   }
 
   private static int running(KubernetesClient k8s, List<BenchSupport.Cluster> clusters) {
