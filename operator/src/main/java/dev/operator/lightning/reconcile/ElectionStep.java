@@ -572,7 +572,8 @@ final class ElectionStep {
     return out;
   }
 
-  private static String describe(Throwable e) {
+  /** An error as a message says it, the cause of a failed future rather than its wrapper. */
+  static String describe(Throwable e) {
     Throwable cause =
         e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
             ? e.getCause()

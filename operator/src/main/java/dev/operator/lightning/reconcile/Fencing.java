@@ -152,7 +152,13 @@ final class Fencing {
               + " s");
     } catch (Exception e) {
       String message =
-          "stopping " + pod + ", which " + why + ", failed: " + describe(e) + "; retrying";
+          "stopping "
+              + pod
+              + ", which "
+              + why
+              + ", failed: "
+              + ElectionStep.describe(e)
+              + "; retrying";
       log.warn("{}: {}", key, message);
       problems.add(new Problem(Problem.FENCING_FAILED, message));
       events.warning(cluster, Problem.FENCING_FAILED, message);
@@ -167,12 +173,4 @@ final class Fencing {
    * the pod go.
    */
   static final long FENCING_GRACE_SECONDS = 1;
-
-  private static String describe(Throwable e) {
-    Throwable cause =
-        e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
-            ? e.getCause()
-            : e;
-    return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
-  }
 }

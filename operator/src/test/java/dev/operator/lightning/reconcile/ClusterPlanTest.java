@@ -203,22 +203,7 @@ class ClusterPlanTest {
   }
 
   static Observation withWallet(Observation o, WalletSteps.Facts wallet) {
-    return new Observation(
-        o.cluster(),
-        o.spec(),
-        o.credentials(),
-        o.ca(),
-        o.blocking(),
-        o.pods(),
-        o.members(),
-        o.view(),
-        o.leadership(),
-        o.previousLeader(),
-        o.activationFollowed(),
-        o.campaigned(),
-        wallet,
-        o.operatorNamespace(),
-        o.now());
+    return copy(o, o.previousLeader(), wallet);
   }
 
   @Test
@@ -438,6 +423,10 @@ class ClusterPlanTest {
   }
 
   static Observation withPrevious(Observation o, LeaderStatus previous) {
+    return copy(o, previous, o.wallet());
+  }
+
+  static Observation copy(Observation o, LeaderStatus previous, WalletSteps.Facts wallet) {
     return new Observation(
         o.cluster(),
         o.spec(),
@@ -451,7 +440,7 @@ class ClusterPlanTest {
         previous,
         o.activationFollowed(),
         o.campaigned(),
-        o.wallet(),
+        wallet,
         o.operatorNamespace(),
         o.now());
   }

@@ -62,28 +62,22 @@ class InvariantMonitorTest {
   void aSliceNamingARevisionAtWhichItsMemberDidNotLeadIsAViolation() {
     // m0 led from revision 1, m1 from revision 2. The same routing, once with the revision of the
     // routed member's term and once with the term before it.
-    var right =
-        InvariantMonitor.judge(
-            HANDOVER,
-            List.of(
-                new Version(at(0), "1", List.of("m0"), 1),
-                new Version(at(1_000), "2", List.of("m1"), 2)),
-            states(1_000, 1_000, true),
-            at(0),
-            at(3_000));
-    assertThat(right.violations()).isEmpty();
-    var wrong =
-        InvariantMonitor.judge(
-            HANDOVER,
-            List.of(
-                new Version(at(0), "1", List.of("m0"), 1),
-                new Version(at(1_000), "2", List.of("m1"), 1)),
-            states(1_000, 1_000, true),
-            at(0),
-            at(3_000));
-    assertThat(wrong.violations())
+    assertThat(handoverNaming(2).violations()).isEmpty();
+    assertThat(handoverNaming(1).violations())
         .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
         .contains("routes m1 as the leader of election revision 1, at which m0 led");
+  }
+
+  /** The clean handover, its second slice version naming {@code revision} for m1. */
+  private static InvariantMonitor.Windows handoverNaming(long revision) {
+    return InvariantMonitor.judge(
+        HANDOVER,
+        List.of(
+            new Version(at(0), "1", List.of("m0"), 1),
+            new Version(at(1_000), "2", List.of("m1"), revision)),
+        states(1_000, 1_000, true),
+        at(0),
+        at(3_000));
   }
 
   @Test
