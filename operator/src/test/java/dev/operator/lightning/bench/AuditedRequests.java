@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * Requests as the API server's audit log records them (one line per completed request): counted by
@@ -31,33 +32,26 @@ record AuditedRequests(
     Map<String, Long> byVerb = new TreeMap<>();
     Map<String, Long> byResource = new TreeMap<>();
     Map<String, Long> all = new TreeMap<>();
-    long lines = 0;
-    try (BufferedReader r = Files.newBufferedReader(auditLog, StandardCharsets.UTF_8)) {
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        JsonNode e = JSON.readTree(line);
-        String received = e.path("requestReceivedTimestamp").asText(null);
-        if (received == null) {
-          continue;
-        }
-        Instant at = Instant.parse(received);
-        if (at.isBefore(from) || !at.isBefore(to)) {
-          continue;
-        }
-        lines++;
-        String verb = e.path("verb").asText();
-        all.merge(verb, 1L, Long::sum);
-        if (e.path("userAgent").asText("").startsWith(userAgent)) {
-          byVerb.merge(verb, 1L, Long::sum);
-          JsonNode ref = e.path("objectRef");
-          String resource =
-              ref.path("apiGroup").asText("").isEmpty()
-                  ? ref.path("resource").asText("?")
-                  : ref.path("resource").asText("?") + "." + ref.path("apiGroup").asText();
-          byResource.merge(verb + " " + resource, 1L, Long::sum);
-        }
-      }
-    }
-    return new AuditedRequests(byVerb, byResource, all, lines);
+    long[] lines = {0};
+    inWindow(
+        auditLog,
+        from,
+        to,
+        (e, at) -> {
+          lines[0]++;
+          String verb = e.path("verb").asText();
+          all.merge(verb, 1L, Long::sum);
+          if (e.path("userAgent").asText("").startsWith(userAgent)) {
+            byVerb.merge(verb, 1L, Long::sum);
+            JsonNode ref = e.path("objectRef");
+            String resource =
+                ref.path("apiGroup").asText("").isEmpty()
+                    ? ref.path("resource").asText("?")
+                    : ref.path("resource").asText("?") + "." + ref.path("apiGroup").asText();
+            byResource.merge(verb + " " + resource, 1L, Long::sum);
+          }
+        });
+    return new AuditedRequests(byVerb, byResource, all, lines[0]);
   }
 
   /**
@@ -83,33 +77,48 @@ record AuditedRequests(
   /** Every request received in [{@code from}, {@code to}), in the log's order. */
   static List<Completed> completed(Path auditLog, Instant from, Instant to) throws IOException {
     List<Completed> out = new ArrayList<>();
+    inWindow(
+        auditLog,
+        from,
+        to,
+        (e, at) -> {
+          String answered = e.path("stageTimestamp").asText(null);
+          if (answered == null) {
+            return;
+          }
+          JsonNode ref = e.path("objectRef");
+          out.add(
+              new Completed(
+                  e.path("userAgent").asText(""),
+                  e.path("verb").asText(),
+                  ref.path("resource").asText(""),
+                  ref.path("subresource").asText(""),
+                  ref.path("namespace").asText(""),
+                  ref.path("name").asText(""),
+                  e.path("responseStatus").path("code").asInt(0),
+                  at,
+                  Instant.parse(answered)));
+        });
+    return out;
+  }
+
+  /** Hands each logged request received in [{@code from}, {@code to}) over, with that instant. */
+  private static void inWindow(
+      Path auditLog, Instant from, Instant to, BiConsumer<JsonNode, Instant> request)
+      throws IOException {
     try (BufferedReader r = Files.newBufferedReader(auditLog, StandardCharsets.UTF_8)) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {
         JsonNode e = JSON.readTree(line);
         String received = e.path("requestReceivedTimestamp").asText(null);
-        String answered = e.path("stageTimestamp").asText(null);
-        if (received == null || answered == null) {
+        if (received == null) {
           continue;
         }
         Instant at = Instant.parse(received);
-        if (at.isBefore(from) || !at.isBefore(to)) {
-          continue;
+        if (!at.isBefore(from) && at.isBefore(to)) {
+          request.accept(e, at);
         }
-        JsonNode ref = e.path("objectRef");
-        out.add(
-            new Completed(
-                e.path("userAgent").asText(""),
-                e.path("verb").asText(),
-                ref.path("resource").asText(""),
-                ref.path("subresource").asText(""),
-                ref.path("namespace").asText(""),
-                ref.path("name").asText(""),
-                e.path("responseStatus").path("code").asInt(0),
-                at,
-                Instant.parse(answered)));
       }
     }
-    return out;
   }
 
   /** Per minute over {@code minutes}, one decimal. */

@@ -187,15 +187,12 @@ final class RoutingInvariant implements AutoCloseable {
             : s.getMetadata()
                 .getAnnotations()
                 .get(dev.operator.lightning.model.LeaderEndpointSliceBuilder.ELECTION_REVISION);
-    long electionRevision = -1;
-    try {
-      electionRevision = revision == null ? -1 : Long.parseLong(revision);
-    } catch (NumberFormatException e) {
-      electionRevision = -2;
-    }
     versions.add(
         new SliceVersion(
-            Instant.now(), s.getMetadata().getResourceVersion(), routed, electionRevision));
+            Instant.now(),
+            s.getMetadata().getResourceVersion(),
+            routed,
+            dev.operator.lightning.harness.RoutingHistory.electionRevision(revision)));
   }
 
   /**

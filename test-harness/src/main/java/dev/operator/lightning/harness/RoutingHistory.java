@@ -71,14 +71,24 @@ public final class RoutingHistory implements AutoCloseable {
         s.getMetadata().getAnnotations() == null
             ? null
             : s.getMetadata().getAnnotations().get(ELECTION_REVISION);
-    long electionRevision;
-    try {
-      electionRevision = revision == null ? -1 : Long.parseLong(revision);
-    } catch (NumberFormatException e) {
-      electionRevision = -2;
-    }
     record(
-        new Version(Instant.now(), s.getMetadata().getResourceVersion(), ready, electionRevision));
+        new Version(
+            Instant.now(),
+            s.getMetadata().getResourceVersion(),
+            ready,
+            electionRevision(revision)));
+  }
+
+  /** The annotation's election revision: -1 when there is none, -2 when it is not a number. */
+  public static long electionRevision(String annotation) {
+    if (annotation == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(annotation);
+    } catch (NumberFormatException e) {
+      return -2;
+    }
   }
 
   private synchronized void record(Version v) {
